@@ -1,0 +1,2 @@
+//! Placeholder until the shop example lands.
+fn main() {}

@@ -1,0 +1,280 @@
+//! Splitting one logical cookie into several and joining them back.
+//!
+//! When `NAME=value` plus its attributes would exceed the chunk size, `NAME` holds `chunks-N`
+//! and the pieces go in `NAMEC1` … `NAMECN`, the scheme ASP.NET Core's chunking cookie manager
+//! uses. Values are base64url text, so a split at any byte is a split at a character.
+
+use crate::{Error, Malformed, Rejection};
+
+const MARKER: &str = "chunks-";
+
+/// The cookies a browser sent for one store: its main cookie and any `NAMEC<n>` chunks.
+///
+/// ```
+/// use rocket_sealed::chunk::SentCookies;
+///
+/// let sent = SentCookies::collect("s", [("s", "chunks-2"), ("sC1", "ab"), ("sC2", "cd"), ("other", "x")]);
+/// assert_eq!(sent.get("sC2"), Some("cd"));
+/// assert_eq!(sent.get("other"), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentCookies {
+    name: String,
+    pairs: Vec<(String, String)>,
+}
+
+impl SentCookies {
+    /// Keeps, from all the request's cookies, those that belong to the store called `name`.
+    pub fn collect<'a, I>(name: &str, cookies: I) -> SentCookies
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let pairs = cookies
+            .into_iter()
+            .filter(|(n, _)| *n == name || chunk_index(name, n).is_some())
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        SentCookies {
+            name: name.to_owned(),
+            pairs,
+        }
+    }
+
+    /// The value of the cookie called `name`, if it was sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `true` when the browser sent no cookie of this store at all.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The store's cookie name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Names and values as sent.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Bytes these cookies take in the request's `Cookie` header.
+    pub fn header_len(&self) -> usize {
+        header_len(self.iter())
+    }
+}
+
+/// Bytes a list of cookies takes in a `Cookie` header: `a=1; b=2`.
+pub fn header_len<'a>(cookies: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
+    let mut total = 0;
+    let mut count: usize = 0;
+    for (n, v) in cookies {
+        total += n.len() + 1 + v.len();
+        count += 1;
+    }
+    total + 2 * count.saturating_sub(1)
+}
+
+/// The name of chunk `index` (1-based) of the store `name`.
+pub fn chunk_name(name: &str, index: usize) -> String {
+    format!("{name}C{index}")
+}
+
+/// If `candidate` is `NAMEC<n>` with a canonical decimal `n >= 1`, returns `n`.
+pub fn chunk_index(name: &str, candidate: &str) -> Option<usize> {
+    let digits = candidate.strip_prefix(name)?.strip_prefix('C')?;
+    parse_count(digits)
+}
+
+/// A canonical positive decimal: digits only, no sign, no leading zero, at most 6 digits.
+fn parse_count(digits: &str) -> Option<usize> {
+    let canonical = !digits.is_empty()
+        && digits.len() <= 6
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if canonical {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn digits(n: usize) -> usize {
+    n.to_string().len()
+}
+
+/// Limits that shape the split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLimits {
+    /// Upper bound of one `Set-Cookie` value: `name=value` plus attributes.
+    pub chunk_size: usize,
+    /// Most chunks one store may use.
+    pub max_chunks: usize,
+}
+
+impl ChunkLimits {
+    /// The longest value piece a chunk of the store `name` can hold when its attributes take
+    /// `attr_len` bytes, or `None` if the attributes leave no room.
+    pub fn piece_len(&self, name: &str, attr_len: usize) -> Option<usize> {
+        let longest_name = name.len() + 1 + digits(self.max_chunks);
+        self.chunk_size
+            .checked_sub(longest_name + 1 + attr_len)
+            .filter(|n| *n > 0)
+    }
+
+    /// The longest joined value the reader accepts for this store.
+    pub fn max_value_len(&self) -> usize {
+        self.chunk_size.saturating_mul(self.max_chunks)
+    }
+}
+
+/// Splits `value` into the cookies that carry it: `[(NAME, value)]` when it fits in one
+/// cookie, else `[(NAME, "chunks-N"), (NAMEC1, …), …]`.
+///
+/// `attr_len` is the length of the attributes that follow `name=value` in each `Set-Cookie`.
+///
+/// ```
+/// use rocket_sealed::chunk::{join, split, ChunkLimits, SentCookies};
+///
+/// let limits = ChunkLimits { chunk_size: 100, max_chunks: 9 };
+/// let value = "x".repeat(250);
+/// let cookies = split("s", &value, 20, limits).unwrap();
+/// assert_eq!(cookies[0], ("s".to_string(), "chunks-4".to_string()));
+/// assert!(cookies.iter().all(|(n, v)| n.len() + 1 + v.len() + 20 <= 100));
+///
+/// let sent = SentCookies::collect("s", cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+/// assert_eq!(join(&sent, limits).unwrap(), Some(value));
+/// ```
+pub fn split(
+    name: &str,
+    value: &str,
+    attr_len: usize,
+    limits: ChunkLimits,
+) -> Result<Vec<(String, String)>, Error> {
+    let Some((count, piece)) = layout(name, value.len(), attr_len, limits)? else {
+        return Ok(vec![(name.to_owned(), value.to_owned())]);
+    };
+    let mut cookies = Vec::with_capacity(count + 1);
+    cookies.push((name.to_owned(), format!("{MARKER}{count}")));
+    for (i, piece) in value.as_bytes().chunks(piece).enumerate() {
+        let text = std::str::from_utf8(piece).expect("base64url text is ASCII");
+        cookies.push((chunk_name(name, i + 1), text.to_owned()));
+    }
+    Ok(cookies)
+}
+
+/// How [`split`] lays out a value of `value_len` bytes: `None` for one cookie, else the chunk
+/// count and the piece length.
+fn layout(
+    name: &str,
+    value_len: usize,
+    attr_len: usize,
+    limits: ChunkLimits,
+) -> Result<Option<(usize, usize)>, Error> {
+    if name.len() + 1 + value_len + attr_len <= limits.chunk_size {
+        return Ok(None);
+    }
+    let piece = limits.piece_len(name, attr_len).ok_or_else(|| {
+        Error::config(
+            "sealed.chunk_size",
+            "cookie attributes leave no room for a value",
+        )
+    })?;
+    let count = value_len.div_ceil(piece);
+    if count > limits.max_chunks {
+        return Err(Error::TooLarge {
+            needed: value_len,
+            limit: piece * limits.max_chunks,
+        });
+    }
+    Ok(Some((count, piece)))
+}
+
+/// Bytes that [`split`]'s cookies for a value of `value_len` bytes take in a `Cookie` header,
+/// computed without building them.
+///
+/// ```
+/// use rocket_sealed::chunk::{header_len, split, split_header_len, ChunkLimits};
+///
+/// let limits = ChunkLimits { chunk_size: 100, max_chunks: 9 };
+/// let value = "x".repeat(250);
+/// let cookies = split("s", &value, 20, limits).unwrap();
+/// let expected = header_len(cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+/// assert_eq!(split_header_len("s", 250, 20, limits).unwrap(), expected);
+/// ```
+pub fn split_header_len(
+    name: &str,
+    value_len: usize,
+    attr_len: usize,
+    limits: ChunkLimits,
+) -> Result<usize, Error> {
+    let Some((count, piece)) = layout(name, value_len, attr_len, limits)? else {
+        return Ok(name.len() + 1 + value_len);
+    };
+    let mut total = name.len() + 1 + MARKER.len() + digits(count);
+    for i in 1..=count {
+        let this_piece = if i < count {
+            piece
+        } else {
+            value_len - piece * (count - 1)
+        };
+        total += 2 + chunk_name(name, i).len() + 1 + this_piece;
+    }
+    Ok(total)
+}
+
+/// Joins the store's cookies back into one value. `Ok(None)` when the main cookie was not sent.
+///
+/// Refuses a malformed count, a count above the maximum, a missing chunk, and a joined value
+/// longer than the limits allow. Chunks sent in the wrong order or duplicated join into a value
+/// that fails authentication when opened.
+pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<String>, Rejection> {
+    let Some(main) = sent.get(sent.name()) else {
+        return Ok(None);
+    };
+    let Some(count) = main.strip_prefix(MARKER) else {
+        if main.len() > limits.max_value_len() {
+            return Err(Malformed::TooLong.into());
+        }
+        return Ok(Some(main.to_owned()));
+    };
+    let count = parse_count(count).ok_or(Malformed::BadChunkCount)?;
+    if count > limits.max_chunks {
+        return Err(Malformed::TooManyChunks.into());
+    }
+    let mut joined = String::new();
+    for i in 1..=count {
+        let piece = sent
+            .get(&chunk_name(sent.name(), i))
+            .ok_or(Malformed::MissingChunk)?;
+        if joined.len() + piece.len() > limits.max_value_len() {
+            return Err(Malformed::TooLong.into());
+        }
+        joined.push_str(piece);
+    }
+    Ok(Some(joined))
+}
+
+/// The chunk cookies the browser sent that a store written with `kept_chunks` chunks no longer
+/// uses (all of them when `kept_chunks` is 0). These must be deleted in the same response.
+///
+/// ```
+/// use rocket_sealed::chunk::{stale_chunks, SentCookies};
+///
+/// let sent = SentCookies::collect("s", [("s", "chunks-3"), ("sC1", "a"), ("sC2", "b"), ("sC3", "c")]);
+/// assert_eq!(stale_chunks(&sent, 1), vec!["sC2".to_string(), "sC3".to_string()]);
+/// ```
+pub fn stale_chunks(sent: &SentCookies, kept_chunks: usize) -> Vec<String> {
+    let mut stale: Vec<(usize, String)> = sent
+        .iter()
+        .filter_map(|(n, _)| chunk_index(sent.name(), n).map(|i| (i, n.to_owned())))
+        .filter(|(i, _)| *i > kept_chunks)
+        .collect();
+    stale.sort();
+    stale.into_iter().map(|(_, n)| n).collect()
+}

@@ -1,0 +1,66 @@
+//! Where "now" comes from. Expiry is computed from sealed timestamps against this clock, so
+//! tests can move time without sleeping.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A source of the current time in unix seconds.
+///
+/// ```
+/// use rocket_sealed::{Clock, SystemClock};
+/// assert!(SystemClock.now() > 1_600_000_000);
+/// ```
+pub trait Clock: Send + Sync + 'static {
+    /// Seconds since the unix epoch.
+    fn now(&self) -> u64;
+}
+
+/// The system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+}
+
+/// A clock that only moves when told to; clones share the same time. For tests.
+///
+/// ```
+/// use rocket_sealed::{Clock, ManualClock};
+///
+/// let clock = ManualClock::new(1_000);
+/// let handle = clock.clone();
+/// handle.advance(60);
+/// assert_eq!(clock.now(), 1_060);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    /// A clock stopped at `now` (unix seconds).
+    pub fn new(now: u64) -> Self {
+        ManualClock(Arc::new(AtomicU64::new(now)))
+    }
+
+    /// Moves the clock forward by `secs`.
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    /// Sets the clock to `now`.
+    pub fn set(&self, now: u64) {
+        self.0.store(now, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}

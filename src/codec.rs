@@ -1,0 +1,117 @@
+//! Between a store's envelope and its cookies: join + open on the way in; seal + split +
+//! budget check + stale-chunk deletion on the way out.
+
+use crate::attrs::CookieAttrs;
+use crate::chunk::{self, ChunkLimits, SentCookies};
+use crate::keys::KeyRing;
+use crate::seal::{self, Envelope, Opened};
+use crate::{Error, Rejection};
+
+/// Everything needed to turn one store into cookies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSpec {
+    /// The cookie name (also bound into the AAD).
+    pub name: String,
+    /// Chunking limits.
+    pub limits: ChunkLimits,
+    /// Most bytes the store's cookies may take in a `Cookie` header.
+    pub budget: usize,
+    /// The attributes each of its cookies carries.
+    pub attrs: CookieAttrs,
+}
+
+/// The `Set-Cookie` values a commit emits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// `Set-Cookie` values, in order: the store's cookies, then deletions.
+    pub lines: Vec<String>,
+    /// How many cookies carry the value (1 when not chunked).
+    pub cookies: usize,
+    /// Bytes the new cookies will take in the browser's `Cookie` header.
+    pub header_len: usize,
+}
+
+impl StoreSpec {
+    /// Joins and opens the cookies the browser sent. `Ok(None)` when none were sent.
+    pub fn read(&self, ring: &KeyRing, sent: &SentCookies) -> Result<Option<Opened>, Rejection> {
+        match chunk::join(sent, self.limits)? {
+            None => Ok(None),
+            Some(value) => {
+                seal::open(ring, &self.name, &value, self.limits.max_value_len()).map(Some)
+            }
+        }
+    }
+
+    /// Bytes an envelope whose postcard encoding is `plaintext_len` long would take in the
+    /// `Cookie` header; an error if it exceeds the budget or the chunk limit.
+    pub fn check_size(&self, plaintext_len: usize) -> Result<usize, Error> {
+        let value_len = seal::sealed_len(plaintext_len);
+        let needed =
+            chunk::split_header_len(&self.name, value_len, self.attrs.attr_len(), self.limits)
+                .map_err(|_| Error::TooLarge {
+                    needed: value_len,
+                    limit: self.budget,
+                })?;
+        if needed > self.budget {
+            return Err(Error::TooLarge {
+                needed,
+                limit: self.budget,
+            });
+        }
+        Ok(needed)
+    }
+
+    /// Seals `envelope` into `Set-Cookie` values, plus deletions of the chunks the browser
+    /// sent that the new value no longer uses. Nothing is emitted on error.
+    pub fn write(
+        &self,
+        ring: &KeyRing,
+        sent: &SentCookies,
+        envelope: &Envelope,
+    ) -> Result<Written, Error> {
+        let value = seal::seal(ring, &self.name, envelope)?;
+        let cookies = chunk::split(&self.name, &value, self.attrs.attr_len(), self.limits)
+            .map_err(|_| Error::TooLarge {
+                needed: value.len(),
+                limit: self.budget,
+            })?;
+        let header_len = chunk::header_len(cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        if header_len > self.budget {
+            return Err(Error::TooLarge {
+                needed: header_len,
+                limit: self.budget,
+            });
+        }
+        let kept_chunks = if cookies.len() == 1 {
+            0
+        } else {
+            cookies.len() - 1
+        };
+        let mut lines: Vec<String> = cookies
+            .iter()
+            .map(|(n, v)| self.attrs.set_line(n, v))
+            .collect();
+        lines.extend(
+            chunk::stale_chunks(sent, kept_chunks)
+                .iter()
+                .map(|n| self.attrs.delete_line(n)),
+        );
+        Ok(Written {
+            lines,
+            cookies: cookies.len(),
+            header_len,
+        })
+    }
+
+    /// Deletions for every cookie of this store the browser sent.
+    pub fn erase(&self, sent: &SentCookies) -> Written {
+        Written {
+            lines: sent
+                .iter()
+                .map(|(n, _)| self.attrs.delete_line(n))
+                .collect(),
+            cookies: 0,
+            header_len: 0,
+        }
+    }
+}

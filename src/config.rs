@@ -1,0 +1,308 @@
+//! Configuration: every option, its default, and its validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::attrs::CookieAttrs;
+use crate::chunk::ChunkLimits;
+use crate::keys::KeyConfig;
+use crate::Error;
+
+/// All settings, read from the `sealed` table of Rocket's configuration or built in code.
+///
+/// Every field has a default, so an empty table is valid (in the debug profile, where an empty
+/// key ring means one ephemeral key).
+///
+/// ```
+/// use rocket_sealed::Config;
+///
+/// let config = Config::default();
+/// assert_eq!(config.session.idle_timeout_secs, 20 * 60);
+/// assert_eq!(config.chunk_size, 4000);
+/// assert!(config.validate().is_ok());
+/// ```
+///
+/// In `Rocket.toml`:
+///
+/// ```toml
+/// [default.sealed]
+/// keys = [{ id = 2, key = "…base64url…" }, { id = 1, key = "…" }]
+/// [default.sealed.session]
+/// idle_timeout_secs = 1800
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The key ring; the first key seals, all open. Default: empty (ephemeral key in debug,
+    /// launch failure in release).
+    pub keys: Vec<KeyConfig>,
+    /// Session settings.
+    pub session: SessionConfig,
+    /// TempData settings.
+    pub tempdata: TempDataConfig,
+    /// Attributes of both stores' cookies.
+    pub cookie: CookieConfig,
+    /// Upper bound of one `Set-Cookie` value (`name=value` plus attributes), in bytes. Default
+    /// 4000: under the 4096 bytes browsers guarantee per cookie.
+    pub chunk_size: usize,
+    /// Most chunks one store may use; a reader refuses a higher count. Default 8.
+    pub max_chunks: usize,
+}
+
+/// Session settings (`sealed.session`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Cookie name. Default `sealed_session`.
+    pub cookie_name: String,
+    /// A session not refreshed for this long starts fresh. Default 1200 (20 minutes, as
+    /// ASP.NET Core's session).
+    pub idle_timeout_secs: u64,
+    /// A session older than this starts fresh however active it is. Default none.
+    pub absolute_timeout_secs: Option<u64>,
+    /// Share of the idle timeout that must pass before a read-only request re-seals the
+    /// cookie to slide its expiry. Default 0.5: rare rewrites, so parallel read-only
+    /// requests do not overwrite each other.
+    pub refresh_share: f64,
+    /// Most bytes the session's cookies may take in the `Cookie` header. Default 5120.
+    pub budget: usize,
+}
+
+/// TempData settings (`sealed.tempdata`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TempDataConfig {
+    /// Cookie name. Default `sealed_tempdata`.
+    pub cookie_name: String,
+    /// Entries older than this are dropped unread. Default 86400 (one day).
+    pub lifetime_secs: u64,
+    /// Most bytes the TempData cookies may take in the `Cookie` header. Default 2048, so that
+    /// session and TempData at their budgets fit in an 8 KiB header with room to spare.
+    pub budget: usize,
+    /// Keep read entries when the response is a redirect (3xx), as ASP.NET Core's redirect
+    /// results do. Default true.
+    pub keep_on_redirect: bool,
+}
+
+/// Cookie attributes (`sealed.cookie`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CookieConfig {
+    /// `Path`. Default `/`.
+    pub path: String,
+    /// `Domain`. Default none (host-only cookie).
+    pub domain: Option<String>,
+    /// `SameSite`: `"strict"`, `"lax"` or `"none"`. Default `"lax"`.
+    pub same_site: String,
+    /// `HttpOnly`. Default true: scripts cannot read the cookies.
+    pub http_only: bool,
+    /// `Secure`. Default none: set when Rocket serves TLS, as Rocket does for its own cookies.
+    pub secure: Option<bool>,
+    /// Persistent cookies (`Max-Age` = the store's lifetime) instead of browser-session
+    /// cookies. Default false.
+    pub persistent: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            keys: Vec::new(),
+            session: SessionConfig::default(),
+            tempdata: TempDataConfig::default(),
+            cookie: CookieConfig::default(),
+            chunk_size: 4000,
+            max_chunks: 8,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            cookie_name: "sealed_session".into(),
+            idle_timeout_secs: 20 * 60,
+            absolute_timeout_secs: None,
+            refresh_share: 0.5,
+            budget: 5120,
+        }
+    }
+}
+
+impl Default for TempDataConfig {
+    fn default() -> Self {
+        TempDataConfig {
+            cookie_name: "sealed_tempdata".into(),
+            lifetime_secs: 24 * 60 * 60,
+            budget: 2048,
+            keep_on_redirect: true,
+        }
+    }
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        CookieConfig {
+            path: "/".into(),
+            domain: None,
+            same_site: "lax".into(),
+            http_only: true,
+            secure: None,
+            persistent: false,
+        }
+    }
+}
+
+/// The longest `Set-Cookie` value browsers are required to accept.
+pub const BROWSER_COOKIE_LIMIT: usize = 4096;
+
+fn valid_cookie_name(name: &str) -> bool {
+    // RFC 6265 token characters, minus those some servers mangle.
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+impl Config {
+    /// The chunking limits.
+    pub fn chunk_limits(&self) -> ChunkLimits {
+        ChunkLimits {
+            chunk_size: self.chunk_size,
+            max_chunks: self.max_chunks,
+        }
+    }
+
+    pub(crate) fn same_site(&self) -> Result<cookie::SameSite, Error> {
+        match self.cookie.same_site.to_ascii_lowercase().as_str() {
+            "strict" => Ok(cookie::SameSite::Strict),
+            "lax" => Ok(cookie::SameSite::Lax),
+            "none" => Ok(cookie::SameSite::None),
+            other => Err(Error::config(
+                "sealed.cookie.same_site",
+                format!("`{other}` is not one of \"strict\", \"lax\", \"none\""),
+            )),
+        }
+    }
+
+    /// The attributes of a store's cookies; `tls` says whether the server serves TLS (used
+    /// when `cookie.secure` is not set) and `max_age` is the store's lifetime.
+    pub fn cookie_attrs(&self, tls: bool, max_age: u64) -> CookieAttrs {
+        CookieAttrs {
+            path: self.cookie.path.clone(),
+            domain: self.cookie.domain.clone(),
+            same_site: self.same_site().unwrap_or(cookie::SameSite::Lax),
+            http_only: self.cookie.http_only,
+            secure: self.cookie.secure.unwrap_or(tls),
+            max_age: self.cookie.persistent.then_some(max_age),
+        }
+    }
+
+    /// Checks every setting except the keys (see [`KeyRing::from_config`](crate::KeyRing::from_config)),
+    /// naming the first bad field.
+    ///
+    /// ```
+    /// use rocket_sealed::{Config, Error};
+    ///
+    /// let mut config = Config::default();
+    /// config.chunk_size = 9000;
+    /// let Err(Error::Config { field, .. }) = config.validate() else { panic!() };
+    /// assert_eq!(field, "sealed.chunk_size");
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
+        let same_site = self.same_site()?;
+        if same_site == cookie::SameSite::None && self.cookie.secure == Some(false) {
+            return Err(Error::config(
+                "sealed.cookie.same_site",
+                "SameSite=None requires Secure; browsers drop such cookies otherwise",
+            ));
+        }
+        if !(1..=BROWSER_COOKIE_LIMIT).contains(&self.chunk_size) {
+            return Err(Error::config(
+                "sealed.chunk_size",
+                format!(
+                    "must be between 1 and {BROWSER_COOKIE_LIMIT} (browsers drop longer cookies)"
+                ),
+            ));
+        }
+        if !(1..=1000).contains(&self.max_chunks) {
+            return Err(Error::config(
+                "sealed.max_chunks",
+                "must be between 1 and 1000",
+            ));
+        }
+        for (field, name) in [
+            ("sealed.session.cookie_name", &self.session.cookie_name),
+            ("sealed.tempdata.cookie_name", &self.tempdata.cookie_name),
+        ] {
+            if !valid_cookie_name(name) {
+                return Err(Error::config(
+                    field,
+                    format!("`{name}` is not a valid cookie name"),
+                ));
+            }
+        }
+        let (s, t) = (&self.session.cookie_name, &self.tempdata.cookie_name);
+        if s == t
+            || crate::chunk::chunk_index(s, t).is_some()
+            || crate::chunk::chunk_index(t, s).is_some()
+        {
+            return Err(Error::config(
+                "sealed.tempdata.cookie_name",
+                "must differ from the session's cookie name and its chunk names",
+            ));
+        }
+        if self.session.idle_timeout_secs == 0 {
+            return Err(Error::config(
+                "sealed.session.idle_timeout_secs",
+                "must be above 0",
+            ));
+        }
+        if self.session.absolute_timeout_secs == Some(0) {
+            return Err(Error::config(
+                "sealed.session.absolute_timeout_secs",
+                "must be above 0",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.session.refresh_share) {
+            return Err(Error::config(
+                "sealed.session.refresh_share",
+                "must be between 0.0 and 1.0",
+            ));
+        }
+        if self.tempdata.lifetime_secs == 0 {
+            return Err(Error::config(
+                "sealed.tempdata.lifetime_secs",
+                "must be above 0",
+            ));
+        }
+        let attrs = self.cookie_attrs(
+            true,
+            self.session
+                .idle_timeout_secs
+                .max(self.tempdata.lifetime_secs),
+        );
+        for (field, name) in [
+            ("sealed.session.cookie_name", &self.session.cookie_name),
+            ("sealed.tempdata.cookie_name", &self.tempdata.cookie_name),
+        ] {
+            // Room for at least a small sealed value in every chunk.
+            match self.chunk_limits().piece_len(name, attrs.attr_len()) {
+                Some(piece) if piece >= 64 => {}
+                _ => {
+                    return Err(Error::config(
+                        field,
+                        "with the cookie attributes (path, domain) this name leaves under 64 bytes per chunk; raise sealed.chunk_size or shorten them",
+                    ))
+                }
+            }
+        }
+        for (field, budget) in [
+            ("sealed.session.budget", self.session.budget),
+            ("sealed.tempdata.budget", self.tempdata.budget),
+        ] {
+            if budget < 128 {
+                return Err(Error::config(field, "must be at least 128 bytes"));
+            }
+        }
+        Ok(())
+    }
+}

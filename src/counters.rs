@@ -1,0 +1,134 @@
+//! Cheap counters an application can expose as metrics.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde::Serialize;
+
+use crate::Rejection;
+
+/// Running totals since launch, shared by every request. Read them with
+/// [`snapshot`](Counters::snapshot).
+///
+/// ```
+/// use rocket_sealed::Counters;
+///
+/// let counters = Counters::default();
+/// assert_eq!(counters.snapshot().opened, 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct Counters {
+    opened: AtomicU64,
+    rejected_tampered: AtomicU64,
+    rejected_unknown_key: AtomicU64,
+    rejected_wrong_version: AtomicU64,
+    rejected_malformed: AtomicU64,
+    rejected_expired: AtomicU64,
+    rejected_revoked: AtomicU64,
+    sealed: AtomicU64,
+    refreshed: AtomicU64,
+    resealed: AtomicU64,
+    erased: AtomicU64,
+    too_large: AtomicU64,
+    chunks_written: AtomicU64,
+}
+
+/// The counters' values at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CounterSnapshot {
+    /// Cookies opened successfully (both stores).
+    pub opened: u64,
+    /// Cookies refused because authentication failed.
+    pub rejected_tampered: u64,
+    /// Cookies refused because their key id is not in the ring.
+    pub rejected_unknown_key: u64,
+    /// Cookies refused because of their format version.
+    pub rejected_wrong_version: u64,
+    /// Cookies refused as malformed (base64, length, chunks).
+    pub rejected_malformed: u64,
+    /// Cookies refused as expired.
+    pub rejected_expired: u64,
+    /// Sessions refused by the validation hook.
+    pub rejected_revoked: u64,
+    /// Stores sealed and written (any reason).
+    pub sealed: u64,
+    /// Of those, unmodified sessions re-sealed only to slide the idle timeout.
+    pub refreshed: u64,
+    /// Of those, stores re-sealed because an older key opened them.
+    pub resealed: u64,
+    /// Stores whose cookies were deleted (emptied, or refused and cleaned up).
+    pub erased: u64,
+    /// Stores not written because they exceeded their budget.
+    pub too_large: u64,
+    /// Chunk cookies written (not counting the `chunks-N` marker).
+    pub chunks_written: u64,
+}
+
+impl CounterSnapshot {
+    /// All rejections together.
+    pub fn rejected(&self) -> u64 {
+        self.rejected_tampered
+            + self.rejected_unknown_key
+            + self.rejected_wrong_version
+            + self.rejected_malformed
+            + self.rejected_expired
+            + self.rejected_revoked
+    }
+}
+
+impl Counters {
+    /// Reads every counter.
+    pub fn snapshot(&self) -> CounterSnapshot {
+        CounterSnapshot {
+            opened: self.opened.load(Relaxed),
+            rejected_tampered: self.rejected_tampered.load(Relaxed),
+            rejected_unknown_key: self.rejected_unknown_key.load(Relaxed),
+            rejected_wrong_version: self.rejected_wrong_version.load(Relaxed),
+            rejected_malformed: self.rejected_malformed.load(Relaxed),
+            rejected_expired: self.rejected_expired.load(Relaxed),
+            rejected_revoked: self.rejected_revoked.load(Relaxed),
+            sealed: self.sealed.load(Relaxed),
+            refreshed: self.refreshed.load(Relaxed),
+            resealed: self.resealed.load(Relaxed),
+            erased: self.erased.load(Relaxed),
+            too_large: self.too_large.load(Relaxed),
+            chunks_written: self.chunks_written.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn opened(&self) {
+        self.opened.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn rejected(&self, reason: &Rejection) {
+        let counter = match reason {
+            Rejection::Tampered => &self.rejected_tampered,
+            Rejection::UnknownKey { .. } => &self.rejected_unknown_key,
+            Rejection::WrongVersion { .. } => &self.rejected_wrong_version,
+            Rejection::Malformed(_) => &self.rejected_malformed,
+            Rejection::Expired(_) => &self.rejected_expired,
+            Rejection::Revoked => &self.rejected_revoked,
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn sealed(&self, cookies: usize, refresh: bool, reseal: bool) {
+        self.sealed.fetch_add(1, Relaxed);
+        if cookies > 1 {
+            self.chunks_written.fetch_add(cookies as u64 - 1, Relaxed);
+        }
+        if refresh {
+            self.refreshed.fetch_add(1, Relaxed);
+        }
+        if reseal {
+            self.resealed.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn erased(&self) {
+        self.erased.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn too_large(&self) {
+        self.too_large.fetch_add(1, Relaxed);
+    }
+}

@@ -1,0 +1,221 @@
+//! The crate's one error type and the reasons a cookie is rejected.
+
+use std::fmt;
+
+/// Why a cookie (or a set of chunk cookies) was refused when opening a store.
+///
+/// A rejected cookie never fails a request: the guard hands out an empty store whose
+/// [`Status`](crate::Status) carries this reason, and the stale cookies are removed when the
+/// store is committed.
+///
+/// ```
+/// use rocket_sealed::Rejection;
+///
+/// let reason = Rejection::UnknownKey { key_id: 7 };
+/// assert_eq!(reason.to_string(), "sealed with key id 7, which is not in the key ring");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The authentication tag did not verify: the bytes were altered, sealed under another
+    /// key with the same id, or sealed for another cookie name.
+    Tampered,
+    /// The header names a key id that is not in the ring (for example a key dropped after a
+    /// rotation).
+    UnknownKey {
+        /// The key id found in the cookie's header.
+        key_id: u32,
+    },
+    /// The header carries a wire-format version this build does not understand.
+    WrongVersion {
+        /// The version byte found.
+        found: u8,
+    },
+    /// The cookie is not a well-formed sealed value: bad base64, too short, too long, bad chunk
+    /// count, missing chunk, or an envelope that does not decode.
+    Malformed(Malformed),
+    /// The sealed timestamps say the store is past its lifetime.
+    Expired(Expiry),
+    /// The application's validation hook refused the store (for example a session that was
+    /// signed out everywhere).
+    Revoked,
+}
+
+/// What exactly was malformed about a cookie. See [`Rejection::Malformed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The value is not base64url without padding.
+    NotBase64,
+    /// The value is shorter than a header plus a tag.
+    TooShort,
+    /// The value (or the joined chunks) is longer than the configured maximum.
+    TooLong,
+    /// The `chunks-N` marker does not hold a positive decimal count.
+    BadChunkCount,
+    /// The chunk count is above the configured maximum.
+    TooManyChunks,
+    /// A chunk named by the count was not sent.
+    MissingChunk,
+    /// The decrypted envelope does not decode (should only happen across incompatible builds).
+    BadEnvelope,
+}
+
+/// Which lifetime a store outlived. See [`Rejection::Expired`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Expiry {
+    /// No request refreshed the session within the idle timeout.
+    Idle,
+    /// The session is older than the absolute timeout, however active it was.
+    Absolute,
+    /// A TempData cookie outlived its maximum lifetime.
+    Lifetime,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Malformed::NotBase64 => "the value is not base64url without padding",
+            Malformed::TooShort => "the value is too short to be a sealed value",
+            Malformed::TooLong => "the value is longer than the configured maximum",
+            Malformed::BadChunkCount => "the chunk marker does not hold a valid count",
+            Malformed::TooManyChunks => "the chunk count is above the configured maximum",
+            Malformed::MissingChunk => "a chunk named by the chunk count is missing",
+            Malformed::BadEnvelope => "the decrypted envelope does not decode",
+        })
+    }
+}
+
+impl fmt::Display for Expiry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expiry::Idle => "idle timeout",
+            Expiry::Absolute => "absolute timeout",
+            Expiry::Lifetime => "maximum lifetime",
+        })
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::Tampered => f.write_str(
+                "authentication failed: altered, sealed for another cookie, or sealed under another key",
+            ),
+            Rejection::UnknownKey { key_id } => {
+                write!(f, "sealed with key id {key_id}, which is not in the key ring")
+            }
+            Rejection::WrongVersion { found } => {
+                write!(f, "wire format version {found} is not supported (expected 1)")
+            }
+            Rejection::Malformed(what) => write!(f, "malformed: {what}"),
+            Rejection::Expired(which) => write!(f, "expired: past its {which}"),
+            Rejection::Revoked => f.write_str("revoked by the application's validation hook"),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+impl From<Malformed> for Rejection {
+    fn from(m: Malformed) -> Self {
+        Rejection::Malformed(m)
+    }
+}
+
+/// Everything that can go wrong in `rocket_sealed`, as one type a caller can match on.
+///
+/// ```
+/// use rocket_sealed::Error;
+///
+/// let err = Error::TooLarge { needed: 9000, limit: 5120 };
+/// assert!(err.to_string().contains("9000"));
+/// match err {
+///     Error::TooLarge { needed, limit } => assert!(needed > limit),
+///     _ => unreachable!(),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid. `field` names the setting (or key) and `reason` says why.
+    Config {
+        /// The offending setting, e.g. `sealed.keys[1].key`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The store does not fit its byte budget (or its chunk limit); it was not written.
+    TooLarge {
+        /// Bytes the sealed store would take in the `Cookie` header.
+        needed: usize,
+        /// The configured budget.
+        limit: usize,
+    },
+    /// A stored value could not be decoded as the requested type.
+    Decode {
+        /// The entry's name.
+        key: String,
+        /// The decoder's message.
+        reason: String,
+    },
+    /// A value could not be encoded (its `Serialize` implementation failed).
+    Encode {
+        /// The entry's name.
+        key: String,
+        /// The encoder's message.
+        reason: String,
+    },
+    /// A cookie was refused; see [`Rejection`].
+    Rejected(Rejection),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { field, reason } => {
+                write!(f, "invalid configuration `{field}`: {reason}")
+            }
+            Error::TooLarge { needed, limit } => write!(
+                f,
+                "the store needs {needed} bytes of cookies but its budget is {limit}; \
+                 store less, or raise the budget (mind proxies' 8 KiB header limits)"
+            ),
+            Error::Decode { key, reason } => {
+                write!(
+                    f,
+                    "entry `{key}` does not decode as the requested type: {reason}"
+                )
+            }
+            Error::Encode { key, reason } => {
+                write!(f, "entry `{key}` could not be encoded: {reason}")
+            }
+            Error::Rejected(r) => write!(f, "cookie rejected: {r}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Rejected(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl From<Rejection> for Error {
+    fn from(r: Rejection) -> Self {
+        Error::Rejected(r)
+    }
+}
+
+impl Error {
+    pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Config {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

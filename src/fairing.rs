@@ -1,0 +1,335 @@
+//! The fairing: builds [`Sealed`] at ignite and commits both stores in `on_response`.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::{Build, Request, Response, Rocket};
+
+use crate::chunk::SentCookies;
+use crate::codec::Written;
+use crate::hook::Validator;
+use crate::store::{SessionState, TempDataState};
+use crate::{Clock, Config, Error, KeyRing, Sealed, SystemClock};
+
+/// The fairing that [`Sealed::fairing()`] and [`Sealed::custom()`] return. Attach it once.
+///
+/// ```
+/// use rocket_sealed::{ManualClock, Sealed};
+///
+/// // A clock the tests can move (the default is the system clock).
+/// let clock = ManualClock::new(1_700_000_000);
+/// let rocket = rocket::build().attach(Sealed::fairing().with_clock(clock.clone()));
+/// # let _ = rocket;
+/// ```
+pub struct SealedFairing {
+    config: Option<Config>,
+    clock: Arc<dyn Clock>,
+    validator: Option<Arc<dyn Validator>>,
+}
+
+impl SealedFairing {
+    pub(crate) fn from_figment() -> Self {
+        SealedFairing {
+            config: None,
+            clock: Arc::new(SystemClock),
+            validator: None,
+        }
+    }
+
+    pub(crate) fn from_config(config: Config) -> Self {
+        SealedFairing {
+            config: Some(config),
+            ..SealedFairing::from_figment()
+        }
+    }
+
+    /// Uses `clock` for every timestamp and expiry check (tests use a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Installs a validation hook run on every loaded session (see [`Validator`]).
+    pub fn with_validator(mut self, validator: impl Validator) -> Self {
+        self.validator = Some(Arc::new(validator));
+        self
+    }
+
+    fn build(&self, rocket: &Rocket<Build>) -> Result<Sealed, Error> {
+        let figment = rocket.figment();
+        let config = match &self.config {
+            Some(config) => config.clone(),
+            None if figment.contains("sealed") => figment
+                .extract_inner::<Config>("sealed")
+                .map_err(|e| Error::config(sealed_path(&e), e.to_string()))?,
+            None => Config::default(),
+        };
+        let ring = if config.keys.is_empty() {
+            if figment.profile() == rocket::Config::DEBUG_PROFILE {
+                log::warn!(
+                    "rocket_sealed: no keys configured; using one EPHEMERAL key. Sessions will not \
+                     survive a restart or be shared with other instances. Configure `sealed.keys` \
+                     (`cargo run --example keys -- new`) before deploying."
+                );
+                KeyRing::ephemeral()
+            } else {
+                return Err(Error::config(
+                    "sealed.keys",
+                    format!(
+                        "no keys configured in the `{}` profile; ephemeral keys are only allowed in \
+                         the debug profile",
+                        figment.profile()
+                    ),
+                ));
+            }
+        } else {
+            KeyRing::from_config(&config.keys)?
+        };
+        let tls = figment
+            .extract::<rocket::Config>()
+            .map(|c| c.tls_enabled())
+            .unwrap_or(false);
+        Sealed::new(
+            config,
+            ring,
+            tls,
+            self.clock.clone(),
+            self.validator.clone(),
+        )
+    }
+}
+
+fn sealed_path(e: &rocket::figment::Error) -> String {
+    match e.path.is_empty() {
+        true => "sealed".into(),
+        false => format!("sealed.{}", e.path.join(".")),
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for SealedFairing {
+    fn info(&self) -> Info {
+        Info {
+            name: "rocket_sealed",
+            kind: Kind::Ignite | Kind::Response | Kind::Singleton,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        match self.build(&rocket) {
+            Ok(sealed) => {
+                log::info!(
+                    "rocket_sealed: sealing with key {} of ring {:?}",
+                    sealed.ring.sealing_key_id(),
+                    sealed.ring.key_ids().collect::<Vec<_>>()
+                );
+                Ok(rocket.manage(sealed))
+            }
+            Err(e) => {
+                log::error!("rocket_sealed: {e}");
+                Err(rocket)
+            }
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let Some(sealed) = req.rocket().state::<Sealed>() else {
+            return;
+        };
+        let Some(stores) = RequestStores::of(req) else {
+            return;
+        };
+        let code = res.status().code;
+        if code >= 500 {
+            // A failed request persists nothing: the browser keeps the cookies it had.
+            return;
+        }
+        let redirect = (300..400).contains(&code);
+        let now = sealed.now();
+        let mut lines = Vec::new();
+        if let Some((state, sent)) = stores.session().loaded() {
+            let result = state.commit(
+                &sealed.ring,
+                &sealed.session,
+                &sealed.config.session,
+                sent,
+                now,
+            );
+            record(sealed, "session", result, &mut lines);
+        }
+        if let Some((state, sent)) = stores.tempdata().loaded() {
+            let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
+            let result = state.commit(&sealed.ring, &sealed.tempdata, sent, keeps, now);
+            record(sealed, "tempdata", result, &mut lines);
+        }
+        for line in lines {
+            res.adjoin_raw_header("Set-Cookie", line);
+        }
+    }
+}
+
+fn record(
+    sealed: &Sealed,
+    store: &str,
+    result: Result<Option<crate::store::Commit>, Error>,
+    lines: &mut Vec<String>,
+) {
+    use crate::store::CommitReason;
+    match result {
+        Ok(None) => {}
+        Ok(Some(commit)) => {
+            let Written {
+                lines: new,
+                cookies,
+                ..
+            } = commit.written;
+            match commit.reason {
+                CommitReason::Erased => sealed.counters.erased(),
+                reason => sealed.counters.sealed(
+                    cookies,
+                    reason == CommitReason::Refreshed,
+                    reason == CommitReason::Resealed,
+                ),
+            }
+            lines.extend(new);
+        }
+        Err(e) => {
+            if matches!(e, Error::TooLarge { .. }) {
+                sealed.counters.too_large();
+            }
+            log::error!(
+                "rocket_sealed: the {store} was not written, its previous cookie stays: {e}"
+            );
+        }
+    }
+}
+
+/// One store's per-request cell: the cookies the browser sent (captured when a guard is
+/// created) and the state (decrypted on first use).
+pub(crate) struct StoreCell<S> {
+    sent: Option<SentCookies>,
+    state: Option<S>,
+}
+
+impl<S> Default for StoreCell<S> {
+    fn default() -> Self {
+        StoreCell {
+            sent: None,
+            state: None,
+        }
+    }
+}
+
+impl<S> StoreCell<S> {
+    pub(crate) fn capture(&mut self, req: &Request<'_>, name: &str) {
+        if self.sent.is_none() {
+            let cookies = req.cookies();
+            self.sent = Some(SentCookies::collect(
+                name,
+                cookies.iter().map(|c| (c.name(), c.value())),
+            ));
+        }
+    }
+
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.state.is_some()
+    }
+
+    pub(crate) fn sent(&self) -> &SentCookies {
+        self.sent.as_ref().expect("captured by the guard")
+    }
+
+    pub(crate) fn put(&mut self, state: S) {
+        self.state = Some(state);
+    }
+
+    /// The state, loading it with `load` on first use.
+    pub(crate) fn get_or_load(&mut self, load: impl FnOnce(&SentCookies) -> S) -> &mut S {
+        let sent = self.sent.as_ref().expect("captured by the guard");
+        self.state.get_or_insert_with(|| load(sent))
+    }
+
+    fn loaded(&mut self) -> Option<(&mut S, &SentCookies)> {
+        match (&mut self.state, &self.sent) {
+            (Some(state), Some(sent)) => Some((state, sent)),
+            _ => None,
+        }
+    }
+}
+
+/// Both stores' cells for one request, in Rocket's request-local cache.
+#[derive(Default)]
+pub(crate) struct RequestStores {
+    touched: std::sync::atomic::AtomicBool,
+    session: Mutex<StoreCell<SessionState>>,
+    tempdata: Mutex<StoreCell<TempDataState>>,
+}
+
+impl RequestStores {
+    /// The cells, created on first use by a guard.
+    pub(crate) fn get<'r>(req: &'r Request<'_>) -> &'r RequestStores {
+        let stores = req.local_cache(RequestStores::default);
+        stores
+            .touched
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        stores
+    }
+
+    /// The cells if a guard created them in this request.
+    fn of<'r>(req: &'r Request<'_>) -> Option<&'r RequestStores> {
+        let stores = req.local_cache(RequestStores::default);
+        stores
+            .touched
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then_some(stores)
+    }
+
+    pub(crate) fn session(&self) -> MutexGuard<'_, StoreCell<SessionState>> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn tempdata(&self) -> MutexGuard<'_, StoreCell<TempDataState>> {
+        self.tempdata.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Loads a session from its cell's cookies, counting and logging what happened.
+pub(crate) fn load_session(sealed: &Sealed, sent: &SentCookies) -> SessionState {
+    let state = SessionState::load(
+        &sealed.ring,
+        &sealed.session,
+        &sealed.config.session,
+        sent,
+        sealed.now(),
+    );
+    note_status(sealed, "session", state.status());
+    state
+}
+
+/// Loads TempData from its cell's cookies, counting and logging what happened.
+pub(crate) fn load_tempdata(sealed: &Sealed, sent: &SentCookies) -> TempDataState {
+    let state = TempDataState::load(
+        &sealed.ring,
+        &sealed.tempdata,
+        &sealed.config.tempdata,
+        sent,
+        sealed.now(),
+    );
+    note_status(sealed, "tempdata", state.status());
+    state
+}
+
+pub(crate) fn note_status(sealed: &Sealed, store: &str, status: &crate::Status) {
+    match status {
+        crate::Status::New => {}
+        crate::Status::Loaded => sealed.counters.opened(),
+        crate::Status::Rejected(reason) => {
+            sealed.counters.rejected(reason);
+            if status.is_expired() {
+                log::debug!("rocket_sealed: {store} cookie {reason}; starting fresh");
+            } else {
+                log::warn!("rocket_sealed: {store} cookie rejected ({reason}); starting fresh");
+            }
+        }
+    }
+}

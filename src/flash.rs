@@ -1,0 +1,187 @@
+//! Flash messages: a responder that leaves messages for the next page, and a guard that
+//! takes them.
+
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder};
+use rocket::{Ignite, Rocket, Sentinel};
+
+use crate::store::{FlashMessage, Level};
+use crate::{Sealed, TempData};
+
+/// Wraps a responder (usually a `Redirect`) and leaves flash messages in TempData, in
+/// Rocket's style. Several messages may ride on one response.
+///
+/// ```
+/// use rocket::post;
+/// use rocket::response::Redirect;
+/// use rocket_sealed::Flash;
+///
+/// #[post("/save")]
+/// fn save() -> Flash<Redirect> {
+///     Flash::success(Redirect::to("/"), "Saved").and_info("A copy went to your inbox")
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Flash<R> {
+    inner: R,
+    messages: Vec<FlashMessage>,
+}
+
+impl<R> Flash<R> {
+    /// Wraps `inner` with one message of `level`.
+    pub fn new(inner: R, level: Level, text: impl Into<String>) -> Self {
+        Flash {
+            inner,
+            messages: vec![FlashMessage {
+                level,
+                text: text.into(),
+            }],
+        }
+    }
+
+    /// A `Debug` message.
+    pub fn debug(inner: R, text: impl Into<String>) -> Self {
+        Flash::new(inner, Level::Debug, text)
+    }
+
+    /// An `Info` message.
+    pub fn info(inner: R, text: impl Into<String>) -> Self {
+        Flash::new(inner, Level::Info, text)
+    }
+
+    /// A `Success` message.
+    pub fn success(inner: R, text: impl Into<String>) -> Self {
+        Flash::new(inner, Level::Success, text)
+    }
+
+    /// A `Warning` message.
+    pub fn warning(inner: R, text: impl Into<String>) -> Self {
+        Flash::new(inner, Level::Warning, text)
+    }
+
+    /// An `Error` message.
+    pub fn error(inner: R, text: impl Into<String>) -> Self {
+        Flash::new(inner, Level::Error, text)
+    }
+
+    /// Adds another message.
+    pub fn and(mut self, level: Level, text: impl Into<String>) -> Self {
+        self.messages.push(FlashMessage {
+            level,
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Adds an `Info` message.
+    pub fn and_info(self, text: impl Into<String>) -> Self {
+        self.and(Level::Info, text)
+    }
+
+    /// The messages this response will leave.
+    pub fn messages(&self) -> &[FlashMessage] {
+        &self.messages
+    }
+}
+
+impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Flash<R> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'o> {
+        let Some(temp) = TempData::from_req(req) else {
+            return Err(rocket::http::Status::InternalServerError);
+        };
+        for m in self.messages {
+            if let Err(e) = temp.flash(m.level, m.text) {
+                log::error!("rocket_sealed: flash message not stored: {e}");
+            }
+        }
+        self.inner.respond_to(req)
+    }
+}
+
+impl<R> Sentinel for Flash<R> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        rocket.state::<Sealed>().is_none()
+    }
+}
+
+/// The pending flash messages, taken: they will not show again after this request (unless
+/// this response is a redirect and `keep_on_redirect` is on, as for any read TempData entry).
+///
+/// ```
+/// use rocket::get;
+/// use rocket_sealed::Flashes;
+///
+/// #[get("/")]
+/// fn index(flashes: Flashes) -> String {
+///     flashes
+///         .iter()
+///         .map(|m| format!("[{}] {}\n", m.level.as_str(), m.text))
+///         .collect()
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flashes(Vec<FlashMessage>);
+
+impl Flashes {
+    /// The messages, oldest first.
+    pub fn iter(&self) -> std::slice::Iter<'_, FlashMessage> {
+        self.0.iter()
+    }
+
+    /// `true` when there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The messages as a `Vec`.
+    pub fn into_vec(self) -> Vec<FlashMessage> {
+        self.0
+    }
+}
+
+impl IntoIterator for Flashes {
+    type Item = FlashMessage;
+    type IntoIter = std::vec::IntoIter<FlashMessage>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Flashes {
+    type Item = &'a FlashMessage;
+    type IntoIter = std::slice::Iter<'a, FlashMessage>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Flashes {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let Some(temp) = TempData::from_req(req) else {
+            return Outcome::Forward(rocket::http::Status::InternalServerError);
+        };
+        match temp.with(|t| t.take_flashes()) {
+            Ok(messages) => Outcome::Success(Flashes(messages)),
+            Err(e) => {
+                // Only a build with another `FlashMessage` layout could cause this.
+                log::warn!("rocket_sealed: pending flash messages unreadable, dropped: {e}");
+                temp.remove(crate::store::FLASH_KEY);
+                Outcome::Success(Flashes::default())
+            }
+        }
+    }
+}
+
+impl Sentinel for Flashes {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        rocket.state::<Sealed>().is_none()
+    }
+}

@@ -1,0 +1,321 @@
+//! The request guards `Session<'_>` and `TempData<'_>`.
+
+use rocket::request::{FromRequest, Outcome};
+use rocket::{Ignite, Request, Rocket, Sentinel};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::fairing::{load_session, load_tempdata, note_status, RequestStores};
+use crate::store::{Level, SessionId, SessionState, TempDataState};
+use crate::{Error, Sealed, Status};
+
+/// The session: a typed dictionary carried in a sealed cookie.
+///
+/// A request guard that never fails: a missing or refused cookie gives an empty session whose
+/// [`status()`](Session::status) says why. Nothing is decrypted until a method is called, and
+/// every `Session` (and [`TempData`]) in one request shares the same state. Changes are written
+/// by the fairing when the response leaves.
+///
+/// Taking a `Session` in a route while the fairing is not attached makes launch fail.
+///
+/// ```
+/// use rocket::{get, post, routes};
+/// use rocket_sealed::Session;
+///
+/// #[post("/visit")]
+/// fn visit(session: Session<'_>) -> String {
+///     let n = session.update::<u32, _>("visits", |n| { *n += 1; *n }).unwrap();
+///     format!("visit number {n}")
+/// }
+///
+/// #[get("/visits")]
+/// fn visits(session: Session<'_>) -> String {
+///     let n: u32 = session.get("visits").unwrap().unwrap_or(0);
+///     format!("{n} visits")
+/// }
+///
+/// # let _ = rocket::build().mount("/", routes![visit, visits]);
+/// ```
+///
+/// Methods lock the request's state briefly; do not call a `Session` method from inside an
+/// [`update`](Session::update) closure on the same session.
+pub struct Session<'r> {
+    sealed: &'r Sealed,
+    stores: &'r RequestStores,
+}
+
+/// One-shot entries that survive until they are read, with ASP.NET Core's TempData rules; flash
+/// messages live here too.
+///
+/// | what the request did with an entry            | kept for the next request? |
+/// |-----------------------------------------------|----------------------------|
+/// | loaded, not touched                           | yes                        |
+/// | loaded, [`peek`](TempData::peek)ed            | yes                        |
+/// | loaded, [`get`](TempData::get) (read)         | no                         |
+/// | read, then [`keep`](TempData::keep)/[`keep_all`](TempData::keep_all) | yes |
+/// | read, and the response is a redirect (3xx)    | yes (unless `keep_on_redirect = false`) |
+/// | [`set`](TempData::set) in this request        | yes                        |
+/// | set, then read in this request                | no                         |
+///
+/// ```
+/// use rocket::{get, post, routes};
+/// use rocket::response::Redirect;
+/// use rocket_sealed::TempData;
+///
+/// #[post("/draft")]
+/// fn save(temp: TempData<'_>) -> Redirect {
+///     temp.set("draft", "half a letter").unwrap();
+///     Redirect::to("/draft")
+/// }
+///
+/// #[get("/draft")]
+/// fn show(temp: TempData<'_>) -> String {
+///     // Shown once: a reload finds nothing.
+///     temp.get::<String>("draft").unwrap().unwrap_or_default()
+/// }
+/// # let _ = rocket::build().mount("/", routes![save, show]);
+/// ```
+pub struct TempData<'r> {
+    sealed: &'r Sealed,
+    stores: &'r RequestStores,
+}
+
+fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
+    let sealed = req.rocket().state::<Sealed>();
+    if sealed.is_none() {
+        log::error!("rocket_sealed: a guard was used but the `Sealed` fairing is not attached");
+    }
+    sealed
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Session<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let Some(sealed) = sealed_state(req) else {
+            return Outcome::Forward(rocket::http::Status::InternalServerError);
+        };
+        let stores = RequestStores::get(req);
+        let sent = {
+            let mut cell = stores.session();
+            cell.capture(req, &sealed.session.name);
+            match (&sealed.validator, cell.is_loaded()) {
+                (Some(_), false) => Some(cell.sent().clone()),
+                _ => None,
+            }
+        };
+        // With a validator the session is opened now, because the check is async.
+        if let (Some(validator), Some(sent)) = (&sealed.validator, sent) {
+            let mut state = load_session(sealed, &sent);
+            if state.status().is_loaded() && !validator.validate(&state, req).await {
+                state.revoke(sealed.now());
+                note_status(sealed, "session", state.status());
+            }
+            stores.session().put(state);
+        }
+        Outcome::Success(Session { sealed, stores })
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for TempData<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        match TempData::from_req(req) {
+            Some(temp) => Outcome::Success(temp),
+            None => Outcome::Forward(rocket::http::Status::InternalServerError),
+        }
+    }
+}
+
+impl Sentinel for Session<'_> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        rocket.state::<Sealed>().is_none()
+    }
+}
+
+impl Sentinel for TempData<'_> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        rocket.state::<Sealed>().is_none()
+    }
+}
+
+impl<'r> Session<'r> {
+    fn with<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
+        let mut cell = self.stores.session();
+        f(cell.get_or_load(|sent| load_session(self.sealed, sent)))
+    }
+
+    /// The value under `key` as `T`: `Ok(None)` if absent, `Err(Error::Decode)` if it was
+    /// stored as another type.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.with(|s| s.get(key))
+    }
+
+    /// Stores `value` under `key`.
+    pub fn set<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
+        self.with(|s| s.set(key, value))
+    }
+
+    /// Gets the value under `key` (or `T::default()`), lets `f` change it in place, and writes
+    /// it back once, at commit. Returns what `f` returns.
+    pub fn update<T, R>(&self, key: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error>
+    where
+        T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
+    {
+        self.with(|s| s.update(key, f))
+    }
+
+    /// Removes `key`; `true` if it was there.
+    pub fn remove(&self, key: &str) -> bool {
+        self.with(|s| s.remove(key))
+    }
+
+    /// `true` if `key` holds a value.
+    pub fn contains(&self, key: &str) -> bool {
+        self.with(|s| s.contains(key))
+    }
+
+    /// The entries' names, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.with(|s| s.keys())
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.with(|s| s.len())
+    }
+
+    /// `true` when the session holds nothing (and so stores no cookie).
+    pub fn is_empty(&self) -> bool {
+        self.with(|s| s.is_empty())
+    }
+
+    /// Removes every entry; the session's cookies are deleted when the response leaves.
+    pub fn clear(&self) {
+        self.with(|s| s.clear())
+    }
+
+    /// The session id.
+    pub fn id(&self) -> SessionId {
+        self.with(|s| s.id())
+    }
+
+    /// Gives the session a new id, keeping its data. Call it on sign-in.
+    pub fn renew(&self) {
+        let now = self.sealed.now();
+        self.with(|s| s.renew(now))
+    }
+
+    /// How the session was loaded: new, loaded, or rejected and why.
+    pub fn status(&self) -> Status {
+        self.with(|s| s.status().clone())
+    }
+
+    /// When the session was created and last sealed (unix seconds).
+    pub fn timestamps(&self) -> (u64, u64) {
+        self.with(|s| (s.issued_at(), s.refreshed_at()))
+    }
+
+    /// Stored size of an entry in bytes, if known without encoding it.
+    pub fn entry_len(&self, key: &str) -> Option<usize> {
+        self.with(|s| s.entry_len(key))
+    }
+
+    /// Checks now that the session fits its budget and returns the bytes its cookies will take
+    /// in the `Cookie` header; `Err(Error::TooLarge)` lets the handler react (the fairing would
+    /// otherwise skip the write and keep the old cookie).
+    pub fn commit(&self) -> Result<usize, Error> {
+        let now = self.sealed.now();
+        self.with(|s| s.check_size(&self.sealed.session, now))
+    }
+}
+
+impl<'r> TempData<'r> {
+    pub(crate) fn from_req(req: &'r Request<'_>) -> Option<TempData<'r>> {
+        let sealed = sealed_state(req)?;
+        let stores = RequestStores::get(req);
+        stores.tempdata().capture(req, &sealed.tempdata.name);
+        Some(TempData { sealed, stores })
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut TempDataState) -> R) -> R {
+        let mut cell = self.stores.tempdata();
+        f(cell.get_or_load(|sent| load_tempdata(self.sealed, sent)))
+    }
+
+    /// Reads `key` and marks it for deletion at the end of this request.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.with(|t| t.get(key))
+    }
+
+    /// Reads `key` without marking it.
+    pub fn peek<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.with(|t| t.peek(key))
+    }
+
+    /// Stores `value` under `key` for the next request.
+    pub fn set<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
+        self.with(|t| t.set(key, value))
+    }
+
+    /// Keeps `key` for one more request even though it was read.
+    pub fn keep(&self, key: &str) {
+        self.with(|t| t.keep(key))
+    }
+
+    /// Keeps every entry for one more request.
+    pub fn keep_all(&self) {
+        self.with(|t| t.keep_all())
+    }
+
+    /// Removes `key` now; `true` if it was there.
+    pub fn remove(&self, key: &str) -> bool {
+        self.with(|t| t.remove(key))
+    }
+
+    /// `true` if `key` holds a value (read or not).
+    pub fn contains(&self, key: &str) -> bool {
+        self.with(|t| t.contains(key))
+    }
+
+    /// The entries' names, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.with(|t| t.keys())
+    }
+
+    /// Number of entries (read or not).
+    pub fn len(&self) -> usize {
+        self.with(|t| t.len())
+    }
+
+    /// `true` when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.with(|t| t.is_empty())
+    }
+
+    /// Stored size of an entry in bytes, if known without encoding it.
+    pub fn entry_len(&self, key: &str) -> Option<usize> {
+        self.with(|t| t.entry_len(key))
+    }
+
+    /// How TempData was loaded: new, loaded, or rejected and why.
+    pub fn status(&self) -> Status {
+        self.with(|t| t.status().clone())
+    }
+
+    /// Adds a flash message for the next page (see also [`Flash`](crate::Flash)).
+    pub fn flash(&self, level: Level, text: impl Into<String>) -> Result<(), Error> {
+        self.with(|t| t.flash(level, text))
+    }
+
+    /// Checks now that what would survive this request (counting read entries as kept, as on
+    /// a redirect when `keep_on_redirect` is on) fits the budget; returns the bytes needed.
+    pub fn commit(&self) -> Result<usize, Error> {
+        let now = self.sealed.now();
+        let worst = self.sealed.config.tempdata.keep_on_redirect;
+        self.with(|t| t.check_size(&self.sealed.tempdata, worst, now))
+    }
+}

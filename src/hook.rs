@@ -1,0 +1,31 @@
+//! The validation hook: where an application puts the server-side check that a pure cookie
+//! store cannot make (revocation, one active session per user).
+
+use rocket::Request;
+
+use crate::store::SessionState;
+
+/// Decides, when a session is loaded, whether it may be used.
+///
+/// A session the validator refuses is replaced by an empty one whose status is
+/// `Rejected(Revoked)`; its cookies are deleted at commit. With a validator installed, the
+/// session is opened when the guard is created (the check is async), not lazily.
+///
+/// ```
+/// use rocket::Request;
+/// use rocket_sealed::{store::SessionState, Validator};
+///
+/// struct NoBannedUsers;
+///
+/// #[rocket::async_trait]
+/// impl Validator for NoBannedUsers {
+///     async fn validate(&self, session: &SessionState, _req: &Request<'_>) -> bool {
+///         session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
+///     }
+/// }
+/// ```
+#[rocket::async_trait]
+pub trait Validator: Send + Sync + 'static {
+    /// `true` to accept the loaded session, `false` to revoke it.
+    async fn validate(&self, session: &SessionState, request: &Request<'_>) -> bool;
+}

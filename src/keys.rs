@@ -1,0 +1,194 @@
+//! The key ring: numbered 256-bit keys, the first of which seals and all of which open.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chacha20poly1305::aead::KeyInit;
+use chacha20poly1305::XChaCha20Poly1305;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::Error;
+
+/// Length of a key in bytes.
+pub const KEY_LEN: usize = 32;
+
+/// One key of the ring as it appears in configuration: a numeric id and 32 bytes in base64url.
+///
+/// Its `Debug` output never shows the key material, and the string is zeroized on drop.
+///
+/// ```
+/// use rocket_sealed::KeyConfig;
+///
+/// let k = KeyConfig::new(1, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+/// assert_eq!(format!("{k:?}"), "KeyConfig { id: 1, key: <redacted> }");
+/// ```
+#[derive(Clone, Deserialize, Serialize, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+pub struct KeyConfig {
+    /// The key's id, written into every cookie it seals. Ids must be unique within a ring.
+    #[zeroize(skip)]
+    pub id: u32,
+    /// 32 bytes, base64url (padding optional).
+    pub key: String,
+}
+
+impl KeyConfig {
+    /// A key entry from an id and its base64url text.
+    pub fn new(id: u32, key: impl Into<String>) -> Self {
+        KeyConfig {
+            id,
+            key: key.into(),
+        }
+    }
+
+    /// A fresh key with 32 bytes from the operating system's random source.
+    ///
+    /// ```
+    /// use rocket_sealed::{KeyConfig, KeyRing};
+    ///
+    /// let fresh = KeyConfig::generate(3);
+    /// assert_eq!(fresh.id, 3);
+    /// assert!(KeyRing::from_config(&[fresh]).is_ok());
+    /// ```
+    pub fn generate(id: u32) -> Self {
+        let bytes = Zeroizing::new(random_key_bytes());
+        KeyConfig {
+            id,
+            key: URL_SAFE_NO_PAD.encode(*bytes),
+        }
+    }
+}
+
+impl fmt::Debug for KeyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyConfig {{ id: {}, key: <redacted> }}", self.id)
+    }
+}
+
+fn random_key_bytes() -> [u8; KEY_LEN] {
+    use rand::TryRng as _;
+    let mut bytes = [0u8; KEY_LEN];
+    // The OS source directly (not a userspace generator): keys are long-lived.
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random source is unavailable");
+    bytes
+}
+
+/// A usable key: its id and a ready cipher instance (built once, reused for every message).
+pub(crate) struct Key {
+    pub(crate) id: u32,
+    pub(crate) cipher: XChaCha20Poly1305,
+}
+
+/// An ordered set of keys. The first key seals; every key opens.
+///
+/// Build it from configuration; every mistake names the key and the reason. Key material is
+/// zeroized on drop (the cipher instances wipe their copies) and never printed.
+///
+/// ```
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(2), KeyConfig::generate(1)]).unwrap();
+/// assert_eq!(ring.sealing_key_id(), 2);
+/// assert_eq!(ring.key_ids().collect::<Vec<_>>(), vec![2, 1]);
+/// assert!(format!("{ring:?}").contains("redacted"));
+///
+/// let err = KeyRing::from_config(&[KeyConfig::new(1, "too-short")]).unwrap_err();
+/// assert!(err.to_string().contains("keys[0]"));
+/// ```
+pub struct KeyRing {
+    keys: Vec<Key>,
+}
+
+impl KeyRing {
+    /// Builds a ring from configured keys, in order. Fails on an empty list, a duplicate id,
+    /// text that is not base64url, or a key that is not exactly 32 bytes.
+    pub fn from_config(configs: &[KeyConfig]) -> Result<KeyRing, Error> {
+        if configs.is_empty() {
+            return Err(Error::config(
+                "sealed.keys",
+                "the key ring is empty; add at least one key (`cargo run --example keys -- new` makes one)",
+            ));
+        }
+        let mut keys: Vec<Key> = Vec::with_capacity(configs.len());
+        for (index, config) in configs.iter().enumerate() {
+            let field = format!("sealed.keys[{index}] (id {})", config.id);
+            if keys.iter().any(|k| k.id == config.id) {
+                return Err(Error::config(
+                    field,
+                    format!(
+                        "key id {} appears more than once; ids must be unique",
+                        config.id
+                    ),
+                ));
+            }
+            let text = config.key.trim().trim_end_matches('=');
+            let decoded = Zeroizing::new(URL_SAFE_NO_PAD.decode(text).map_err(|e| {
+                Error::config(&field, format!("the key is not valid base64url: {e}"))
+            })?);
+            if decoded.len() != KEY_LEN {
+                return Err(Error::config(
+                    field,
+                    format!(
+                        "the key decodes to {} bytes; it must be exactly {KEY_LEN}",
+                        decoded.len()
+                    ),
+                ));
+            }
+            keys.push(Key::new(config.id, &decoded));
+        }
+        Ok(KeyRing { keys })
+    }
+
+    /// A ring of one random key, for development only: cookies sealed with it die with the
+    /// process and are not shared with any other instance.
+    pub fn ephemeral() -> KeyRing {
+        let bytes = Zeroizing::new(random_key_bytes());
+        KeyRing {
+            keys: vec![Key::new(0, &*bytes)],
+        }
+    }
+
+    /// The id of the key that seals.
+    pub fn sealing_key_id(&self) -> u32 {
+        self.keys[0].id
+    }
+
+    /// The ids in ring order.
+    pub fn key_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.keys.iter().map(|k| k.id)
+    }
+
+    pub(crate) fn sealing_key(&self) -> &Key {
+        &self.keys[0]
+    }
+
+    /// The key with this id and whether it is the sealing key.
+    pub(crate) fn find(&self, id: u32) -> Option<(&Key, bool)> {
+        self.keys
+            .iter()
+            .enumerate()
+            .find(|(_, k)| k.id == id)
+            .map(|(i, k)| (k, i == 0))
+    }
+}
+
+impl Key {
+    fn new(id: u32, bytes: &[u8]) -> Key {
+        let mut key = chacha20poly1305::Key::try_from(bytes).expect("length checked by the caller");
+        let cipher = XChaCha20Poly1305::new(&key);
+        key.as_mut_slice().zeroize();
+        Key { id, cipher }
+    }
+}
+
+impl fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("ids", &self.key_ids().collect::<Vec<_>>())
+            .field("keys", &"<redacted>")
+            .finish()
+    }
+}

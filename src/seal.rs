@@ -1,0 +1,159 @@
+//! Wire format version 1: the sealed envelope.
+//!
+//! ```text
+//! cookie value = base64url-no-pad( 0x01 | key_id (u32 BE) | nonce (24) | ciphertext | tag (16) )
+//! AAD          = "rocket_sealed" | 0x01 | key_id (u32 BE) | cookie name
+//! plaintext    = postcard(Envelope)
+//! ```
+//!
+//! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
+//! Session cookie fails to open. There is deliberately no compression (CRIME/BREACH).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chacha20poly1305::aead::AeadInOut;
+use chacha20poly1305::{Tag, XNonce};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use crate::keys::KeyRing;
+use crate::{Error, Malformed, Rejection};
+
+/// The format version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// A fixed label that starts every AAD, so our values cannot be confused with another
+/// protocol's under the same key.
+const AAD_LABEL: &[u8] = b"rocket_sealed";
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+const HEADER_LEN: usize = 1 + 4 + NONCE_LEN;
+/// Bytes a sealed value adds to its plaintext before base64.
+pub const OVERHEAD: usize = HEADER_LEN + TAG_LEN;
+
+/// The decrypted content of a store's cookie.
+///
+/// Entries stay as postcard bytes so a value is only decoded when a handler asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Envelope {
+    /// When the store was created (unix seconds).
+    pub issued_at: u64,
+    /// When the store was last sealed (unix seconds); the idle timeout counts from here.
+    pub refreshed_at: u64,
+    /// The session id (Session only).
+    pub session_id: Option<[u8; 16]>,
+    /// Entry name and postcard-encoded value, in name order.
+    pub entries: Vec<(String, Vec<u8>)>,
+}
+
+/// The result of opening a sealed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The decrypted envelope.
+    pub envelope: Envelope,
+    /// The id of the key that opened it.
+    pub key_id: u32,
+    /// `true` when that key is not the ring's first: the value should be re-sealed.
+    pub needs_reseal: bool,
+}
+
+/// Length of the base64url text that sealing `plaintext_len` bytes produces.
+///
+/// ```
+/// use rocket_sealed::seal::sealed_len;
+/// assert_eq!(sealed_len(0), 60); // 45 bytes of header and tag, in base64url
+/// ```
+pub fn sealed_len(plaintext_len: usize) -> usize {
+    let raw = plaintext_len + OVERHEAD;
+    raw / 3 * 4 + [0, 2, 3][raw % 3]
+}
+
+fn aad(key_id: u32, cookie_name: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AAD_LABEL.len() + 5 + cookie_name.len());
+    aad.extend_from_slice(AAD_LABEL);
+    aad.push(VERSION);
+    aad.extend_from_slice(&key_id.to_be_bytes());
+    aad.extend_from_slice(cookie_name.as_bytes());
+    aad
+}
+
+/// Seals an envelope for the cookie `cookie_name` with the ring's first key.
+///
+/// ```
+/// use rocket_sealed::seal::{open, seal, Envelope};
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let env = Envelope { issued_at: 1, refreshed_at: 1, session_id: None, entries: vec![] };
+/// let value = seal(&ring, "sealed_session", &env).unwrap();
+/// assert_eq!(open(&ring, "sealed_session", &value, 4096).unwrap().envelope, env);
+/// assert!(open(&ring, "sealed_tempdata", &value, 4096).is_err());
+/// ```
+pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<String, Error> {
+    let key = ring.sealing_key();
+    let mut buf = Vec::with_capacity(HEADER_LEN + 64);
+    buf.push(VERSION);
+    buf.extend_from_slice(&key.id.to_be_bytes());
+    buf.extend_from_slice(&crate::random::nonce());
+    let mut buf = postcard::to_extend(envelope, buf).map_err(|e| Error::Encode {
+        key: "<envelope>".into(),
+        reason: e.to_string(),
+    })?;
+    let (header, body) = buf.split_at_mut(HEADER_LEN);
+    let nonce = XNonce::try_from(&header[5..]).expect("24-byte nonce slice");
+    let tag = key
+        .cipher
+        .encrypt_inout_detached(&nonce, &aad(key.id, cookie_name), body.into())
+        .map_err(|_| Error::TooLarge {
+            needed: body.len(),
+            limit: usize::MAX,
+        })?;
+    buf.extend_from_slice(&tag);
+    Ok(URL_SAFE_NO_PAD.encode(&buf))
+}
+
+/// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.
+///
+/// `max_len` bounds the text before any work is done on it.
+pub fn open(
+    ring: &KeyRing,
+    cookie_name: &str,
+    value: &str,
+    max_len: usize,
+) -> Result<Opened, Rejection> {
+    if value.len() > max_len {
+        return Err(Malformed::TooLong.into());
+    }
+    let mut raw = URL_SAFE_NO_PAD
+        .decode(value)
+        .map_err(|_| Malformed::NotBase64)?;
+    let result = open_raw(ring, cookie_name, &mut raw);
+    raw.zeroize();
+    result
+}
+
+fn open_raw(ring: &KeyRing, cookie_name: &str, raw: &mut [u8]) -> Result<Opened, Rejection> {
+    if raw.len() < OVERHEAD {
+        return Err(Malformed::TooShort.into());
+    }
+    if raw[0] != VERSION {
+        return Err(Rejection::WrongVersion { found: raw[0] });
+    }
+    let key_id = u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);
+    let (key, is_first) = ring.find(key_id).ok_or(Rejection::UnknownKey { key_id })?;
+    let (header, rest) = raw.split_at_mut(HEADER_LEN);
+    let (body, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+    let nonce = XNonce::try_from(&header[5..]).map_err(|_| Malformed::TooShort)?;
+    let tag = Tag::try_from(&*tag).map_err(|_| Malformed::TooShort)?;
+    key.cipher
+        .decrypt_inout_detached(&nonce, &aad(key_id, cookie_name), body.into(), &tag)
+        .map_err(|_| Rejection::Tampered)?;
+    let envelope = match postcard::take_from_bytes::<Envelope>(body) {
+        Ok((envelope, [])) => envelope,
+        _ => return Err(Malformed::BadEnvelope.into()),
+    };
+    Ok(Opened {
+        envelope,
+        key_id,
+        needs_reseal: !is_first,
+    })
+}

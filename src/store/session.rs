@@ -1,0 +1,278 @@
+//! The session state model: a typed dictionary with an id and sliding/absolute expiry.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::values::Values;
+use super::Status;
+use super::{Commit, CommitReason};
+use crate::chunk::SentCookies;
+use crate::codec::StoreSpec;
+use crate::config::SessionConfig;
+use crate::keys::KeyRing;
+use crate::seal::Envelope;
+use crate::{Error, Expiry, Rejection};
+
+/// A random 128-bit session id, shown as 32 hex digits.
+///
+/// It identifies a session to the application (for logs, or a revocation list); it is not a
+/// bearer token into a server store, because there is no server store.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId([u8; 16]);
+
+impl SessionId {
+    pub(crate) fn random() -> SessionId {
+        SessionId(crate::random::session_id())
+    }
+
+    /// The id's bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({self})")
+    }
+}
+
+/// One browser's session, as loaded for one request. Framework-free: the Rocket guard
+/// [`Session`](crate::Session) wraps it.
+pub struct SessionState {
+    status: Status,
+    id: SessionId,
+    issued_at: u64,
+    refreshed_at: u64,
+    values: Values,
+    modified: bool,
+    needs_reseal: bool,
+}
+
+impl SessionState {
+    /// An empty session with a fresh id.
+    pub fn new(now: u64, status: Status) -> SessionState {
+        SessionState {
+            status,
+            id: SessionId::random(),
+            issued_at: now,
+            refreshed_at: now,
+            values: Values::default(),
+            modified: false,
+            needs_reseal: false,
+        }
+    }
+
+    /// Opens the session from the cookies the browser sent. Never fails: a refused cookie
+    /// gives an empty session whose [`status`](Self::status) says why.
+    pub fn load(
+        ring: &KeyRing,
+        spec: &StoreSpec,
+        config: &SessionConfig,
+        sent: &SentCookies,
+        now: u64,
+    ) -> SessionState {
+        let opened = match spec.read(ring, sent) {
+            Ok(None) => return SessionState::new(now, Status::New),
+            Ok(Some(opened)) => opened,
+            Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
+        };
+        let env = opened.envelope;
+        if let Err(expiry) = check_expiry(&env, config, now) {
+            return SessionState::new(now, Status::Rejected(Rejection::Expired(expiry)));
+        }
+        let Some(id) = env.session_id else {
+            return SessionState::new(now, Status::Rejected(crate::Malformed::BadEnvelope.into()));
+        };
+        SessionState {
+            status: Status::Loaded,
+            id: SessionId(id),
+            issued_at: env.issued_at,
+            refreshed_at: env.refreshed_at,
+            values: Values::from_entries(env.entries),
+            modified: false,
+            needs_reseal: opened.needs_reseal,
+        }
+    }
+
+    /// How this session was loaded.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Marks the session refused by the application (see the validation hook): it becomes
+    /// empty with a fresh id and status `Rejected(Revoked)`.
+    pub fn revoke(&mut self, now: u64) {
+        *self = SessionState::new(now, Status::Rejected(Rejection::Revoked));
+    }
+
+    /// The session id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// When the session was created (unix seconds).
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
+    }
+
+    /// When the session was last sealed (unix seconds).
+    pub fn refreshed_at(&self) -> u64 {
+        self.refreshed_at
+    }
+
+    /// The value under `key` decoded as `T`; `Ok(None)` if absent, `Err` if it is another type.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.values.get(key)
+    }
+
+    /// Stores `value` under `key`.
+    pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.values.set(key, value)?;
+        self.modified = true;
+        Ok(())
+    }
+
+    /// Gets the value under `key` (or `T::default()`), lets `f` change it, and writes it back
+    /// once, at commit.
+    pub fn update<T, R>(&mut self, key: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error>
+    where
+        T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
+    {
+        let r = self.values.update(key, f)?;
+        self.modified = true;
+        Ok(r)
+    }
+
+    /// Removes `key`; `true` if it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let removed = self.values.remove(key);
+        self.modified |= removed;
+        removed
+    }
+
+    /// `true` if `key` holds a value.
+    pub fn contains(&self, key: &str) -> bool {
+        self.values.contains(key)
+    }
+
+    /// The entries' names, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.values.keys().map(str::to_owned).collect()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// `true` when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Stored size of an entry in bytes, if known without encoding it.
+    pub fn entry_len(&self, key: &str) -> Option<usize> {
+        self.values.encoded_len(key)
+    }
+
+    /// Removes every entry. An empty session's cookies are deleted at commit.
+    pub fn clear(&mut self) {
+        self.modified |= !self.values.is_empty();
+        self.values.clear();
+    }
+
+    /// A new id (and a new absolute-timeout start) for the same data. Call it when the user
+    /// signs in, so an id seen before sign-in is worth nothing after.
+    pub fn renew(&mut self, now: u64) {
+        self.id = SessionId::random();
+        self.issued_at = now;
+        self.modified = true;
+    }
+
+    fn envelope(&self, now: u64) -> Result<Envelope, Error> {
+        Ok(Envelope {
+            issued_at: self.issued_at,
+            refreshed_at: now,
+            session_id: Some(self.id.0),
+            entries: self.values.to_entries()?,
+        })
+    }
+
+    /// Checks that the session as it is now fits its budget; returns the bytes it needs.
+    pub fn check_size(&self, spec: &StoreSpec, now: u64) -> Result<usize, Error> {
+        let env = self.envelope(now)?;
+        let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
+            key: "<session>".into(),
+            reason: e.to_string(),
+        })?;
+        spec.check_size(len)
+    }
+
+    /// What this request must write: `Ok(None)` when the cookies stay as they are.
+    ///
+    /// A modified session is re-sealed; an empty one has its cookies deleted; an unmodified
+    /// one is re-sealed only if it was opened with an old key or the refresh share of the
+    /// idle timeout has passed. On error nothing is written and the old cookies stay.
+    pub fn commit(
+        &mut self,
+        ring: &KeyRing,
+        spec: &StoreSpec,
+        config: &SessionConfig,
+        sent: &SentCookies,
+        now: u64,
+    ) -> Result<Option<Commit>, Error> {
+        if self.values.is_empty() {
+            return Ok((!sent.is_empty()).then(|| Commit {
+                written: spec.erase(sent),
+                reason: CommitReason::Erased,
+            }));
+        }
+        let elapsed = now.saturating_sub(self.refreshed_at) as f64;
+        let reason = if self.modified || !self.status.is_loaded() {
+            CommitReason::Changed
+        } else if self.needs_reseal {
+            CommitReason::Resealed
+        } else if elapsed >= config.idle_timeout_secs as f64 * config.refresh_share {
+            CommitReason::Refreshed
+        } else {
+            return Ok(None);
+        };
+        let written = spec.write(ring, sent, &self.envelope(now)?)?;
+        self.refreshed_at = now;
+        self.modified = false;
+        self.needs_reseal = false;
+        Ok(Some(Commit { written, reason }))
+    }
+}
+
+fn check_expiry(env: &Envelope, config: &SessionConfig, now: u64) -> Result<(), Expiry> {
+    if now.saturating_sub(env.refreshed_at) > config.idle_timeout_secs {
+        return Err(Expiry::Idle);
+    }
+    if let Some(limit) = config.absolute_timeout_secs {
+        if now.saturating_sub(env.issued_at) > limit {
+            return Err(Expiry::Absolute);
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionState")
+            .field("status", &self.status)
+            .field("id", &self.id)
+            .field("keys", &self.keys())
+            .field("modified", &self.modified)
+            .finish_non_exhaustive()
+    }
+}

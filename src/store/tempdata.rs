@@ -1,0 +1,304 @@
+//! The TempData state model, with ASP.NET Core's rules.
+//!
+//! | what the request did with an entry             | kept for the next request? |
+//! |------------------------------------------------|----------------------------|
+//! | loaded, not touched                            | yes                        |
+//! | loaded, `peek`ed                               | yes                        |
+//! | loaded, `get` (read)                           | no                         |
+//! | loaded, `get`, then `keep(key)` or `keep_all`  | yes                        |
+//! | loaded, `get`, response is a redirect (3xx)    | yes, unless configured off |
+//! | `set` in this request                          | yes                        |
+//! | `set`, then `get` in this request              | no (as ASP.NET Core)       |
+//! | `remove`d                                      | no                         |
+
+use std::collections::BTreeSet;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::values::Values;
+use super::Status;
+use super::{Commit, CommitReason};
+use crate::chunk::SentCookies;
+use crate::codec::StoreSpec;
+use crate::config::TempDataConfig;
+use crate::keys::KeyRing;
+use crate::seal::Envelope;
+use crate::{Error, Expiry, Rejection};
+
+/// The TempData entry that holds pending flash messages.
+pub const FLASH_KEY: &str = "_flash";
+
+/// A flash message's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Level {
+    /// Diagnostic detail.
+    Debug,
+    /// Neutral information.
+    Info,
+    /// Something worked.
+    Success,
+    /// Something needs attention.
+    Warning,
+    /// Something failed.
+    Error,
+}
+
+impl Level {
+    /// The level's lower-case name, handy as a CSS class.
+    ///
+    /// ```
+    /// assert_eq!(rocket_sealed::Level::Warning.as_str(), "warning");
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Success => "success",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// One flash message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlashMessage {
+    /// Its level.
+    pub level: Level,
+    /// Its text.
+    pub text: String,
+}
+
+/// One browser's TempData, as loaded for one request. Framework-free: the Rocket guard
+/// [`TempData`](crate::TempData) wraps it.
+pub struct TempDataState {
+    status: Status,
+    values: Values,
+    /// Keys that will be dropped at commit unless kept: ASP.NET's complement of `_initialKeys`.
+    loaded: BTreeSet<String>,
+    unread: BTreeSet<String>,
+    retained: BTreeSet<String>,
+    modified: bool,
+    needs_reseal: bool,
+}
+
+impl TempDataState {
+    /// An empty TempData.
+    pub fn new(status: Status) -> TempDataState {
+        TempDataState {
+            status,
+            values: Values::default(),
+            loaded: BTreeSet::new(),
+            unread: BTreeSet::new(),
+            retained: BTreeSet::new(),
+            modified: false,
+            needs_reseal: false,
+        }
+    }
+
+    /// Opens TempData from the cookies the browser sent. Never fails: a refused cookie gives
+    /// an empty store whose [`status`](Self::status) says why. Every loaded entry is unread.
+    pub fn load(
+        ring: &KeyRing,
+        spec: &StoreSpec,
+        config: &TempDataConfig,
+        sent: &SentCookies,
+        now: u64,
+    ) -> TempDataState {
+        let opened = match spec.read(ring, sent) {
+            Ok(None) => return TempDataState::new(Status::New),
+            Ok(Some(opened)) => opened,
+            Err(reason) => return TempDataState::new(Status::Rejected(reason)),
+        };
+        let env = opened.envelope;
+        if now.saturating_sub(env.refreshed_at) > config.lifetime_secs {
+            return TempDataState::new(Status::Rejected(Rejection::Expired(Expiry::Lifetime)));
+        }
+        let keys: BTreeSet<String> = env.entries.iter().map(|(k, _)| k.clone()).collect();
+        TempDataState {
+            status: Status::Loaded,
+            values: Values::from_entries(env.entries),
+            loaded: keys.clone(),
+            unread: keys,
+            retained: BTreeSet::new(),
+            modified: false,
+            needs_reseal: opened.needs_reseal,
+        }
+    }
+
+    /// How this TempData was loaded.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Reads `key` and marks it for deletion at the end of this request.
+    pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, Error> {
+        let value = self.values.get(key)?;
+        self.unread.remove(key);
+        Ok(value)
+    }
+
+    /// Reads `key` without marking it.
+    pub fn peek<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.values.get(key)
+    }
+
+    /// Stores `value` under `key` for the next request.
+    pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.values.set(key, value)?;
+        self.unread.insert(key.to_owned());
+        self.modified = true;
+        Ok(())
+    }
+
+    /// Keeps `key` for one more request even if it was read.
+    pub fn keep(&mut self, key: &str) {
+        if self.values.contains(key) {
+            self.retained.insert(key.to_owned());
+        }
+    }
+
+    /// Keeps every entry for one more request.
+    pub fn keep_all(&mut self) {
+        self.retained = self.values.keys().map(str::to_owned).collect();
+    }
+
+    /// Removes `key` now; `true` if it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let removed = self.values.remove(key);
+        self.unread.remove(key);
+        self.retained.remove(key);
+        self.modified |= removed;
+        removed
+    }
+
+    /// `true` if `key` holds a value (read or not).
+    pub fn contains(&self, key: &str) -> bool {
+        self.values.contains(key)
+    }
+
+    /// The entries' names, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.values.keys().map(str::to_owned).collect()
+    }
+
+    /// Number of entries (read or not).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// `true` when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Stored size of an entry in bytes, if known without encoding it.
+    pub fn entry_len(&self, key: &str) -> Option<usize> {
+        self.values.encoded_len(key)
+    }
+
+    /// Adds a flash message. Messages already shown in this request are not shown again.
+    pub fn flash(&mut self, level: Level, text: impl Into<String>) -> Result<(), Error> {
+        let pending: bool = self.unread.contains(FLASH_KEY) || self.retained.contains(FLASH_KEY);
+        let mut messages: Vec<FlashMessage> = if pending {
+            self.values.get(FLASH_KEY)?.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        messages.push(FlashMessage {
+            level,
+            text: text.into(),
+        });
+        self.set(FLASH_KEY, &messages)
+    }
+
+    /// Takes the pending flash messages: they are not shown again after this request.
+    pub fn take_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
+        Ok(self.get(FLASH_KEY)?.unwrap_or_default())
+    }
+
+    /// The keys that survive this request.
+    fn surviving(&self, redirect_keeps: bool) -> BTreeSet<String> {
+        if redirect_keeps {
+            return self.values.keys().map(str::to_owned).collect();
+        }
+        self.values
+            .keys()
+            .filter(|k| self.unread.contains(*k) || self.retained.contains(*k))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn envelope(&self, keep: &BTreeSet<String>, now: u64) -> Result<Envelope, Error> {
+        let entries = self
+            .values
+            .to_entries()?
+            .into_iter()
+            .filter(|(k, _)| keep.contains(k))
+            .collect();
+        Ok(Envelope {
+            issued_at: now,
+            refreshed_at: now,
+            session_id: None,
+            entries,
+        })
+    }
+
+    /// Checks that what would survive this request fits the budget; returns the bytes needed.
+    pub fn check_size(
+        &self,
+        spec: &StoreSpec,
+        is_redirect: bool,
+        now: u64,
+    ) -> Result<usize, Error> {
+        let env = self.envelope(&self.surviving(is_redirect), now)?;
+        let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
+            key: "<tempdata>".into(),
+            reason: e.to_string(),
+        })?;
+        spec.check_size(len)
+    }
+
+    /// What this request must write: `Ok(None)` when the cookies stay as they are.
+    ///
+    /// `redirect_keeps` is true when the response is a redirect and `keep_on_redirect` is on.
+    pub fn commit(
+        &mut self,
+        ring: &KeyRing,
+        spec: &StoreSpec,
+        sent: &SentCookies,
+        redirect_keeps: bool,
+        now: u64,
+    ) -> Result<Option<Commit>, Error> {
+        let keep = self.surviving(redirect_keeps);
+        if keep.is_empty() {
+            return Ok((!sent.is_empty()).then(|| Commit {
+                written: spec.erase(sent),
+                reason: CommitReason::Erased,
+            }));
+        }
+        let reason = if self.needs_reseal && !self.modified && keep == self.loaded {
+            CommitReason::Resealed
+        } else if self.modified || keep != self.loaded || !self.status.is_loaded() {
+            CommitReason::Changed
+        } else {
+            return Ok(None);
+        };
+        let written = spec.write(ring, sent, &self.envelope(&keep, now)?)?;
+        self.modified = false;
+        self.needs_reseal = false;
+        Ok(Some(Commit { written, reason }))
+    }
+}
+
+impl std::fmt::Debug for TempDataState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TempDataState")
+            .field("status", &self.status)
+            .field("keys", &self.keys())
+            .field("unread", &self.unread)
+            .field("retained", &self.retained)
+            .finish_non_exhaustive()
+    }
+}
