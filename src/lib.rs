@@ -1,10 +1,88 @@
 //! # rocket_sealed
 //!
 //! Sessions and TempData/flash messages for [Rocket](https://rocket.rs) 0.5, carried entirely
-//! in the browser in authenticated-encrypted (XChaCha20-Poly1305), chunked cookies. No server
-//! store: any number of instances serve one user with nothing shared but the keys.
+//! in the browser in authenticated-encrypted (XChaCha20-Poly1305), chunked cookies. There is
+//! no server store: any number of instances behind any load balancer serve one user with
+//! nothing shared but the keys.
+//!
+//! ## Quick start
+//!
+//! Attach one fairing, then take [`Session`] and [`TempData`] (or the flash helpers
+//! [`Flash`] and [`Flashes`]) in handlers:
+//!
+//! ```
+//! use rocket::response::Redirect;
+//! use rocket::{get, post, routes};
+//! use rocket_sealed::{Flash, Flashes, Sealed, Session};
+//!
+//! #[post("/cart/<item>")]
+//! fn add(session: Session<'_>, item: &str) -> Flash<Redirect> {
+//!     session
+//!         .update::<Vec<String>, _>("cart", |cart| cart.push(item.to_owned()))
+//!         .expect("the cart is a Vec<String>");
+//!     Flash::success(Redirect::to("/"), format!("Added {item}"))
+//! }
+//!
+//! #[get("/")]
+//! fn index(session: Session<'_>, flashes: Flashes) -> String {
+//!     let cart: Vec<String> = session.get("cart").ok().flatten().unwrap_or_default();
+//!     let notes: Vec<_> = flashes.iter().map(|m| m.text.clone()).collect();
+//!     format!("{notes:?} cart: {cart:?}")
+//! }
+//!
+//! # use rocket::local::blocking::Client;
+//! # let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![add, index]);
+//! // `Sealed::fairing()` reads the `sealed` table of Rocket's configuration. In the debug
+//! // profile with no keys configured it uses one ephemeral key (and says so loudly).
+//! let client = Client::tracked(rocket).unwrap();
+//! client.post("/cart/tea").dispatch();
+//! assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"["Added tea"] cart: ["tea"]"#);
+//! // A flash message is shown once.
+//! assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"[] cart: ["tea"]"#);
+//! ```
+//!
+//! ## Configuration
+//!
+//! In `Rocket.toml` (or `ROCKET_SEALED='{keys=[{id=1,key="…"}]}'`), every field optional:
+//!
+//! ```toml
+//! [default.sealed]
+//! keys = [{ id = 2, key = "base64url of 32 random bytes" }, { id = 1, key = "…" }]
+//! chunk_size = 4000
+//! max_chunks = 8
+//! [default.sealed.session]
+//! cookie_name = "sealed_session"
+//! idle_timeout_secs = 1200
+//! refresh_share = 0.5
+//! budget = 5120
+//! [default.sealed.tempdata]
+//! cookie_name = "sealed_tempdata"
+//! budget = 2048
+//! keep_on_redirect = true
+//! [default.sealed.cookie]
+//! path = "/"
+//! same_site = "lax"
+//! http_only = true
+//! ```
+//!
+//! or in code with [`Sealed::custom`] and a [`Config`]. `cargo run --example keys -- new` makes
+//! a key. The first key of the ring seals; every key opens, which is what makes a rolling key
+//! rotation across a farm possible (see the README).
+//!
+//! ## How it is built
+//!
+//! A framework-free core — [`seal`] (the wire format), [`KeyRing`], [`chunk`], [`codec`]
+//! (store ↔ cookies) and [`store`] (the Session and TempData state models) — and a thin Rocket
+//! layer: the fairing ([`Sealed`]), the guards ([`Session`], [`TempData`], [`Flashes`]) and the
+//! [`Flash`] responder.
+//!
+//! ## Bad input
+//!
+//! Any cookie bytes at all — tampered, truncated, sealed under an unknown key, for another
+//! cookie, expired, garbage — give an empty store whose [`Status`] says why; the request goes
+//! on, nothing panics, and the stale cookies are deleted when the response leaves.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod attrs;
 pub mod chunk;
@@ -24,7 +102,7 @@ mod sealed;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, CookieConfig, SessionConfig, TempDataConfig};
+pub use config::{Config, CookieConfig, SessionConfig, TempDataConfig, BROWSER_COOKIE_LIMIT};
 pub use counters::{CounterSnapshot, Counters};
 pub use error::{Error, Expiry, Malformed, Rejection};
 pub use fairing::SealedFairing;
