@@ -104,6 +104,22 @@ fn parse_count(digits: &str) -> Option<usize> {
     }
 }
 
+/// The count in a `chunks-N` marker: a canonical positive decimal (digits only, no sign, no
+/// leading zero). A well-formed count above `max` is `TooManyChunks` however many digits it
+/// has (even beyond `usize`); anything else is `BadChunkCount`.
+fn marker_count(digits: &str, max: usize) -> Result<usize, Malformed> {
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if !canonical {
+        return Err(Malformed::BadChunkCount);
+    }
+    match digits.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(Malformed::TooManyChunks),
+    }
+}
+
 fn digits(n: usize) -> usize {
     n.to_string().len()
 }
@@ -243,10 +259,7 @@ pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<String>, R
         }
         return Ok(Some(main.to_owned()));
     };
-    let count = parse_count(count).ok_or(Malformed::BadChunkCount)?;
-    if count > limits.max_chunks {
-        return Err(Malformed::TooManyChunks.into());
-    }
+    let count = marker_count(count, limits.max_chunks)?;
     let mut joined = String::new();
     for i in 1..=count {
         let piece = sent
