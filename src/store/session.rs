@@ -207,8 +207,12 @@ impl SessionState {
         })
     }
 
-    /// Checks that the session as it is now fits its budget; returns the bytes it needs.
+    /// Checks that the session as it is now fits its budget; returns the bytes it needs (0
+    /// when it is empty: an empty session stores no cookie).
     pub fn check_size(&self, spec: &StoreSpec, now: u64) -> Result<usize, Error> {
+        if self.values.is_empty() {
+            return Ok(0);
+        }
         let env = self.envelope(now)?;
         let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
             key: "<session>".into(),

@@ -245,14 +245,19 @@ impl TempDataState {
         })
     }
 
-    /// Checks that what would survive this request fits the budget; returns the bytes needed.
+    /// Checks that what would survive this request fits the budget; returns the bytes needed
+    /// (0 when nothing survives: an empty TempData stores no cookie).
     pub fn check_size(
         &self,
         spec: &StoreSpec,
         is_redirect: bool,
         now: u64,
     ) -> Result<usize, Error> {
-        let env = self.envelope(&self.surviving(is_redirect), now)?;
+        let keep = self.surviving(is_redirect);
+        if keep.is_empty() {
+            return Ok(0);
+        }
+        let env = self.envelope(&keep, now)?;
         let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
             key: "<tempdata>".into(),
             reason: e.to_string(),
