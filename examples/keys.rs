@@ -1,0 +1,289 @@
+//! The key tool: makes new keys for the `sealed.keys` ring and prints the rings of a rotation.
+//!
+//! ```text
+//! cargo run --example keys -- new [--id N]
+//! cargo run --example keys -- rotate Rocket.toml [--profile NAME]
+//! ```
+//!
+//! `new` prints one fresh key (32 bytes from the operating system's random source, base64url)
+//! as a `Rocket.toml` ring entry and as a `ROCKET_SEALED` environment variable. The id defaults
+//! to 1.
+//!
+//! `rotate` reads the current ring from the `sealed.keys` of a `Rocket.toml` (the `default`
+//! profile merged with `--profile NAME`, as Rocket merges them; default `default`), makes one
+//! new key whose id is one above the highest, and prints the ring for each phase of the rolling
+//! rotation:
+//!
+//! 1. add the new key *second* on every instance (everyone can open its cookies; nobody seals
+//!    with it yet);
+//! 2. once every instance runs phase 1, move it *first* everywhere (it seals from now on, and
+//!    cookies sealed with the old key are re-sealed with it when they come back);
+//! 3. once every cookie sealed with an old key has expired (the longer of the session's idle
+//!    timeout and the TempData lifetime, counted from the moment phase 2 is live everywhere),
+//!    drop the old keys.
+//!
+//! Exit status: 0 on success, 2 with a message on standard error for a bad command line, a
+//! missing or unreadable file, a file without keys, or a bad key.
+//!
+//! The output contains key material: keep it out of logs and version control.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket_sealed::{Config, KeyConfig, KeyRing};
+
+const USAGE: &str = "\
+usage:
+  cargo run --example keys -- new [--id N]
+  cargo run --example keys -- rotate <Rocket.toml> [--profile NAME]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("keys: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<String, String> {
+    match args.first().map(String::as_str) {
+        Some("new") => new(&args[1..]),
+        Some("rotate") => rotate(&args[1..]),
+        Some("-h" | "--help" | "help") => Ok(format!("{USAGE}\n")),
+        Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
+        None => Err(format!("no command given\n{USAGE}")),
+    }
+}
+
+/// `new [--id N]`.
+fn new(args: &[String]) -> Result<String, String> {
+    let mut id: u32 = 1;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--id" => {
+                let value = rest.next().ok_or("`--id` needs a number")?;
+                id = value.parse().map_err(|_| {
+                    format!(
+                        "`--id {value}`: the id must be a number from 0 to {}",
+                        u32::MAX
+                    )
+                })?;
+            }
+            other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
+        }
+    }
+    let key = KeyConfig::generate(id);
+    let ring = [key];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# A new rocket_sealed key, id {id}. Keep it secret: whoever has it can read and forge cookies."
+    );
+    let _ = writeln!(
+        out,
+        "# As an entry of the `keys` array in the `sealed` table of Rocket.toml:"
+    );
+    let _ = writeln!(out, "{}", toml_entry(&ring[0]));
+    let _ = writeln!(out, "# As a ring of this key alone, in Rocket.toml:");
+    let _ = writeln!(out, "[default.sealed]");
+    let _ = writeln!(out, "{}", toml_keys(&ring));
+    let _ = writeln!(out, "# Or in the environment:");
+    let _ = writeln!(out, "{}", env_keys(&ring));
+    let _ = writeln!(
+        out,
+        "# To add it to an existing ring, use `cargo run --example keys -- rotate Rocket.toml`."
+    );
+    Ok(out)
+}
+
+/// `rotate <Rocket.toml> [--profile NAME]`.
+fn rotate(args: &[String]) -> Result<String, String> {
+    let mut path: Option<&str> = None;
+    let mut profile = "default".to_owned();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--profile" => {
+                profile = rest.next().ok_or("`--profile` needs a name")?.clone();
+            }
+            other if other.starts_with("--") => {
+                return Err(format!("unexpected option `{other}`\n{USAGE}"))
+            }
+            other if path.is_none() => path = Some(other),
+            other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
+        }
+    }
+    let path = path.ok_or_else(|| format!("`rotate` needs the path of a Rocket.toml\n{USAGE}"))?;
+    let config = read_config(path, &profile)?;
+    if config.keys.is_empty() {
+        return Err(format!(
+            "{path}: profile `{profile}` has no `sealed.keys`; there is no ring to rotate \
+             (`cargo run --example keys -- new` makes a first key)"
+        ));
+    }
+    KeyRing::from_config(&config.keys).map_err(|e| format!("{path}: {e}"))?;
+    config.validate().map_err(|e| format!("{path}: {e}"))?;
+
+    let old = &config.keys;
+    let max = old.iter().map(|k| k.id).max().expect("ring is not empty");
+    let new_id = max
+        .checked_add(1)
+        .ok_or_else(|| format!("{path}: the highest key id is {max}; there is no id above it"))?;
+    let new = KeyConfig::generate(new_id);
+
+    let mut phase1: Vec<KeyConfig> = vec![old[0].clone(), new.clone()];
+    phase1.extend(old[1..].iter().cloned());
+    let mut phase2: Vec<KeyConfig> = vec![new.clone()];
+    phase2.extend(old.iter().cloned());
+    let phase3 = vec![new];
+    for ring in [&phase1, &phase2, &phase3] {
+        KeyRing::from_config(ring).map_err(|e| format!("internal error: {e}"))?;
+    }
+
+    let ids = |ring: &[KeyConfig]| {
+        ring.iter()
+            .map(|k| k.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let old_ids = ids(old);
+    let wait = wait_before_drop(&config);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Rotation of the key ring in {path} (profile `{profile}`): current ring [{old_ids}], \
+         sealing with key {}; new key {new_id}.",
+        old[0].id
+    );
+    if old.len() > 1 {
+        let _ = writeln!(
+            out,
+            "# Note: the current ring already has {} keys; if an earlier rotation is unfinished, \
+             finish it first.",
+            old.len()
+        );
+    }
+    let _ = writeln!(out, "# The output holds key material: keep it secret.");
+    let _ = writeln!(out);
+    let phases = [
+        (
+            "Phase 1: add the new key second, on every instance. It opens cookies but does not \
+             seal yet, so instances still on the old ring keep working. Deploy this everywhere \
+             before phase 2.",
+            &phase1,
+        ),
+        (
+            "Phase 2: move the new key first, on every instance. It seals from now on; cookies \
+             sealed with an old key still open and are re-sealed with the new key in the response.",
+            &phase2,
+        ),
+        (
+            &format!(
+                "Phase 3: drop the old key(s) [{old_ids}], once every cookie sealed with them has \
+                 expired: wait at least {} after phase 2 is live on every instance ({}). A cookie \
+                 still sealed with an old key after that would be refused as expired anyway.",
+                human(wait.0),
+                wait.1
+            ),
+            &phase3,
+        ),
+    ];
+    for (text, ring) in phases {
+        let _ = writeln!(out, "# {text}");
+        let _ = writeln!(
+            out,
+            "# Ring [{}]. In Rocket.toml, `sealed` table:",
+            ids(ring)
+        );
+        let _ = writeln!(out, "{}", toml_keys(ring));
+        let _ = writeln!(out, "# Or in the environment:");
+        let _ = writeln!(out, "{}", env_keys(ring));
+        let _ = writeln!(out);
+    }
+    Ok(out)
+}
+
+/// The `sealed` table of `profile` (merged over `default`) in the TOML file at `path`, with
+/// defaults for what it leaves out.
+fn read_config(path: &str, profile: &str) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let figment = Figment::from(Toml::string(&text).nested()).select(profile);
+    match figment.find_value("sealed") {
+        Ok(_) => {}
+        Err(e) if e.missing() => {
+            return Err(format!(
+                "{path}: profile `{profile}` has no `sealed` table, so no `sealed.keys` to \
+                 rotate (`cargo run --example keys -- new` makes a first key)"
+            ))
+        }
+        Err(e) => return Err(format!("{path}: {e}")),
+    }
+    figment
+        .extract_inner::<Config>("sealed")
+        .map_err(|e| format!("{path}: invalid `sealed` table: {e}"))
+}
+
+/// How long a cookie sealed with an old key can still open after the last instance stopped
+/// sealing with it, and a sentence saying where that comes from.
+fn wait_before_drop(config: &Config) -> (u64, String) {
+    let s = &config.session;
+    let session = match s.absolute_timeout_secs {
+        Some(abs) if abs < s.idle_timeout_secs => abs,
+        _ => s.idle_timeout_secs,
+    };
+    let tempdata = config.tempdata.lifetime_secs;
+    let mut why = format!(
+        "session idle timeout {}",
+        human(config.session.idle_timeout_secs)
+    );
+    if let Some(abs) = s.absolute_timeout_secs {
+        let _ = write!(why, ", absolute timeout {}", human(abs));
+    }
+    let _ = write!(
+        why,
+        "; TempData lifetime {}; plus any clock skew between instances",
+        human(tempdata)
+    );
+    (session.max(tempdata), why)
+}
+
+/// `3600` → `1h`, `90` → `1m 30s`.
+fn human(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+fn toml_entry(key: &KeyConfig) -> String {
+    format!("{{ id = {}, key = \"{}\" }}", key.id, key.key)
+}
+
+fn toml_keys(ring: &[KeyConfig]) -> String {
+    let entries: Vec<String> = ring.iter().map(toml_entry).collect();
+    format!("keys = [{}]", entries.join(", "))
+}
+
+fn env_keys(ring: &[KeyConfig]) -> String {
+    let entries: Vec<String> = ring
+        .iter()
+        .map(|k| format!("{{id={},key=\"{}\"}}", k.id, k.key))
+        .collect();
+    format!("ROCKET_SEALED='{{keys=[{}]}}'", entries.join(","))
+}

@@ -1,0 +1,211 @@
+//! The key tool (`examples/keys.rs`), run as a process: what it prints parses back into a key
+//! ring, and a rotation follows the runbook's order.
+
+use std::process::Output;
+use std::str::FromStr;
+
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::value::Value;
+use rocket::figment::Figment;
+use rocket_sealed::{Config, KeyConfig, KeyRing};
+
+mod ops_support;
+use ops_support::{run_example, stderr, stdout, TempDir};
+
+/// Runs `cargo run --example keys -- ARGS`.
+fn keys(args: &[&str]) -> Output {
+    run_example("keys", args, None)
+}
+
+/// The ring in a `keys = [...]` line, read as Rocket reads the `sealed` table of Rocket.toml.
+fn ring_of_toml_line(line: &str) -> Vec<KeyConfig> {
+    let figment = Figment::from(Toml::string(&format!("[default.sealed]\n{line}\n")).nested());
+    let config: Config = figment
+        .extract_inner("sealed")
+        .expect("a valid sealed table");
+    KeyRing::from_config(&config.keys).expect("a valid ring");
+    config.keys
+}
+
+/// The ring in a `ROCKET_SEALED='...'` line, read as Rocket reads that environment variable.
+fn ring_of_env_line(line: &str) -> Vec<KeyConfig> {
+    let value = line
+        .strip_prefix("ROCKET_SEALED='")
+        .and_then(|v| v.strip_suffix('\''))
+        .expect("ROCKET_SEALED='...'");
+    let config: Config = Value::from_str(value)
+        .unwrap()
+        .deserialize()
+        .expect("a valid sealed table");
+    KeyRing::from_config(&config.keys).expect("a valid ring");
+    config.keys
+}
+
+fn lines_starting<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+#[test]
+fn new_prints_a_key_that_parses_back_into_a_ring_in_every_form() {
+    let out = keys(&["new"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+
+    let entry = lines_starting(&text, "{ id = ");
+    assert_eq!(entry.len(), 1, "{text}");
+    let from_entry = ring_of_toml_line(&format!("keys = [{}]", entry[0]));
+    let from_keys = ring_of_toml_line(lines_starting(&text, "keys = ")[0]);
+    let from_env = ring_of_env_line(lines_starting(&text, "ROCKET_SEALED=")[0]);
+    assert_eq!(from_entry.len(), 1);
+    assert_eq!(from_entry[0].id, 1, "the default id is 1");
+    assert_eq!(from_entry, from_keys);
+    assert_eq!(from_entry, from_env);
+    assert_eq!(
+        from_entry[0].key.len(),
+        43,
+        "32 bytes in base64url without padding"
+    );
+    assert!(text.contains("[default.sealed]"));
+
+    let again = stdout(&keys(&["new"]));
+    let other = ring_of_toml_line(lines_starting(&again, "keys = ")[0]);
+    assert_ne!(other[0].key, from_entry[0].key, "two runs give two keys");
+}
+
+#[test]
+fn new_takes_an_id_and_refuses_a_bad_one() {
+    let text = stdout(&keys(&["new", "--id", "42"]));
+    let ring = ring_of_toml_line(lines_starting(&text, "keys = ")[0]);
+    assert_eq!(ring[0].id, 42);
+
+    for args in [
+        &["new", "--id", "x"][..],
+        &["new", "--id"],
+        &["new", "--what"],
+        &["nonsense"],
+        &[],
+    ] {
+        let out = keys(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr(&out).starts_with("keys: "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+const OLD_A: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const OLD_B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA";
+
+#[test]
+fn rotate_prints_the_three_phases_in_runbook_order() {
+    let dir = TempDir::new("rotate");
+    // The chosen profile's table merges over `default`, as Rocket merges them.
+    let path = dir.write(
+        "Rocket.toml",
+        &format!(
+            "[default.sealed]\n\
+             keys = [{{ id = 1, key = \"{OLD_A}\" }}]\n\
+             [default.sealed.session]\n\
+             idle_timeout_secs = 7200\n\
+             [production.sealed]\n\
+             keys = [{{ id = 5, key = \"{OLD_A}\" }}, {{ id = 4, key = \"{OLD_B}\" }}]\n\
+             [production.sealed.tempdata]\n\
+             lifetime_secs = 3600\n"
+        ),
+    );
+    let out = keys(&["rotate", &path, "--profile", "production"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+
+    let toml: Vec<Vec<KeyConfig>> = lines_starting(&text, "keys = ")
+        .into_iter()
+        .map(ring_of_toml_line)
+        .collect();
+    let env: Vec<Vec<KeyConfig>> = lines_starting(&text, "ROCKET_SEALED=")
+        .into_iter()
+        .map(ring_of_env_line)
+        .collect();
+    assert_eq!(toml.len(), 3, "{text}");
+    assert_eq!(toml, env, "both forms give the same rings");
+
+    let ids = |ring: &[KeyConfig]| ring.iter().map(|k| k.id).collect::<Vec<_>>();
+    assert_eq!(ids(&toml[0]), vec![5, 6, 4], "phase 1: new key second");
+    assert_eq!(ids(&toml[1]), vec![6, 5, 4], "phase 2: new key first");
+    assert_eq!(ids(&toml[2]), vec![6], "phase 3: old keys dropped");
+
+    let new_key = &toml[0][1];
+    assert_eq!(&toml[1][0], new_key, "one new key across the phases");
+    assert_eq!(&toml[2][0], new_key);
+    assert!(new_key.key != OLD_A && new_key.key != OLD_B);
+    assert_eq!(
+        toml[0][0].key, OLD_A,
+        "old keys are carried over as they were"
+    );
+    assert_eq!(toml[0][2].key, OLD_B);
+    assert_eq!(toml[1][1..], [toml[0][0].clone(), toml[0][2].clone()]);
+
+    let phase1 = text.find("Phase 1").unwrap();
+    let phase2 = text.find("Phase 2").unwrap();
+    let phase3 = text.find("Phase 3").unwrap();
+    assert!(phase1 < phase2 && phase2 < phase3);
+    // Session idle 2h (from `default`) beats the TempData lifetime of 1h (from `production`).
+    assert!(
+        text[phase3..].contains("wait at least 2h after phase 2"),
+        "{text}"
+    );
+
+    // The `default` profile alone has one key: the next id is 2.
+    let text = stdout(&keys(&["rotate", &path]));
+    let rings: Vec<Vec<KeyConfig>> = lines_starting(&text, "keys = ")
+        .into_iter()
+        .map(ring_of_toml_line)
+        .collect();
+    assert_eq!(ids(&rings[0]), vec![1, 2]);
+    assert_eq!(ids(&rings[1]), vec![2, 1]);
+    assert_eq!(ids(&rings[2]), vec![2]);
+    // Without the `production` table the TempData lifetime is the default day, above 2h.
+    assert!(text.contains("wait at least 1d after phase 2"), "{text}");
+}
+
+#[test]
+fn rotate_refuses_bad_input_with_a_message_and_exit_code_2() {
+    let dir = TempDir::new("bad");
+    let missing = dir.0.join("nope.toml");
+    let no_table = dir.write("no_table.toml", "[default]\nport = 8000\n");
+    let no_keys = dir.write(
+        "no_keys.toml",
+        "[default.sealed.session]\nidle_timeout_secs = 60\n",
+    );
+    let short_key = dir.write(
+        "short.toml",
+        "[default.sealed]\nkeys = [{ id = 1, key = \"c2hvcnQ\" }]\n",
+    );
+    let dup = dir.write(
+        "dup.toml",
+        &format!("[default.sealed]\nkeys = [{{ id = 1, key = \"{OLD_A}\" }}, {{ id = 1, key = \"{OLD_B}\" }}]\n"),
+    );
+    let not_toml = dir.write("broken.toml", "[default.sealed\nkeys = \n");
+    let cases: [(&str, &str); 6] = [
+        (missing.to_str().unwrap(), "cannot read"),
+        (&no_table, "no `sealed` table"),
+        (&no_keys, "no `sealed.keys`"),
+        (&short_key, "sealed.keys[0] (id 1)"),
+        (&dup, "appears more than once"),
+        (&not_toml, "broken.toml"),
+    ];
+    for (path, expected) in cases {
+        let out = keys(&["rotate", path]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(out.stdout.is_empty(), "{path}");
+        assert!(err.contains(expected), "{path}: {err}");
+    }
+    let err = stderr(&keys(&["rotate", &short_key]));
+    assert!(err.contains("must be exactly 32"), "{err}");
+    let out = keys(&["rotate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("needs the path"));
+}
