@@ -1,0 +1,240 @@
+//! SPEC §4, Bad input: whatever cookie bytes arrive, the guard succeeds with an empty store whose
+//! status says why, and the bad cookies are deleted in that response.
+
+mod common;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use common::{info, App, SESSION, TEMPDATA};
+use rocket::http::Status as HttpStatus;
+use rocket_sealed::{KeyConfig, Malformed, Rejection, Status};
+
+/// Real cookies to damage: a small session, a chunked session, and a TempData cookie.
+struct Samples {
+    session: String,
+    chunked: Cookies,
+    tempdata: String,
+}
+
+/// Small chunks, so a sample spans several of them, and room in the budget for them.
+fn bad_config() -> rocket_sealed::Config {
+    let mut config = common::config(&[1]);
+    config.chunk_size = 1000;
+    config.max_chunks = 8;
+    config.session.budget = 8000;
+    config
+}
+
+fn samples() -> Samples {
+    let app = App::new(bad_config());
+    app.get("/s/set/a/1");
+    let session = app.jar_store(SESSION)[0].1.clone();
+    app.get("/td/act/set/ok");
+    let tempdata = app.jar_store(TEMPDATA)[0].1.clone();
+    app.get("/s/big/3000/false");
+    let chunked = app.jar_store(SESSION);
+    assert!(chunked.len() >= 3, "{chunked:?}");
+    Samples {
+        session,
+        chunked,
+        tempdata,
+    }
+}
+
+/// Cookies as (name, value) pairs.
+type Cookies = Vec<(String, String)>;
+
+fn pairs(list: &[(&str, &str)]) -> Cookies {
+    list.iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+fn one(value: &str) -> Cookies {
+    pairs(&[(SESSION, value)])
+}
+
+/// Flips one base64 character in the middle of the value (inside the ciphertext).
+fn tamper(value: &str) -> String {
+    let mut bytes = value.as_bytes().to_vec();
+    let mid = bytes.len() / 2;
+    bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
+
+/// A value with a valid shape whose version byte is `version`.
+fn with_version(value: &str, version: u8) -> String {
+    let mut raw = URL_SAFE_NO_PAD.decode(value).unwrap();
+    raw[0] = version;
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The session sealed under key id 1 of another ring.
+fn sealed_with_another_key_of_the_same_id() -> String {
+    let config = rocket_sealed::Config {
+        keys: vec![KeyConfig::new(1, URL_SAFE_NO_PAD.encode([0x42; 32]))],
+        ..common::config(&[])
+    };
+    let app = App::new(config);
+    app.get("/s/set/a/1");
+    app.jar_store(SESSION)[0].1.clone()
+}
+
+#[test]
+fn each_bad_cookie_class_gives_an_empty_session_with_the_right_status() {
+    let s = samples();
+    let chunk_count = s.chunked.len() - 1;
+    let missing_chunk: Cookies = s
+        .chunked
+        .iter()
+        .filter(|(n, _)| *n != format!("{SESSION}C2"))
+        .cloned()
+        .collect();
+    let mut too_many = pairs(&[(SESSION, "chunks-9")]);
+    too_many.extend((1..=9).map(|i| (format!("{SESSION}C{i}"), "AAAA".to_string())));
+    let mut reordered = s.chunked.clone();
+    // C2 and C3: both full pieces, after the header (which C1 carries).
+    let (c2, c3) = (reordered[2].1.clone(), reordered[3].1.clone());
+    reordered[2].1 = c3;
+    reordered[3].1 = c2;
+    assert!(chunk_count >= 4, "two full chunks to swap");
+
+    let malformed = |m| Status::Rejected(Rejection::Malformed(m));
+    let cases: Vec<(&str, Cookies, Status)> = vec![
+        (
+            "tampered",
+            one(&tamper(&s.session)),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "truncated by one block",
+            one(&s.session[..s.session.len() - (s.session.len() % 4) - 4]),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "truncated to almost nothing",
+            one(&s.session[..20]),
+            malformed(Malformed::TooShort),
+        ),
+        (
+            "truncated mid-character",
+            one(&s.session[..s.session.len() - (s.session.len() % 4) - 3]),
+            malformed(Malformed::NotBase64),
+        ),
+        (
+            "wrong key",
+            one(&sealed_with_another_key_of_the_same_id()),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "tempdata cookie pasted into the session slot",
+            one(&s.tempdata),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "garbage base64",
+            one("not*base64!at~all"),
+            malformed(Malformed::NotBase64),
+        ),
+        (
+            "wrong version",
+            one(&with_version(&s.session, 2)),
+            Status::Rejected(Rejection::WrongVersion { found: 2 }),
+        ),
+        (
+            "too many chunks",
+            too_many,
+            malformed(Malformed::TooManyChunks),
+        ),
+        (
+            "missing chunk",
+            missing_chunk,
+            malformed(Malformed::MissingChunk),
+        ),
+        (
+            "bad chunk count",
+            pairs(&[(SESSION, "chunks-x")]),
+            malformed(Malformed::BadChunkCount),
+        ),
+        (
+            "chunks swapped",
+            reordered,
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "oversized single value",
+            one(&"A".repeat(40_000)),
+            malformed(Malformed::TooLong),
+        ),
+    ];
+
+    for (class, cookies, expected) in cases {
+        let app = App::new(bad_config());
+        let reply = app.get_with("/s/info", &cookies);
+        assert_eq!(reply.status, HttpStatus::Ok, "{class}");
+        let (status, len, _) = info(&reply);
+        assert_eq!(status, format!("{expected:?}"), "{class}");
+        assert_eq!(len, 0, "{class}");
+        assert_eq!(app.counters().rejected(), 1, "{class}");
+
+        // Every cookie of the store that was sent is deleted in this response.
+        let mut sent: Vec<String> = cookies.iter().map(|(n, _)| n.clone()).collect();
+        let mut deleted = reply.deleted();
+        sent.sort();
+        deleted.sort();
+        assert_eq!(deleted, sent, "{class}");
+        assert!(reply.written().is_empty(), "{class}: {:?}", reply.lines);
+
+        // The store works normally afterwards.
+        app.get("/s/set/b/2");
+        assert_eq!(app.get("/s/get/b").body, r#"Some("2")"#, "{class}");
+    }
+}
+
+#[test]
+fn bad_cookie_replaced_by_a_write_in_the_same_response() {
+    let s = samples();
+    let app = App::new(bad_config());
+    // A chunked cookie with one chunk damaged, then a handler that writes a small session.
+    let mut damaged = s.chunked.clone();
+    damaged[1].1 = tamper(&damaged[1].1);
+    let reply = app.get_with("/s/set/b/2", &damaged);
+    assert_eq!(reply.written().len(), 1);
+    let chunks: Vec<String> = damaged[1..].iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(reply.deleted(), chunks, "the unused chunks go");
+    assert_eq!(app.jar_names(), vec![SESSION]);
+    assert_eq!(app.get("/s/get/b").body, r#"Some("2")"#);
+}
+
+#[test]
+fn bad_tempdata_cookie_gives_empty_tempdata_and_is_deleted() {
+    let s = samples();
+    let cases: Vec<(&str, String, Status)> = vec![
+        (
+            "session cookie pasted into the tempdata slot",
+            s.session.clone(),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "tampered",
+            tamper(&s.tempdata),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "garbage",
+            "not*base64!".into(),
+            Status::Rejected(Rejection::Malformed(Malformed::NotBase64)),
+        ),
+    ];
+    for (class, value, expected) in cases {
+        let app = App::new(common::config(&[1]));
+        let reply = app.get_with("/td/info", &pairs(&[(TEMPDATA, &value)]));
+        assert_eq!(reply.status, HttpStatus::Ok, "{class}");
+        assert_eq!(reply.body, format!("{expected:?};0"), "{class}");
+        assert_eq!(reply.deleted(), vec![TEMPDATA], "{class}");
+        // Flashes read from a bad cookie are simply none.
+        let flashes = app.get_with("/flashes", &pairs(&[(TEMPDATA, &value)]));
+        assert_eq!(flashes.status, HttpStatus::Ok);
+        assert_eq!(flashes.body, "", "{class}");
+    }
+}

@@ -1,0 +1,269 @@
+//! SPEC §3 and §5: configuration from Rocket's figment, launch failures, the Sentinel.
+//!
+//! No test sets real environment variables (tests run in parallel); the `ROCKET_SEALED=...`
+//! form is parsed the way figment's `Env` provider parses it and merged into a figment.
+
+mod common;
+
+use common::{App, T0};
+use rocket::error::ErrorKind;
+use rocket::figment::value::Value;
+use rocket::figment::Figment;
+use rocket::local::blocking::Client;
+use rocket::response::Redirect;
+use rocket::{get, routes, Route};
+use rocket_sealed::{
+    Config, Error, Flash, Flashes, KeyConfig, KeyRing, ManualClock, Sealed, Session, TempData,
+};
+
+/// Launches the test routes with the fairing reading `figment`'s `sealed` table.
+fn launch(figment: Figment) -> Result<Client, Box<rocket::Error>> {
+    Client::tracked(
+        rocket::custom(figment)
+            .attach(Sealed::fairing().with_clock(ManualClock::new(T0)))
+            .mount("/", common::all_routes()),
+    )
+    .map_err(Box::new)
+}
+
+fn keys(list: &[(u32, &str)]) -> Vec<KeyConfig> {
+    list.iter().map(|(id, k)| KeyConfig::new(*id, *k)).collect()
+}
+
+/// `true` when launch failed because our fairing refused to ignite.
+fn fairing_failed(result: Result<Client, Box<rocket::Error>>) -> bool {
+    match result {
+        Ok(_) => false,
+        Err(e) => matches!(
+            e.kind(),
+            ErrorKind::FailedFairings(f) if f.iter().any(|i| i.name == "rocket_sealed")
+        ),
+    }
+}
+
+#[test]
+fn bad_config_in_figment_fails_launch() {
+    let good_key = common::key(1).key.clone();
+    let cases: Vec<(&str, Figment)> = vec![
+        (
+            "budget not a number",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.session.budget", "x")),
+        ),
+        (
+            "bad key base64",
+            common::figment().merge(("sealed.keys", keys(&[(1, "***not base64***")]))),
+        ),
+        (
+            "key of the wrong length",
+            common::figment().merge(("sealed.keys", keys(&[(1, "AAAA")]))),
+        ),
+        (
+            "duplicate key ids",
+            common::figment().merge(("sealed.keys", keys(&[(1, &good_key), (1, &good_key)]))),
+        ),
+        (
+            "unknown field",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.sesion.budget", 4000)),
+        ),
+        (
+            "chunk size above the browser limit",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.chunk_size", 9000)),
+        ),
+        (
+            "unknown SameSite",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.cookie.same_site", "sideways")),
+        ),
+        (
+            "same cookie name for both stores",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.tempdata.cookie_name", "sealed_session")),
+        ),
+    ];
+    for (what, figment) in cases {
+        assert!(fairing_failed(launch(figment)), "{what} must abort launch");
+    }
+    // The same checks with Sealed::custom.
+    let mut config = common::config(&[1]);
+    config.keys.push(common::key(1));
+    let rocket = common::rocket_with(Sealed::custom(config));
+    assert!(fairing_failed(Client::tracked(rocket).map_err(Box::new)));
+}
+
+#[test]
+fn key_errors_name_the_key_and_the_reason() {
+    let good = common::key(1).key.clone();
+    let err = KeyRing::from_config(&keys(&[(1, &good), (1, &good)])).unwrap_err();
+    let Error::Config { field, reason } = err else {
+        panic!("not a config error")
+    };
+    assert_eq!(field, "sealed.keys[1] (id 1)");
+    assert!(reason.contains("more than once"), "{reason}");
+    let err = KeyRing::from_config(&keys(&[(1, &good), (7, "AAAA")])).unwrap_err();
+    assert!(err.to_string().contains("sealed.keys[1] (id 7)"), "{err}");
+    assert!(err.to_string().contains("32"), "{err}");
+    // The message never carries key material.
+    assert!(!err.to_string().contains(&good));
+}
+
+#[test]
+fn no_keys_in_release_profile_fails_launch() {
+    let figment = common::figment().select(rocket::Config::RELEASE_PROFILE);
+    assert!(fairing_failed(launch(figment)));
+}
+
+#[test]
+fn no_keys_in_debug_profile_gives_an_ephemeral_key() {
+    let figment = common::figment().select(rocket::Config::DEBUG_PROFILE);
+    let client = launch(figment).expect("debug profile launches without keys");
+    let sealed = client.rocket().state::<Sealed>().unwrap();
+    assert_eq!(sealed.key_ring().key_ids().count(), 1);
+    // It works for the life of the process.
+    let set = common::dispatch(client.get("/s/set/a/1"));
+    assert_eq!(set.written().len(), 1);
+    let got = common::dispatch(client.get("/s/get/a"));
+    assert_eq!(got.body, r#"Some("1")"#);
+    // Two launches get two different keys: a cookie of one does not open in the other.
+    let other = launch(common::figment().select(rocket::Config::DEBUG_PROFILE)).unwrap();
+    let value = set.value_of(common::SESSION).unwrap();
+    let reply = common::dispatch(
+        other
+            .get("/s/info")
+            .cookie(rocket::http::Cookie::new(common::SESSION, value)),
+    );
+    assert!(
+        reply.body.starts_with("Rejected(Tampered)"),
+        "{}",
+        reply.body
+    );
+}
+
+#[test]
+fn config_from_figment_is_used() {
+    let figment = common::figment()
+        .merge(("sealed.keys", keys(&[(9, &common::key(9).key)])))
+        .merge(("sealed.session.cookie_name", "my_session"))
+        .merge(("sealed.session.idle_timeout_secs", 100))
+        .merge(("sealed.cookie.same_site", "strict"))
+        .merge(("sealed.cookie.persistent", true));
+    let client = launch(figment).unwrap();
+    let sealed = client.rocket().state::<Sealed>().unwrap();
+    assert_eq!(sealed.config().session.cookie_name, "my_session");
+    assert_eq!(sealed.key_ring().sealing_key_id(), 9);
+    let set = common::dispatch(client.get("/s/set/a/1"));
+    let c = &set.cookies[0];
+    assert_eq!(c.name(), "my_session");
+    assert_eq!(c.same_site(), Some(rocket::http::SameSite::Strict));
+    assert_eq!(c.max_age(), Some(rocket::time::Duration::seconds(100)));
+    assert_eq!(common::key_id_of(c.value()), 9);
+}
+
+#[test]
+fn rocket_sealed_env_style_value_works_through_a_figment() {
+    // What `ROCKET_SEALED='{...}'` would carry, parsed as figment's Env provider parses it.
+    let text = format!(
+        r#"{{keys=[{{id=4,key="{}"}},{{id=3,key="{}"}}],session={{idle_timeout_secs=60,cookie_name="envsess"}},tempdata={{keep_on_redirect=false}}}}"#,
+        common::key(4).key,
+        common::key(3).key,
+    );
+    let value: Value = text.parse().unwrap();
+    let clock = ManualClock::new(T0);
+    let client = Client::tracked(
+        rocket::custom(common::figment().merge(("sealed", value)))
+            .attach(Sealed::fairing().with_clock(clock.clone()))
+            .mount("/", common::all_routes()),
+    )
+    .unwrap();
+    let sealed = client.rocket().state::<Sealed>().unwrap();
+    let expected = Config {
+        keys: vec![common::key(4), common::key(3)],
+        session: rocket_sealed::SessionConfig {
+            idle_timeout_secs: 60,
+            cookie_name: "envsess".into(),
+            ..Default::default()
+        },
+        tempdata: rocket_sealed::TempDataConfig {
+            keep_on_redirect: false,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    assert_eq!(sealed.config(), &expected);
+    let set = common::dispatch(client.get("/s/set/a/1"));
+    assert_eq!(set.cookies[0].name(), "envsess");
+    clock.advance(61);
+    let info = common::dispatch(client.get("/s/info"));
+    assert!(
+        info.body.starts_with("Rejected(Expired(Idle))"),
+        "{}",
+        info.body
+    );
+}
+
+#[test]
+fn custom_config_ignores_the_figment_table() {
+    let figment = common::figment().merge(("sealed.session.cookie_name", "from_figment"));
+    let client = Client::tracked(
+        rocket::custom(figment)
+            .attach(Sealed::custom(common::config(&[1])))
+            .mount("/", common::all_routes()),
+    )
+    .unwrap();
+    let set = common::dispatch(client.get("/s/set/a/1"));
+    assert_eq!(set.cookies[0].name(), common::SESSION);
+}
+
+#[get("/session")]
+fn needs_session(_s: Session<'_>) {}
+
+#[get("/tempdata")]
+fn needs_tempdata(_t: TempData<'_>) {}
+
+#[get("/flashes")]
+fn needs_flashes(_f: Flashes) {}
+
+#[get("/flash")]
+fn returns_flash() -> Flash<Redirect> {
+    Flash::success(Redirect::to("/"), "x")
+}
+
+#[test]
+fn guard_without_the_fairing_fails_launch() {
+    let cases: Vec<(&str, Vec<Route>)> = vec![
+        ("Session", routes![needs_session]),
+        ("TempData", routes![needs_tempdata]),
+        ("Flashes", routes![needs_flashes]),
+        ("Flash<R>", routes![returns_flash]),
+    ];
+    for (what, routes) in cases {
+        let rocket = rocket::custom(common::figment()).mount("/", routes.clone());
+        match Client::tracked(rocket) {
+            Ok(_) => panic!("{what} without the fairing launched"),
+            Err(e) => assert!(
+                matches!(e.kind(), ErrorKind::SentinelAborts(_)),
+                "{what}: {:?}",
+                e.kind()
+            ),
+        }
+        // With the fairing, the same routes launch.
+        let rocket = rocket::custom(common::figment())
+            .attach(Sealed::custom(common::config(&[1])))
+            .mount("/", routes);
+        assert!(Client::tracked(rocket).is_ok(), "{what}");
+    }
+}
+
+#[test]
+fn app_builder_launches() {
+    // The shared builder itself: a sanity check that the other files' fixture is sound.
+    let app = App::new(common::config(&[1]));
+    assert_eq!(app.get("/plain").body, "plain");
+}

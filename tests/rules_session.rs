@@ -1,0 +1,245 @@
+//! SPEC §4, Session: the API rules as seen through Rocket.
+
+mod common;
+
+use common::{info, App, SESSION, T0};
+use rocket::http::Status as HttpStatus;
+use rocket::Request;
+use rocket_sealed::store::SessionState;
+use rocket_sealed::{Expiry, ManualClock, Rejection, Sealed, SessionConfig, Status, Validator};
+
+fn status_str(status: Status) -> String {
+    format!("{status:?}")
+}
+
+#[test]
+fn a_value_set_in_one_request_is_read_in_the_next() {
+    let app = App::new(common::config(&[1]));
+    let set = app.get("/s/set/name/ada");
+    assert_eq!(set.written().len(), 1);
+    assert_eq!(app.get("/s/get/name").body, r#"Some("ada")"#);
+    let (status, len, _) = info(&app.get("/s/info"));
+    assert_eq!(status, status_str(Status::Loaded));
+    assert_eq!(len, 1);
+}
+
+#[test]
+fn renew_changes_the_id_and_keeps_the_data() {
+    let app = App::new(common::config(&[1]));
+    app.get("/s/set/user/ada");
+    let before = app.get("/s/id").body;
+    let renewed = app.get("/s/renew");
+    let (old, new) = renewed.body.split_once(' ').unwrap();
+    assert_eq!(old, before);
+    assert_ne!(old, new);
+    assert_eq!(new.len(), 32, "128-bit id in hex");
+    assert_eq!(renewed.written().len(), 1, "a renewed session is written");
+    assert_eq!(app.get("/s/id").body, new);
+    assert_eq!(app.get("/s/get/user").body, r#"Some("ada")"#);
+}
+
+#[test]
+fn wrong_type_read_is_an_err_not_a_panic() {
+    let app = App::new(common::config(&[1]));
+    app.get("/s/set/v/hello");
+    let reply = app.get("/s/get_u64/v");
+    assert_eq!(reply.status, HttpStatus::Ok);
+    assert_eq!(reply.body, "Decode(v)");
+    // The value is intact for a reader of the right type.
+    assert_eq!(app.get("/s/get/v").body, r#"Some("hello")"#);
+    // An absent key is Ok(None) whatever the type.
+    assert_eq!(app.get("/s/get_u64/nothing").body, "Ok(None)");
+}
+
+#[test]
+fn several_guards_in_one_request_share_one_state() {
+    let app = App::new(common::config(&[1]));
+    let reply = app.get("/s/shared");
+    assert_eq!(reply.body, r#"Some("shared");true;Some(7)"#);
+    // One cookie per store, not one per guard.
+    let mut names: Vec<String> = reply.written().into_iter().map(|(n, _)| n).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![SESSION.to_string(), common::TEMPDATA.to_string()]
+    );
+    assert_eq!(app.get("/s/get/a").body, r#"Some("shared")"#);
+}
+
+#[test]
+fn update_mutates_and_is_written_once() {
+    let app = App::new(common::config(&[1]));
+    let first = app.get("/s/update/2");
+    assert_eq!(first.body, "2");
+    assert_eq!(first.written().len(), 1, "{:?}", first.lines);
+    assert_eq!(app.counters().sealed, 1);
+    let second = app.get("/s/update/3");
+    assert_eq!(second.body, "5");
+    assert_eq!(second.written().len(), 1);
+    assert_eq!(app.counters().sealed, 2);
+    // A wrong-type update is an error, and leaves the value alone.
+    assert_eq!(app.get("/s/get_u64/n").body, "Decode(n)");
+    assert_eq!(app.get("/s/update/1").body, "6");
+}
+
+#[test]
+fn empty_session_is_not_stored() {
+    let app = App::new(common::config(&[1]));
+    let read = app.get("/s/get/missing");
+    assert_eq!(read.body, "None");
+    assert!(read.lines.is_empty(), "{:?}", read.lines);
+    let set_remove = app.get("/s/set_remove");
+    assert_eq!(set_remove.body, "true");
+    assert!(set_remove.lines.is_empty(), "{:?}", set_remove.lines);
+    assert!(app.jar_names().is_empty());
+    assert_eq!(app.counters().sealed, 0);
+}
+
+#[test]
+fn session_that_becomes_empty_has_its_cookies_deleted() {
+    let app = App::new(common::config(&[1]));
+    app.get("/s/set/a/1");
+    app.get("/s/set/b/2");
+    assert_eq!(app.jar_names(), vec![SESSION]);
+
+    // Removing one of two keys rewrites; removing the last deletes.
+    let one_left = app.get("/s/remove/a");
+    assert_eq!(one_left.written().len(), 1);
+    let none_left = app.get("/s/remove/b");
+    assert_eq!(none_left.deleted(), vec![SESSION]);
+    assert!(none_left.written().is_empty());
+    assert!(app.jar_names().is_empty());
+    let (status, len, _) = info(&app.get("/s/info"));
+    assert_eq!((status.as_str(), len), ("New", 0));
+
+    // clear() does the same.
+    app.get("/s/set/c/3");
+    let cleared = app.get("/s/clear");
+    assert_eq!(cleared.deleted(), vec![SESSION]);
+    assert!(app.jar_names().is_empty());
+    assert_eq!(app.counters().erased, 2);
+}
+
+#[test]
+fn expired_idle_session_starts_fresh() {
+    let app = App::new(common::config(&[1]));
+    app.get("/s/set/a/1");
+    let (_, _, id) = info(&app.get("/s/info"));
+    // Exactly at the idle timeout the session is still alive ...
+    app.clock
+        .advance(SessionConfig::default().idle_timeout_secs);
+    let alive = app.get("/s/get/a");
+    assert_eq!(alive.body, r#"Some("1")"#);
+    // ... and that read slid it. One second past a full idle timeout after it, it is gone.
+    app.clock
+        .advance(SessionConfig::default().idle_timeout_secs + 1);
+    let reply = app.get("/s/info");
+    let (status, len, new_id) = info(&reply);
+    assert_eq!(
+        status,
+        status_str(Status::Rejected(Rejection::Expired(Expiry::Idle)))
+    );
+    assert_eq!(len, 0);
+    assert_ne!(new_id, id);
+    assert_eq!(reply.deleted(), vec![SESSION], "expired cookie removed");
+    assert_eq!(app.counters().rejected_expired, 1);
+    // Fresh: a new value starts a new session.
+    app.get("/s/set/b/2");
+    assert_eq!(app.get("/s/get/a").body, "None");
+    assert_eq!(app.get("/s/get/b").body, r#"Some("2")"#);
+}
+
+#[test]
+fn expired_absolute_session_starts_fresh() {
+    let mut config = common::config(&[1]);
+    config.session.absolute_timeout_secs = Some(3600);
+    let app = App::new(config);
+    app.get("/s/set/a/1");
+    // Stay active: a read every 700 s refreshes (past half the idle timeout).
+    for _ in 0..5 {
+        app.clock.advance(700);
+        let reply = app.get("/s/get/a");
+        assert_eq!(reply.body, r#"Some("1")"#);
+        assert_eq!(reply.written().len(), 1, "sliding refresh");
+    }
+    assert_eq!(app.clock_now(), T0 + 3500);
+    app.clock.advance(101);
+    let reply = app.get("/s/info");
+    let (status, len, _) = info(&reply);
+    assert_eq!(
+        status,
+        status_str(Status::Rejected(Rejection::Expired(Expiry::Absolute)))
+    );
+    assert_eq!(len, 0);
+    assert_eq!(reply.deleted(), vec![SESSION]);
+}
+
+#[test]
+fn renew_restarts_the_absolute_timeout() {
+    let mut config = common::config(&[1]);
+    config.session.absolute_timeout_secs = Some(1000);
+    let app = App::new(config);
+    app.get("/s/set/a/1");
+    app.clock.advance(900);
+    app.get("/s/renew");
+    app.clock.advance(900);
+    let (status, len, _) = info(&app.get("/s/info"));
+    assert_eq!((status.as_str(), len), ("Loaded", 1));
+}
+
+struct NoMallory;
+
+#[rocket::async_trait]
+impl Validator for NoMallory {
+    async fn validate(&self, session: &SessionState, _req: &Request<'_>) -> bool {
+        session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
+    }
+}
+
+#[test]
+fn validator_rejection_gives_revoked_and_a_fresh_session() {
+    let clock = ManualClock::new(T0);
+    let fairing = Sealed::custom(common::config(&[1]))
+        .with_clock(clock.clone())
+        .with_validator(NoMallory);
+    let app = App::from_fairing(fairing, clock);
+
+    app.get("/s/set/user/alice");
+    let (status, len, _) = info(&app.get("/s/info"));
+    assert_eq!((status.as_str(), len), ("Loaded", 1));
+
+    app.get("/s/set/user/mallory");
+    let reply = app.get("/s/info");
+    let (status, len, _) = info(&reply);
+    assert_eq!(status, status_str(Status::Rejected(Rejection::Revoked)));
+    assert_eq!(len, 0);
+    assert_eq!(reply.deleted(), vec![SESSION], "revoked cookie removed");
+    assert_eq!(app.counters().rejected_revoked, 1);
+    let (status, _, _) = info(&app.get("/s/info"));
+    assert_eq!(status, "New");
+}
+
+trait ClockNow {
+    fn clock_now(&self) -> u64;
+}
+
+impl ClockNow for App {
+    fn clock_now(&self) -> u64 {
+        rocket_sealed::Clock::now(&self.clock)
+    }
+}
+
+#[test]
+fn commit_of_an_empty_session_needs_no_bytes() {
+    let app = App::new(common::config(&[1]));
+    // Nothing will be written for an empty session, so it takes no room in the header.
+    assert_eq!(app.get("/s/commit").body, "Ok(0)");
+    assert_eq!(app.get("/td/commit").body, "Ok(0)");
+    app.get("/s/set/a/1");
+    let reply = app.get("/s/commit");
+    let bytes: usize = reply.body["Ok(".len()..reply.body.len() - 1]
+        .parse()
+        .unwrap();
+    let jar = app.jar_store(SESSION);
+    assert_eq!(bytes, jar[0].0.len() + 1 + jar[0].1.len());
+}

@@ -1,0 +1,178 @@
+//! SPEC §4, TempData (ASP.NET Core semantics) and flash messages.
+
+mod common;
+
+use common::{App, TEMPDATA};
+use rocket::http::Status as HttpStatus;
+
+/// One row: request 1 and request 2 each do an action on entry `k` and answer `ok` (200) or
+/// `redirect` (303); request 3 peeks whether `k` is still there.
+struct Case {
+    first: (&'static str, &'static str),
+    second: (&'static str, &'static str),
+    keep_on_redirect: bool,
+    present_in_third: bool,
+}
+
+const fn case(
+    first: (&'static str, &'static str),
+    second: (&'static str, &'static str),
+    keep_on_redirect: bool,
+    present_in_third: bool,
+) -> Case {
+    Case {
+        first,
+        second,
+        keep_on_redirect,
+        present_in_third,
+    }
+}
+
+const CASES: &[Case] = &[
+    // Loaded entries are unread: untouched or peeked, they stay.
+    case(("set", "ok"), ("none", "ok"), true, true),
+    case(("set", "ok"), ("peek", "ok"), true, true),
+    case(("set", "redirect"), ("peek", "ok"), true, true),
+    // get marks for deletion at the end of the request.
+    case(("set", "ok"), ("get", "ok"), true, false),
+    case(("set", "redirect"), ("get", "ok"), true, false),
+    // keep / keep_all retain a read entry.
+    case(("set", "ok"), ("get_keep", "ok"), true, true),
+    case(("set", "ok"), ("get_keep_all", "ok"), true, true),
+    // A redirect keeps read entries ...
+    case(("set", "ok"), ("get", "redirect"), true, true),
+    case(("set", "ok"), ("peek", "redirect"), true, true),
+    // ... unless configured off.
+    case(("set", "ok"), ("get", "redirect"), false, false),
+    case(("set", "redirect"), ("peek", "ok"), false, true),
+    case(("set", "ok"), ("get_keep", "redirect"), false, true),
+    case(("set", "ok"), ("peek", "redirect"), false, true),
+    case(("set", "ok"), ("get_keep_all", "redirect"), false, true),
+    // remove is immediate, redirect or not.
+    case(("set", "ok"), ("remove", "redirect"), true, false),
+    case(("set", "ok"), ("remove", "ok"), true, false),
+    // Set in this request: survives to the next unless read in this one.
+    case(("set_peek", "ok"), ("none", "ok"), true, true),
+    case(("set_get", "ok"), ("none", "ok"), true, false),
+    case(("set_get", "redirect"), ("none", "ok"), true, true),
+    case(("set_get", "redirect"), ("none", "ok"), false, false),
+    // Set again in request 2: present whatever request 1 did.
+    case(("set_get", "ok"), ("set", "ok"), true, true),
+    case(("set", "ok"), ("set_get", "ok"), true, false),
+];
+
+#[test]
+fn tempdata_get_peek_keep_keep_all_redirect_table() {
+    for (i, c) in CASES.iter().enumerate() {
+        let mut config = common::config(&[1]);
+        config.tempdata.keep_on_redirect = c.keep_on_redirect;
+        let app = App::new(config);
+        let row = format!(
+            "case {i}: {:?} then {:?}, keep_on_redirect={}",
+            c.first, c.second, c.keep_on_redirect
+        );
+        for (action, kind) in [c.first, c.second] {
+            let reply = app.get(&format!("/td/act/{action}/{kind}"));
+            let expected = match kind {
+                "redirect" => HttpStatus::SeeOther,
+                _ => HttpStatus::Ok,
+            };
+            assert_eq!(reply.status, expected, "{row}");
+            if kind == "ok" && ["get", "peek", "get_keep", "get_keep_all"].contains(&action) {
+                assert_eq!(reply.body, r#"Some("v")"#, "{row}: {action} sees the entry");
+            }
+        }
+        let third = app.get("/td/peek/k");
+        let expected = if c.present_in_third {
+            r#"Some("v")"#
+        } else {
+            "None"
+        };
+        assert_eq!(third.body, expected, "{row}");
+        assert!(third.lines.is_empty(), "{row}: peek writes nothing");
+        assert_eq!(
+            app.jar_names().contains(&TEMPDATA.to_string()),
+            c.present_in_third,
+            "{row}: an empty TempData keeps no cookie"
+        );
+    }
+}
+
+#[test]
+fn keep_retains_for_exactly_one_more_request() {
+    let app = App::new(common::config(&[1]));
+    app.get("/td/act/set/ok");
+    assert_eq!(app.get("/td/act/get_keep/ok").body, r#"Some("v")"#);
+    assert_eq!(app.get("/td/act/get/ok").body, r#"Some("v")"#);
+    assert_eq!(app.get("/td/peek/k").body, "None");
+}
+
+#[test]
+fn flash_shown_exactly_once() {
+    let app = App::new(common::config(&[1]));
+    let post = app.post("/flash/one");
+    assert_eq!(post.status, HttpStatus::SeeOther);
+    assert!(post.value_of(TEMPDATA).is_some(), "{:?}", post.lines);
+    let shown = app.get("/flashes");
+    assert_eq!(shown.body, "success:Saved\n");
+    assert_eq!(shown.deleted(), vec![TEMPDATA], "consumed: the cookie goes");
+    let reload = app.get("/flashes");
+    assert_eq!(reload.body, "");
+    assert!(reload.lines.is_empty());
+}
+
+#[test]
+fn several_flashes_per_request_all_levels_in_order() {
+    let app = App::new(common::config(&[1]));
+    app.post("/flash/all");
+    // A second POST before the page is seen adds to the pending messages.
+    app.post("/flash/one");
+    let shown = app.get("/flashes");
+    assert_eq!(
+        shown.body,
+        "info:from the handler\ndebug:d\ninfo:i\nsuccess:s\nwarning:w\nerror:e\n\
+         success:Saved\n"
+    );
+    assert_eq!(app.get("/flashes").body, "");
+}
+
+#[test]
+fn flashes_stay_pending_until_a_page_takes_them() {
+    let app = App::new(common::config(&[1]));
+    app.post("/flash/one");
+    // A page that only peeks (or ignores TempData) leaves the messages pending.
+    assert_eq!(app.get("/td/peek/k").body, "None");
+    assert_eq!(app.get("/flashes").body, "success:Saved\n");
+    assert_eq!(app.get("/flashes").body, "");
+}
+
+#[test]
+fn tempdata_does_not_touch_the_session() {
+    let app = App::new(common::config(&[1]));
+    let reply = app.get("/td/act/set/ok");
+    assert_eq!(
+        reply
+            .written()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>(),
+        vec![TEMPDATA]
+    );
+    assert_eq!(app.jar_names(), vec![TEMPDATA]);
+}
+
+#[test]
+fn expired_tempdata_starts_fresh() {
+    let app = App::new(common::config(&[1]));
+    app.get("/td/act/set/ok");
+    let lifetime = rocket_sealed::TempDataConfig::default().lifetime_secs;
+    app.clock.advance(lifetime);
+    assert_eq!(app.get("/td/peek/k").body, r#"Some("v")"#);
+    app.clock.advance(1);
+    let reply = app.get("/td/info");
+    let expected = rocket_sealed::Status::Rejected(rocket_sealed::Rejection::Expired(
+        rocket_sealed::Expiry::Lifetime,
+    ));
+    assert_eq!(reply.body, format!("{expected:?};0"));
+    assert_eq!(reply.deleted(), vec![TEMPDATA]);
+}
