@@ -89,12 +89,14 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Flash<R> {
         let Some(temp) = TempData::from_req(req) else {
             return Err(rocket::http::Status::InternalServerError);
         };
+        // Only a response that is actually sent leaves its messages behind.
+        let response = self.inner.respond_to(req)?;
         for m in self.messages {
             if let Err(e) = temp.flash(m.level, m.text) {
                 log::error!("rocket_sealed: flash message not stored: {e}");
             }
         }
-        self.inner.respond_to(req)
+        Ok(response)
     }
 }
 
