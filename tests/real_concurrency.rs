@@ -1,0 +1,280 @@
+//! Parallel requests from one browser over real TCP connections.
+//!
+//! - Read-only requests that carry a session write no cookie while no sliding refresh is due,
+//!   so parallel page loads cannot overwrite each other (and once a refresh is due, each of
+//!   them re-seals the same state, which is harmless).
+//! - Parallel requests that each write a different key race: every response carries the
+//!   state *it* read plus its own change, and the browser keeps whichever `Set-Cookie` it
+//!   processes last. Last write wins; the others' changes are lost. The README explains how
+//!   to design for it.
+//!
+//! The two tests with an in-process server run in every `cargo test`; the one against the
+//! `shop` process runs with `cargo test --test real_concurrency -- --ignored` (or
+//! `bash .ci/run`).
+
+#[path = "real/mod.rs"]
+mod real;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread::JoinHandle;
+
+use real::{raw_get, raw_request, Agent, RawResponse, Shop};
+use rocket::{get, post, routes};
+use rocket_sealed::{Config, KeyConfig, ManualClock, Sealed, Session};
+
+const PARALLEL: usize = 32;
+
+#[post("/set/<key>")]
+fn set(session: Session<'_>, key: &str) -> &'static str {
+    session.set(key, key).expect("a string");
+    "ok"
+}
+
+#[get("/keys")]
+fn keys(session: Session<'_>) -> String {
+    session.keys().join(",")
+}
+
+#[get("/read")]
+fn read(session: Session<'_>) -> String {
+    session
+        .get::<String>("seed")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// A Rocket server in this process, on a real port, with a clock the test moves.
+struct Server {
+    port: u16,
+    shutdown: rocket::Shutdown,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(clock: ManualClock) -> Server {
+        let port = real::free_port();
+        let config = Config {
+            keys: vec![KeyConfig::generate(1)],
+            ..Config::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            rocket::execute(async move {
+                let figment = rocket::Config::figment()
+                    .merge(("address", "127.0.0.1"))
+                    .merge(("port", port))
+                    .merge(("log_level", "off"))
+                    .merge(("shutdown.ctrlc", false))
+                    .merge(("shutdown.grace", 1))
+                    .merge(("shutdown.mercy", 1));
+                let rocket = rocket::custom(figment)
+                    .attach(Sealed::custom(config).with_clock(clock))
+                    .mount("/", routes![set, keys, read])
+                    .ignite()
+                    .await
+                    .expect("ignite");
+                tx.send(rocket.shutdown())
+                    .expect("hand over the shutdown handle");
+                let _ = rocket.launch().await;
+            })
+        });
+        let shutdown = rx.recv_timeout(real::STARTUP).expect("the server ignited");
+        let deadline = std::time::Instant::now() + real::STARTUP;
+        while raw_get(port, "/keys", None).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never answered"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Server {
+            port,
+            shutdown,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown.clone().notify();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The `name=value` of every `Set-Cookie` in `res`.
+fn set_cookie_pairs(res: &RawResponse) -> Vec<String> {
+    res.all("set-cookie")
+        .iter()
+        .map(|l| l.split(';').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn key_set(list: &str) -> BTreeSet<String> {
+    list.split(',').map(str::to_owned).collect()
+}
+
+/// Runs `f(i)` for `i` in `0..n` on `n` threads released together; results in the order
+/// the threads finished (each pushes its result as soon as its response is complete).
+fn together<T: Send + 'static>(
+    n: usize,
+    f: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<(usize, T)> {
+    let f = Arc::new(f);
+    let barrier = Arc::new(Barrier::new(n));
+    let done = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (f, barrier, done) = (f.clone(), barrier.clone(), done.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let out = f(i);
+                done.lock().expect("lock").push((i, out));
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a request thread panicked");
+    }
+    Arc::try_unwrap(done)
+        .ok()
+        .expect("all threads joined")
+        .into_inner()
+        .expect("lock")
+}
+
+#[test]
+#[ignore = "starts the shop; run with: cargo test --test real_concurrency -- --ignored (or bash .ci/run)"]
+fn parallel_read_only_pages_of_the_shop_write_no_cookie() {
+    let key = KeyConfig::generate(1);
+    let shop = Shop::start(real::free_port(), "parallel", &[&key]);
+    let agent = Agent::new(&shop.url(""));
+    assert_eq!(agent.post("/login", &[("name", "hana")]).status, 200);
+    assert_eq!(
+        agent
+            .post("/cart/add", &[("product", "2"), ("note", "for the office")])
+            .status,
+        200
+    );
+    let cookie = agent.cookie_header();
+    assert!(cookie.contains("sealed_session="), "{cookie}");
+    assert!(
+        !cookie.contains("sealed_tempdata="),
+        "the flash was shown: {cookie}"
+    );
+    let port = shop.port;
+    let paths = ["/cart", "/state.json", "/", "/products"];
+    let results = together(PARALLEL, move |i| {
+        raw_get(port, paths[i % paths.len()], Some(&cookie)).expect("a response")
+    });
+    assert_eq!(results.len(), PARALLEL);
+    for (i, res) in &results {
+        assert_eq!(res.status, 200, "request {i}");
+        assert!(
+            res.all("set-cookie").is_empty(),
+            "request {i} ({}) wrote {:?}",
+            paths[i % paths.len()],
+            res.all("set-cookie")
+        );
+    }
+    let cart_pages: Vec<_> = results
+        .iter()
+        .filter(|(i, _)| paths[i % paths.len()] == "/cart")
+        .collect();
+    assert!(cart_pages
+        .iter()
+        .all(|(_, r)| r.body.contains("for the office") && r.body.contains("hana")));
+}
+
+#[test]
+fn parallel_reads_write_nothing_until_a_refresh_is_due() {
+    let clock = ManualClock::new(1_700_000_000);
+    let server = Server::start(clock.clone());
+    let port = server.port;
+    let seeded = raw_request(port, "POST", "/set/seed", None, None).expect("seed");
+    let cookie = set_cookie_pairs(&seeded).join("; ");
+    assert!(cookie.starts_with("sealed_session="), "{cookie}");
+
+    // Just under the refresh point (half of the 20-minute idle timeout): nothing is written.
+    clock.advance(599);
+    let c = cookie.clone();
+    let quiet = together(PARALLEL, move |_| {
+        raw_get(port, "/read", Some(&c)).expect("a response")
+    });
+    for (i, res) in &quiet {
+        assert_eq!(
+            (res.status, res.body.as_str()),
+            (200, "seed"),
+            "request {i}"
+        );
+        assert!(
+            res.all("set-cookie").is_empty(),
+            "request {i}: {:?}",
+            res.all("set-cookie")
+        );
+    }
+
+    // Past it: every one of them slides the expiry, each re-sealing the same entries.
+    clock.advance(2);
+    let c = cookie.clone();
+    let due = together(PARALLEL, move |_| {
+        raw_get(port, "/read", Some(&c)).expect("a response")
+    });
+    for (i, res) in &due {
+        let pairs = set_cookie_pairs(res);
+        assert_eq!(pairs.len(), 1, "request {i}: {pairs:?}");
+        let keys = raw_get(port, "/keys", Some(&pairs[0])).expect("keys");
+        assert_eq!(keys.body, "seed", "a refresh changes no entry");
+    }
+}
+
+#[test]
+fn parallel_writes_of_different_keys_last_write_wins() {
+    let server = Server::start(ManualClock::new(1_700_000_000));
+    let port = server.port;
+    let seeded = raw_request(port, "POST", "/set/seed", None, None).expect("seed");
+    let cookie = set_cookie_pairs(&seeded).join("; ");
+
+    // 32 requests from the same browser state, each adding its own key.
+    let c = cookie.clone();
+    let finished = together(PARALLEL, move |i| {
+        raw_request(port, "POST", &format!("/set/k{i:02}"), Some(&c), None).expect("a response")
+    });
+
+    // Each response wrote the state it read (the seed) plus its own key, and nothing else.
+    for (i, res) in &finished {
+        assert_eq!(res.status, 200);
+        let pairs = set_cookie_pairs(res);
+        assert_eq!(pairs.len(), 1, "request {i}: {pairs:?}");
+        let keys = raw_get(port, "/keys", Some(&pairs[0])).expect("keys");
+        assert_eq!(
+            key_set(&keys.body),
+            key_set(&format!("seed,k{i:02}")),
+            "request {i}"
+        );
+    }
+
+    // A cookie jar takes the responses in the order they arrived; the last one wins.
+    let base = format!("http://127.0.0.1:{port}");
+    let mut jar_cookie = cookie;
+    for (_, res) in &finished {
+        jar_cookie = set_cookie_pairs(res).join("; ");
+    }
+    let agent = Agent::with_cookies(&base, &jar_cookie);
+    let page = agent.get("/keys");
+    let (last, _) = finished.last().expect("32 responses");
+    let kept = key_set(&page.body);
+    assert_eq!(kept, key_set(&format!("seed,k{last:02}")));
+    let lost = (0..PARALLEL)
+        .filter(|i| !kept.contains(&format!("k{i:02}")))
+        .count();
+    assert_eq!(
+        lost,
+        PARALLEL - 1,
+        "last write wins: the other 31 keys are gone"
+    );
+}

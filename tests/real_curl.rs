@@ -1,0 +1,363 @@
+//! The shop driven by curl with a cookie jar file (`--cookie-jar J --cookie J`): the sealed
+//! cookies, their chunks and the chunks' deletion work in curl's Netscape jar format.
+//!
+//! Needs `curl`; run with `cargo test --test real_curl -- --ignored` (or `bash .ci/run`).
+
+#[path = "real/mod.rs"]
+mod real;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use real::{between, flashes, tool, Shop, TempDir};
+use rocket_sealed::KeyConfig;
+
+/// curl with one jar file, following redirects like a browser (a 303 after a POST becomes a
+/// GET).
+struct Curl {
+    curl: PathBuf,
+    dir: TempDir,
+    base: String,
+}
+
+/// One response: final status, body, and the `Set-Cookie` lines of every hop.
+struct Reply {
+    status: u16,
+    body: String,
+    set_cookies: Vec<String>,
+}
+
+impl Curl {
+    fn new(base: String) -> Curl {
+        Curl {
+            curl: tool("curl"),
+            dir: TempDir::new("curl"),
+            base,
+        }
+    }
+
+    fn jar_path(&self) -> PathBuf {
+        self.dir.path().join("jar.txt")
+    }
+
+    fn run(&self, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
+        let body = self.dir.path().join("body.html");
+        let headers = self.dir.path().join("headers.txt");
+        let mut cmd = Command::new(&self.curl);
+        cmd.args([
+            "--silent",
+            "--show-error",
+            "--location",
+            "--max-redirs",
+            "5",
+        ])
+        .args(["--max-time", "30", "--noproxy", "*"])
+        .arg("--cookie-jar")
+        .arg(self.jar_path())
+        .arg("--cookie")
+        .arg(self.jar_path())
+        .arg("--output")
+        .arg(&body)
+        .arg("--dump-header")
+        .arg(&headers)
+        .args(["--write-out", "%{http_code}"]);
+        if let Some(fields) = form {
+            if fields.is_empty() {
+                cmd.args(["--data", ""]);
+            }
+            for (k, v) in fields {
+                cmd.arg("--data-urlencode").arg(format!("{k}={v}"));
+            }
+        }
+        cmd.arg(format!("{}{path}", self.base));
+        let out = cmd.output().expect("run curl");
+        assert!(
+            out.status.success(),
+            "curl {path} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("curl prints the status code");
+        let set_cookies = std::fs::read_to_string(&headers)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("set-cookie")
+                    .then(|| value.trim().to_owned())
+            })
+            .collect();
+        Reply {
+            status,
+            body: std::fs::read_to_string(&body).unwrap_or_default(),
+            set_cookies,
+        }
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        self.run(path, None)
+    }
+
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.run(path, Some(form))
+    }
+
+    /// The jar file's cookies, name → value (HttpOnly cookies are the `#HttpOnly_` lines).
+    fn jar(&self) -> BTreeMap<String, String> {
+        let text = std::fs::read_to_string(self.jar_path()).unwrap_or_default();
+        text.lines()
+            .filter(|l| {
+                !l.trim().is_empty() && (!l.starts_with('#') || l.starts_with("#HttpOnly_"))
+            })
+            .filter_map(|l| {
+                let fields: Vec<&str> = l.split('\t').collect();
+                (fields.len() == 7).then(|| (fields[5].to_owned(), fields[6].to_owned()))
+            })
+            .collect()
+    }
+
+    /// The raw jar file, for failure messages.
+    fn jar_text(&self) -> String {
+        std::fs::read_to_string(self.jar_path()).unwrap_or_default()
+    }
+}
+
+fn cart_rows(html: &str) -> usize {
+    html.matches("<tr class=\"item\"").count()
+}
+
+fn cart_count(html: &str) -> usize {
+    between(html, "<span id=\"cart-count\">", "</span>")
+        .and_then(|n| n.parse().ok())
+        .expect("every page shows the cart count")
+}
+
+fn user(html: &str) -> Option<&str> {
+    between(html, "<span id=\"user\">", "</span>")
+}
+
+/// `true` if the response deletes `name` the way the crate must: empty value, `Max-Age=0`,
+/// the store's `Path`.
+fn deletes(reply: &Reply, name: &str) -> bool {
+    reply.set_cookies.iter().any(|l| {
+        l.starts_with(&format!("{name}=;")) && l.contains("Max-Age=0") && l.contains("Path=/")
+    })
+}
+
+/// Whether this curl's cookie engine removes *every* cookie one response expires, checked
+/// against a plain server that has nothing to do with this crate: it sets `a`, `b`, `c`,
+/// then answers with `Set-Cookie: a=; Max-Age=0`, `b=; Max-Age=0`, `c=3`.
+///
+/// curl 7.88 (Debian 12) does not: of the cookies one response expires it removes at most the
+/// one on the last `Set-Cookie` line; the others keep their old values in the jar. The crate's
+/// part — deleting every stale chunk in the same response — is asserted on the headers either
+/// way; what the jar shows afterwards depends on this answer.
+fn curl_removes_every_expired_cookie(curl: &Curl) -> bool {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let server = std::thread::spawn(move || {
+        let answers = [
+            "a=1; Path=/\r\nSet-Cookie: b=1; Path=/\r\nSet-Cookie: c=1; Path=/",
+            "a=; Path=/; Max-Age=0\r\nSet-Cookie: b=; Path=/; Max-Age=0\r\nSet-Cookie: c=3; Path=/",
+        ];
+        for cookies in answers {
+            let (mut stream, _) = listener.accept().expect("accept");
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .expect("timeout");
+            let mut buf = [0u8; 4096];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = std::io::Read::read(&mut stream, &mut buf).expect("read");
+                assert!(n > 0, "client closed early");
+                got.extend_from_slice(&buf[..n]);
+            }
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nSet-Cookie: {cookies}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            std::io::Write::write_all(&mut stream, reply.as_bytes()).expect("write");
+        }
+    });
+    let control = Curl {
+        curl: curl.curl.clone(),
+        dir: TempDir::new("curl-control"),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    control.get("/set");
+    control.get("/expire");
+    server.join().expect("control server");
+    let jar = control.jar();
+    assert_eq!(
+        jar.get("c").map(String::as_str),
+        Some("3"),
+        "control jar: {jar:?}"
+    );
+    !jar.contains_key("a") && !jar.contains_key("b")
+}
+
+#[test]
+#[ignore = "needs curl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
+    tool("curl");
+    let key = KeyConfig::generate(1);
+    let port = real::free_port();
+    let shop = Shop::start(port, "curl", &[&key]);
+    let curl = Curl::new(shop.url(""));
+    let removes_all = curl_removes_every_expired_cookie(&curl);
+    if !removes_all {
+        eprintln!(
+            "note: this curl keeps cookies that one response expires together (a curl bug, seen \
+             with a plain server too); checking the deletions on the headers and that stale \
+             chunks do no harm"
+        );
+    }
+
+    // Sign in: a 303 with the flash, then the home page shows it and the user.
+    let home = curl.post("/login", &[("name", "carol")]);
+    assert_eq!(home.status, 200);
+    assert_eq!(user(&home.body), Some("carol"));
+    assert_eq!(
+        flashes(&home.body),
+        vec![("success".to_owned(), "Welcome, carol!".to_owned())]
+    );
+    let jar = curl.jar();
+    assert!(jar.contains_key("sealed_session"), "jar: {jar:?}");
+    assert!(!jar.contains_key("sealed_sessionC1"));
+    assert!(
+        curl.jar_text().contains("#HttpOnly_127.0.0.1"),
+        "the cookies are HttpOnly:\n{}",
+        curl.jar_text()
+    );
+
+    // Grow the cart until the session is split into chunk cookies.
+    let note = "a gift note long enough to make the cart outgrow one cookie soon. ".repeat(9);
+    let mut added = 0;
+    while !curl.jar().contains_key("sealed_sessionC1") {
+        assert!(added < 20, "20 items and still no chunk cookie");
+        let page = curl.post(
+            "/cart/add",
+            &[("product", "3"), ("qty", "2"), ("note", &note)],
+        );
+        assert_eq!(page.status, 200);
+        added += 1;
+        assert_eq!(cart_count(&page.body), added, "item {added} was kept");
+    }
+    let jar = curl.jar();
+    assert_eq!(
+        jar.get("sealed_session").map(String::as_str),
+        Some("chunks-2"),
+        "the main cookie holds the chunk count: {jar:?}"
+    );
+    assert!(jar.contains_key("sealed_sessionC2"), "jar: {jar:?}");
+    assert!(
+        jar.iter().all(|(n, v)| n.len() + 1 + v.len() < 4000),
+        "every chunk fits a browser cookie"
+    );
+    let cart = curl.get("/cart");
+    assert_eq!(cart.status, 200);
+    assert_eq!(
+        cart_rows(&cart.body),
+        added,
+        "the chunked cart reads back whole"
+    );
+    assert_eq!(user(&cart.body), Some("carol"));
+
+    // Shrink it until it fits one cookie: that response deletes both chunks.
+    let mut left = added;
+    let shrink = loop {
+        assert!(left > 1, "one item left and still chunked");
+        let page = curl.post("/cart/remove/0", &[]);
+        assert_eq!(page.status, 200);
+        left -= 1;
+        assert_eq!(cart_rows(&page.body), left);
+        if !curl
+            .jar()
+            .get("sealed_session")
+            .is_some_and(|v| v.starts_with("chunks-"))
+        {
+            break page;
+        }
+    };
+    for chunk in ["sealed_sessionC1", "sealed_sessionC2"] {
+        assert!(
+            deletes(&shrink, chunk),
+            "the shrinking response deletes {chunk}: {:?}",
+            shrink.set_cookies
+        );
+    }
+    let jar = curl.jar();
+    assert!(
+        jar.get("sealed_session").is_some_and(|v| v.len() > 100),
+        "one plain sealed cookie again: {jar:?}"
+    );
+    if removes_all {
+        assert!(
+            !jar.keys().any(|k| k.starts_with("sealed_sessionC")),
+            "stale chunk left in the jar: {jar:?}"
+        );
+    }
+    // The cart reads back whole from the single cookie, whatever stale chunk the jar still
+    // holds: chunks the main cookie does not name are ignored, and every write deletes them
+    // again while the client keeps sending them.
+    let cart = curl.get("/cart");
+    assert_eq!(cart_rows(&cart.body), left);
+    assert_eq!(user(&cart.body), Some("carol"));
+    let stale: Vec<String> = curl
+        .jar()
+        .into_keys()
+        .filter(|k| k.starts_with("sealed_sessionC"))
+        .collect();
+    let more = curl.post(
+        "/cart/add",
+        &[("product", "9"), ("qty", "1"), ("note", "small")],
+    );
+    assert_eq!(more.status, 200);
+    assert_eq!(cart_rows(&curl.get("/cart").body), left + 1);
+    for chunk in &stale {
+        assert!(
+            deletes(&more, chunk),
+            "a write deletes the stale {chunk} the client still sent: {:?}",
+            more.set_cookies
+        );
+    }
+
+    // A flash after POST-redirect-GET shows once; the reload shows none.
+    let after = curl.post("/lab/flash", &[]);
+    assert_eq!(after.status, 200);
+    let levels: Vec<String> = flashes(&after.body).into_iter().map(|f| f.0).collect();
+    assert_eq!(levels, ["debug", "info", "success", "warning", "error"]);
+    let reload = curl.get("/");
+    assert_eq!(reload.status, 200);
+    assert!(flashes(&reload.body).is_empty(), "shown twice");
+    assert!(
+        deletes(&after, "sealed_tempdata"),
+        "the page that shows the messages deletes TempData's cookie: {:?}",
+        after.set_cookies
+    );
+    assert!(reload.set_cookies.is_empty(), "{:?}", reload.set_cookies);
+    assert!(
+        !curl.jar().contains_key("sealed_tempdata"),
+        "a lone deletion empties curl's jar: {:?}",
+        curl.jar()
+    );
+
+    // Sign out: the response deletes the session's cookie (and any chunk the client sent).
+    let out = curl.post("/logout", &[]);
+    assert_eq!(out.status, 200);
+    assert!(
+        deletes(&out, "sealed_session"),
+        "sign-out deletes the session: {:?}",
+        out.set_cookies
+    );
+    if removes_all {
+        assert_eq!(user(&out.body), Some(""));
+        let jar = curl.jar();
+        assert!(
+            !jar.keys().any(|k| k.starts_with("sealed_session")),
+            "jar after sign-out: {jar:?}"
+        );
+    }
+}
