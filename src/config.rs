@@ -206,8 +206,28 @@ impl Config {
     /// config.chunk_size = 9000;
     /// let Err(Error::Config { field, .. }) = config.validate() else { panic!() };
     /// assert_eq!(field, "sealed.chunk_size");
+    ///
+    /// // Attribute injection through configuration is refused.
+    /// let mut config = Config::default();
+    /// config.cookie.path = "/; Domain=evil.example".into();
+    /// assert!(config.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
+        let unsafe_char = |c: char| c.is_control() || c == ';' || c == ',';
+        if !self.cookie.path.starts_with('/') || self.cookie.path.contains(unsafe_char) {
+            return Err(Error::config(
+                "sealed.cookie.path",
+                "must start with `/` and hold no `;`, `,` or control characters",
+            ));
+        }
+        if let Some(domain) = &self.cookie.domain {
+            if domain.is_empty() || domain.contains(unsafe_char) || domain.contains(' ') {
+                return Err(Error::config(
+                    "sealed.cookie.domain",
+                    "must be a host name with no spaces, `;`, `,` or control characters",
+                ));
+            }
+        }
         let same_site = self.same_site()?;
         if same_site == cookie::SameSite::None && self.cookie.secure == Some(false) {
             return Err(Error::config(
