@@ -260,19 +260,11 @@ fn page(
 }
 
 /// A redirect with a message, for a handler that took [`Flashes`] and then decided not to
-/// render a page: the messages it took were never shown, so they ride along first.
-fn bounce(to: &'static str, taken: Flashes, level: Level, text: &str) -> Flash<Redirect> {
-    let mut messages = taken.into_vec();
-    messages.push(FlashMessage {
-        level,
-        text: text.into(),
-    });
-    let mut rest = messages.into_iter();
-    let first = rest.next().expect("at least the new message");
-    rest.fold(
-        Flash::new(Redirect::to(to), first.level, first.text),
-        |flash, m| flash.and(m.level, m.text),
-    )
+/// render a page. Nothing special is needed for the messages it took: they were read in a
+/// request that answers with a redirect, so TempData keeps them, and they are shown on the next
+/// page together with this one.
+fn bounce(to: &'static str, _taken: Flashes, level: Level, text: &str) -> Flash<Redirect> {
+    Flash::new(Redirect::to(to), level, text.to_owned())
 }
 
 fn draft_html(draft: &Draft) -> String {

@@ -137,6 +137,25 @@ fn several_flashes_per_request_all_levels_in_order() {
 }
 
 #[test]
+fn flashes_taken_then_joined_by_a_new_one_show_once() {
+    // A page shows the pending flash and adds one: only the new one is shown next.
+    let app = App::new(common::config(&[1]));
+    app.post("/flash/one");
+    assert_eq!(app.get("/flashes/then_flash/page").body, "Saved\n");
+    assert_eq!(app.get("/flashes").body, "warning:new\n");
+    assert_eq!(app.get("/flashes").body, "");
+
+    // A handler that takes the flashes but redirects never displayed them: they go on
+    // together with the new one (keep_on_redirect).
+    let app = App::new(common::config(&[1]));
+    app.post("/flash/one");
+    let hop = app.get("/flashes/then_flash/redirect");
+    assert_eq!(hop.status, HttpStatus::SeeOther);
+    assert_eq!(app.get("/flashes").body, "success:Saved\nwarning:new\n");
+    assert_eq!(app.get("/flashes").body, "");
+}
+
+#[test]
 fn flashes_stay_pending_until_a_page_takes_them() {
     let app = App::new(common::config(&[1]));
     app.post("/flash/one");

@@ -81,6 +81,8 @@ pub struct TempDataState {
     retained: BTreeSet<String>,
     modified: bool,
     needs_reseal: bool,
+    /// How many flash messages this request took (and so displayed).
+    flashes_taken: usize,
 }
 
 impl TempDataState {
@@ -94,6 +96,7 @@ impl TempDataState {
             retained: BTreeSet::new(),
             modified: false,
             needs_reseal: false,
+            flashes_taken: 0,
         }
     }
 
@@ -124,6 +127,7 @@ impl TempDataState {
             retained: BTreeSet::new(),
             modified: false,
             needs_reseal: opened.needs_reseal,
+            flashes_taken: 0,
         }
     }
 
@@ -199,13 +203,12 @@ impl TempDataState {
     }
 
     /// Adds a flash message. Messages already shown in this request are not shown again.
+    ///
+    /// Messages already taken in this request (by [`take_flashes`](Self::take_flashes)) are
+    /// not shown again, unless the response is a redirect that keeps read entries: then they
+    /// were never displayed, and they go on with the new ones.
     pub fn flash(&mut self, level: Level, text: impl Into<String>) -> Result<(), Error> {
-        let pending: bool = self.unread.contains(FLASH_KEY) || self.retained.contains(FLASH_KEY);
-        let mut messages: Vec<FlashMessage> = if pending {
-            self.values.get(FLASH_KEY)?.unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        let mut messages: Vec<FlashMessage> = self.values.get(FLASH_KEY)?.unwrap_or_default();
         messages.push(FlashMessage {
             level,
             text: text.into(),
@@ -215,34 +218,41 @@ impl TempDataState {
 
     /// Takes the pending flash messages: they are not shown again after this request.
     pub fn take_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
-        Ok(self.get(FLASH_KEY)?.unwrap_or_default())
+        let messages: Vec<FlashMessage> = self.get(FLASH_KEY)?.unwrap_or_default();
+        self.flashes_taken = messages.len();
+        Ok(messages)
     }
 
     /// The keys that survive this request.
-    fn surviving(&self, redirect_keeps: bool) -> BTreeSet<String> {
-        if redirect_keeps {
-            return self.values.keys().map(str::to_owned).collect();
+    /// The entries that survive this request, encoded.
+    fn surviving(&self, redirect_keeps: bool) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let mut entries = self.values.to_entries()?;
+        if !redirect_keeps {
+            entries.retain(|(k, _)| self.unread.contains(k) || self.retained.contains(k));
+            // Flashes taken and displayed by this request, then joined by new ones: only the
+            // new ones go on (unless the app kept the entry explicitly).
+            let trim = self.flashes_taken > 0 && !self.retained.contains(FLASH_KEY);
+            if let Some(pos) = entries.iter().position(|(k, _)| trim && k == FLASH_KEY) {
+                let mut messages: Vec<FlashMessage> =
+                    super::values::decode(FLASH_KEY, &entries[pos].1)?;
+                messages.drain(..self.flashes_taken.min(messages.len()));
+                if messages.is_empty() {
+                    entries.remove(pos);
+                } else {
+                    entries[pos].1 = super::values::encode(FLASH_KEY, &messages)?;
+                }
+            }
         }
-        self.values
-            .keys()
-            .filter(|k| self.unread.contains(*k) || self.retained.contains(*k))
-            .map(str::to_owned)
-            .collect()
+        Ok(entries)
     }
 
-    fn envelope(&self, keep: &BTreeSet<String>, now: u64) -> Result<Envelope, Error> {
-        let entries = self
-            .values
-            .to_entries()?
-            .into_iter()
-            .filter(|(k, _)| keep.contains(k))
-            .collect();
-        Ok(Envelope {
+    fn envelope(entries: Vec<(String, Vec<u8>)>, now: u64) -> Envelope {
+        Envelope {
             issued_at: now,
             refreshed_at: now,
             session_id: None,
             entries,
-        })
+        }
     }
 
     /// Checks that what would survive this request fits the budget; returns the bytes needed
@@ -253,11 +263,11 @@ impl TempDataState {
         is_redirect: bool,
         now: u64,
     ) -> Result<usize, Error> {
-        let keep = self.surviving(is_redirect);
-        if keep.is_empty() {
+        let entries = self.surviving(is_redirect)?;
+        if entries.is_empty() {
             return Ok(0);
         }
-        let env = self.envelope(&keep, now)?;
+        let env = Self::envelope(entries, now);
         let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
             key: "<tempdata>".into(),
             reason: e.to_string(),
@@ -276,21 +286,22 @@ impl TempDataState {
         redirect_keeps: bool,
         now: u64,
     ) -> Result<Option<Commit>, Error> {
-        let keep = self.surviving(redirect_keeps);
-        if keep.is_empty() {
+        let entries = self.surviving(redirect_keeps)?;
+        if entries.is_empty() {
             return Ok((!sent.is_empty()).then(|| Commit {
                 written: spec.erase(sent),
                 reason: CommitReason::Erased,
             }));
         }
-        let reason = if self.needs_reseal && !self.modified && keep == self.loaded {
+        let same_keys = entries.iter().map(|(k, _)| k).eq(self.loaded.iter());
+        let reason = if self.needs_reseal && !self.modified && same_keys {
             CommitReason::Resealed
-        } else if self.modified || keep != self.loaded || !self.status.is_loaded() {
+        } else if self.modified || !same_keys || !self.status.is_loaded() {
             CommitReason::Changed
         } else {
             return Ok(None);
         };
-        let written = spec.write(ring, sent, &self.envelope(&keep, now)?)?;
+        let written = spec.write(ring, sent, &Self::envelope(entries, now))?;
         self.modified = false;
         self.needs_reseal = false;
         Ok(Some(Commit { written, reason }))

@@ -264,6 +264,21 @@ fn flashes(flashes: Flashes) -> String {
         .collect()
 }
 
+/// Takes the pending flashes, adds a new one, and answers with a redirect (`kind` =
+/// `redirect`) or a page listing what it took.
+#[get("/flashes/then_flash/<kind>")]
+fn flashes_then_flash(
+    flashes: Flashes,
+    temp: TempData<'_>,
+    kind: &str,
+) -> Either<Redirect, String> {
+    temp.flash(Level::Warning, "new").unwrap();
+    match kind {
+        "redirect" => Either::Left(Redirect::to("/flashes")),
+        _ => Either::Right(flashes.iter().map(|m| format!("{}\n", m.text)).collect()),
+    }
+}
+
 /// Every test route.
 pub fn all_routes() -> Vec<Route> {
     routes![
@@ -294,6 +309,7 @@ pub fn all_routes() -> Vec<Route> {
         flash_one,
         flash_all,
         flashes,
+        flashes_then_flash,
     ]
 }
 
