@@ -40,12 +40,21 @@ pub(crate) struct XChaCha20Poly1305 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AeadError;
 
-/// The per-message state: the keystream positioned after the head, the head's message bytes,
-/// and Poly1305 keyed from block 0.
+/// The per-message state: the keystream positioned after the head, the head (keystream
+/// blocks 0 to 3, later reused for the tail's keystream), and Poly1305 keyed from block 0.
 struct Message {
     stream: XChaCha20,
-    head: Zeroizing<[u8; HEAD_LEN]>,
+    head: [u8; HEAD_LEN],
     mac: Poly1305,
+}
+
+impl Drop for Message {
+    fn drop(&mut self) {
+        // A memset the optimizer cannot drop (the buffer escapes into `black_box`): `zeroize`'s
+        // byte-by-byte volatile stores would cost a quarter of a short message's sealing.
+        self.head.fill(0);
+        std::hint::black_box(&mut self.head);
+    }
 }
 
 impl XChaCha20Poly1305 {
@@ -58,8 +67,8 @@ impl XChaCha20Poly1305 {
 
     fn start(&self, nonce: &[u8; NONCE_LEN], aad: &[u8]) -> Message {
         let mut stream = XChaCha20::new((&*self.key).into(), nonce.into());
-        let mut head = Zeroizing::new([0u8; HEAD_LEN]);
-        stream.apply_keystream(&mut *head);
+        let mut head = [0u8; HEAD_LEN];
+        stream.apply_keystream(&mut head);
         let mut mac = Poly1305::new(head[..32].try_into().expect("32 bytes"));
         mac.update_padded(aad);
         Message { stream, head, mac }
@@ -99,14 +108,33 @@ impl XChaCha20Poly1305 {
 
 impl Message {
     /// XORs the keystream (from block 1 on) into `buffer`.
+    ///
+    /// The stream cipher makes four blocks per call and wastes three when asked for one, so
+    /// the keystream is always drawn in runs of four blocks: the head, the whole 256-byte
+    /// chunks in place, then one more run into the head's buffer for the last partial chunk.
     fn apply(&mut self, buffer: &mut [u8]) -> Result<(), AeadError> {
         let n = buffer.len().min(HEAD_TEXT);
         let (first, rest) = buffer.split_at_mut(n);
-        for (b, k) in first.iter_mut().zip(&self.head[64..]) {
-            *b ^= k;
-        }
+        xor(first, &self.head[64..]);
         // The stream stands at byte 256 (block 4), just where `rest` begins.
-        self.stream.try_apply_keystream(rest).map_err(|_| AeadError)
+        let (whole, tail) = rest.split_at_mut(rest.len() / HEAD_LEN * HEAD_LEN);
+        self.stream
+            .try_apply_keystream(whole)
+            .map_err(|_| AeadError)?;
+        if !tail.is_empty() {
+            self.head.fill(0);
+            self.stream
+                .try_apply_keystream(&mut self.head)
+                .map_err(|_| AeadError)?;
+            xor(tail, &self.head);
+        }
+        Ok(())
+    }
+}
+
+fn xor(buf: &mut [u8], keystream: &[u8]) {
+    for (b, k) in buf.iter_mut().zip(keystream) {
+        *b ^= k;
     }
 }
 
@@ -153,7 +181,7 @@ fn limbs(lo: u64, hi: u64, hibit: u64) -> [u64; 3] {
 }
 
 /// `a · r` before carrying, with the wrap-around of 2^130 ≡ 5 folded in (limb weights 2^0,
-/// 2^44, 2^88; 2^132 ≡ 20). Inputs under 2^46 per limb keep every sum under 2^99.
+/// 2^44, 2^88; 2^132 ≡ 20). Limbs under 2^46 keep each sum under 2^97, and four such under 2^99.
 #[inline(always)]
 fn mul_wide(a: [u64; 3], r: [u64; 3]) -> [u128; 3] {
     let [a0, a1, a2] = a.map(u128::from);
@@ -211,21 +239,26 @@ impl Poly1305 {
         }
     }
 
-    /// Absorbs whole 16-byte blocks. Pairs go as `(h + m1)·r² + m2·r`: two independent
-    /// products and one carry chain per 32 bytes, about a quarter faster than one at a time.
+    /// Absorbs whole 16-byte blocks. Four at a time go as
+    /// `(h + m1)·r⁴ + m2·r³ + m3·r² + m4·r`: four independent products and one carry chain
+    /// per 64 bytes, about a third faster than one block at a time.
     fn blocks(&mut self, blocks: &[[u8; 16]]) {
         let r = self.r;
         let mut h = self.h;
-        let (pairs, single) = blocks.as_chunks::<2>();
-        if !pairs.is_empty() {
+        let (quads, rest) = blocks.as_chunks::<4>();
+        if !quads.is_empty() {
             let r2 = carry(mul_wide(r, r));
-            for [m1, m2] in pairs {
-                let x = mul_wide(add(h, block(m1)), r2);
-                let y = mul_wide(block(m2), r);
-                h = carry([x[0] + y[0], x[1] + y[1], x[2] + y[2]]);
+            let r3 = carry(mul_wide(r2, r));
+            let r4 = carry(mul_wide(r2, r2));
+            for [m1, m2, m3, m4] in quads {
+                let w = mul_wide(add(h, block(m1)), r4);
+                let x = mul_wide(block(m2), r3);
+                let y = mul_wide(block(m3), r2);
+                let z = mul_wide(block(m4), r);
+                h = carry(std::array::from_fn(|i| w[i] + x[i] + y[i] + z[i]));
             }
         }
-        for m in single {
+        for m in rest {
             h = carry(mul_wide(add(h, block(m)), r));
         }
         self.h = h;

@@ -86,6 +86,7 @@
 
 mod aead;
 pub mod attrs;
+mod base64url;
 pub mod chunk;
 mod clock;
 pub mod codec;

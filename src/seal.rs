@@ -9,8 +9,6 @@
 //! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
 //! Session cookie fails to open. There is deliberately no compression (CRIME/BREACH).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::keys::KeyRing;
@@ -97,6 +95,26 @@ fn max_plaintext_len(envelope: &Envelope) -> usize {
     3 * VARINT + 1 + 16 + entries
 }
 
+/// Runs `f` with this thread's scratch buffer (empty), so that sealing and opening allocate
+/// only what they return. The buffer holds nothing secret between calls: ciphertext after a
+/// seal, zeros after an open. Above 64 KiB it is released.
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            let result = f(&mut buf);
+            if buf.capacity() > 64 * 1024 {
+                *buf = Vec::new();
+            }
+            result
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
 /// Overwrites decrypted bytes. `black_box` hands the buffer to code the optimizer cannot see
 /// into, so the stores are not dropped as dead; a plain `fill` runs at memset speed, where
 /// `zeroize`'s byte-by-byte volatile writes cost about a third of a microsecond per KiB.
@@ -120,24 +138,36 @@ fn wipe(buf: &mut [u8]) {
 pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<String, Error> {
     let key = ring.sealing_key();
     let nonce = crate::random::nonce();
-    let mut buf = Vec::with_capacity(HEADER_LEN + max_plaintext_len(envelope) + TAG_LEN);
-    buf.push(VERSION);
-    buf.extend_from_slice(&key.id.to_be_bytes());
-    buf.extend_from_slice(&nonce);
-    let mut buf = postcard::to_extend(envelope, buf).map_err(|e| Error::Encode {
-        key: "<envelope>".into(),
-        reason: e.to_string(),
-    })?;
-    let body = &mut buf[HEADER_LEN..];
-    let tag = with_aad(key.id, cookie_name, |aad| {
-        key.cipher.encrypt(&nonce, aad, body)
+    with_scratch(|scratch| {
+        let mut buf = std::mem::take(scratch);
+        buf.reserve(HEADER_LEN + max_plaintext_len(envelope) + TAG_LEN);
+        buf.push(VERSION);
+        buf.extend_from_slice(&key.id.to_be_bytes());
+        buf.extend_from_slice(&nonce);
+        let mut buf = postcard::to_extend(envelope, buf).map_err(|e| Error::Encode {
+            key: "<envelope>".into(),
+            reason: e.to_string(),
+        })?;
+        let body = &mut buf[HEADER_LEN..];
+        let needed = body.len();
+        match with_aad(key.id, cookie_name, |aad| {
+            key.cipher.encrypt(&nonce, aad, body)
+        }) {
+            Ok(tag) => {
+                buf.extend_from_slice(&tag);
+                let text = crate::base64url::encode(&buf);
+                *scratch = buf;
+                Ok(text)
+            }
+            Err(_) => {
+                wipe(&mut buf); // the plaintext was not encrypted
+                Err(Error::TooLarge {
+                    needed,
+                    limit: usize::MAX,
+                })
+            }
+        }
     })
-    .map_err(|_| Error::TooLarge {
-        needed: body.len(),
-        limit: usize::MAX,
-    })?;
-    buf.extend_from_slice(&tag);
-    Ok(URL_SAFE_NO_PAD.encode(&buf))
 }
 
 /// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.
@@ -152,12 +182,12 @@ pub fn open(
     if value.len() > max_len {
         return Err(Malformed::TooLong.into());
     }
-    let mut raw = URL_SAFE_NO_PAD
-        .decode(value)
-        .map_err(|_| Malformed::NotBase64)?;
-    let result = open_raw(ring, cookie_name, &mut raw);
-    wipe(&mut raw);
-    result
+    with_scratch(|raw| {
+        crate::base64url::decode_into(value, raw).map_err(|_| Malformed::NotBase64)?;
+        let result = open_raw(ring, cookie_name, raw);
+        wipe(raw);
+        result
+    })
 }
 
 fn open_raw(ring: &KeyRing, cookie_name: &str, raw: &mut [u8]) -> Result<Opened, Rejection> {
@@ -244,8 +274,22 @@ mod entries {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<(String, Vec<u8>)>, D::Error> {
-        let pairs = Vec::<(String, ByteBuf)>::deserialize(deserializer)?;
-        Ok(pairs.into_iter().map(|(k, v)| (k, v.0)).collect())
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Vec<(String, Vec<u8>)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of (name, bytes)")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                // The hint comes from untrusted (if authenticated) input: cap the reservation.
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+                while let Some((name, ByteBuf(value))) = seq.next_element::<(String, ByteBuf)>()? {
+                    entries.push((name, value));
+                }
+                Ok(entries)
+            }
+        }
+        deserializer.deserialize_seq(EntriesVisitor)
     }
 
     #[cfg(test)]
