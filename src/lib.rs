@@ -84,9 +84,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod aead;
 pub mod attrs;
-mod base64url;
 pub mod chunk;
 mod clock;
 pub mod codec;

@@ -9,7 +9,12 @@
 //! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
 //! Session cookie fails to open. There is deliberately no compression (CRIME/BREACH).
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chacha20poly1305::aead::AeadInOut;
+use chacha20poly1305::{Tag, XNonce};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 use crate::keys::KeyRing;
 use crate::{Error, Malformed, Rejection};
@@ -36,7 +41,9 @@ pub struct Envelope {
     pub refreshed_at: u64,
     /// The session id (Session only).
     pub session_id: Option<[u8; 16]>,
-    /// Entry name and postcard-encoded value, in name order.
+    /// Entry name and postcard-encoded value, in name order. Values are written as byte
+    /// strings (a length and the bytes, the same postcard bytes as a `Vec<u8>`) so encoding
+    /// is one copy rather than one serde call per byte.
     #[serde(with = "entries")]
     pub entries: Vec<(String, Vec<u8>)>,
 }
@@ -63,13 +70,12 @@ pub fn sealed_len(plaintext_len: usize) -> usize {
     raw / 3 * 4 + [0, 2, 3][raw % 3]
 }
 
-/// Calls `f` with the AAD for `key_id` and `cookie_name`, built on the stack unless the name
-/// is unusually long.
+/// Calls `f` with the AAD, built on the stack for cookie names up to 64 bytes.
 fn with_aad<R>(key_id: u32, cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
     const PREFIX: usize = AAD_LABEL.len() + 1 + 4;
-    let len = PREFIX + cookie_name.len();
     let mut stack = [0u8; PREFIX + 64];
     let mut heap = Vec::new();
+    let len = PREFIX + cookie_name.len();
     let aad = if len <= stack.len() {
         &mut stack[..len]
     } else {
@@ -83,8 +89,7 @@ fn with_aad<R>(key_id: u32, cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R 
     f(aad)
 }
 
-/// An upper bound of `postcard(envelope)`'s length (a varint takes at most 10 bytes), so the
-/// buffer is allocated once and never copied: no stray plaintext is left in freed memory.
+/// An upper bound of an envelope's postcard length, so the buffer is allocated once.
 fn max_plaintext_len(envelope: &Envelope) -> usize {
     const VARINT: usize = 10;
     let entries: usize = envelope
@@ -93,34 +98,6 @@ fn max_plaintext_len(envelope: &Envelope) -> usize {
         .map(|(name, value)| 2 * VARINT + name.len() + value.len())
         .sum();
     3 * VARINT + 1 + 16 + entries
-}
-
-/// Runs `f` with this thread's scratch buffer (empty), so that sealing and opening allocate
-/// only what they return. The buffer holds nothing secret between calls: ciphertext after a
-/// seal, zeros after an open. Above 64 KiB it is released.
-fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            buf.clear();
-            let result = f(&mut buf);
-            if buf.capacity() > 64 * 1024 {
-                *buf = Vec::new();
-            }
-            result
-        }
-        Err(_) => f(&mut Vec::new()),
-    })
-}
-
-/// Overwrites decrypted bytes. `black_box` hands the buffer to code the optimizer cannot see
-/// into, so the stores are not dropped as dead; a plain `fill` runs at memset speed, where
-/// `zeroize`'s byte-by-byte volatile writes cost about a third of a microsecond per KiB.
-fn wipe(buf: &mut [u8]) {
-    buf.fill(0);
-    std::hint::black_box(buf);
 }
 
 /// Seals an envelope for the cookie `cookie_name` with the ring's first key.
@@ -137,37 +114,25 @@ fn wipe(buf: &mut [u8]) {
 /// ```
 pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<String, Error> {
     let key = ring.sealing_key();
-    let nonce = crate::random::nonce();
-    with_scratch(|scratch| {
-        let mut buf = std::mem::take(scratch);
-        buf.reserve(HEADER_LEN + max_plaintext_len(envelope) + TAG_LEN);
-        buf.push(VERSION);
-        buf.extend_from_slice(&key.id.to_be_bytes());
-        buf.extend_from_slice(&nonce);
-        let mut buf = postcard::to_extend(envelope, buf).map_err(|e| Error::Encode {
-            key: "<envelope>".into(),
-            reason: e.to_string(),
-        })?;
-        let body = &mut buf[HEADER_LEN..];
-        let needed = body.len();
-        match with_aad(key.id, cookie_name, |aad| {
-            key.cipher.encrypt(&nonce, aad, body)
-        }) {
-            Ok(tag) => {
-                buf.extend_from_slice(&tag);
-                let text = crate::base64url::encode(&buf);
-                *scratch = buf;
-                Ok(text)
-            }
-            Err(_) => {
-                wipe(&mut buf); // the plaintext was not encrypted
-                Err(Error::TooLarge {
-                    needed,
-                    limit: usize::MAX,
-                })
-            }
-        }
+    let mut buf = Vec::with_capacity(HEADER_LEN + max_plaintext_len(envelope) + TAG_LEN);
+    buf.push(VERSION);
+    buf.extend_from_slice(&key.id.to_be_bytes());
+    buf.extend_from_slice(&crate::random::nonce());
+    let mut buf = postcard::to_extend(envelope, buf).map_err(|e| Error::Encode {
+        key: "<envelope>".into(),
+        reason: e.to_string(),
+    })?;
+    let (header, body) = buf.split_at_mut(HEADER_LEN);
+    let nonce = XNonce::try_from(&header[5..]).expect("24-byte nonce slice");
+    let tag = with_aad(key.id, cookie_name, |aad| {
+        key.cipher.encrypt_inout_detached(&nonce, aad, body.into())
     })
+    .map_err(|_| Error::Encode {
+        key: "<envelope>".into(),
+        reason: "the envelope is too long for the cipher".into(),
+    })?;
+    buf.extend_from_slice(&tag);
+    Ok(URL_SAFE_NO_PAD.encode(&buf))
 }
 
 /// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.
@@ -182,12 +147,12 @@ pub fn open(
     if value.len() > max_len {
         return Err(Malformed::TooLong.into());
     }
-    with_scratch(|raw| {
-        crate::base64url::decode_into(value, raw).map_err(|_| Malformed::NotBase64)?;
-        let result = open_raw(ring, cookie_name, raw);
-        wipe(raw);
-        result
-    })
+    let mut raw = URL_SAFE_NO_PAD
+        .decode(value)
+        .map_err(|_| Malformed::NotBase64)?;
+    let result = open_raw(ring, cookie_name, &mut raw);
+    raw.zeroize();
+    result
 }
 
 fn open_raw(ring: &KeyRing, cookie_name: &str, raw: &mut [u8]) -> Result<Opened, Rejection> {
@@ -201,10 +166,11 @@ fn open_raw(ring: &KeyRing, cookie_name: &str, raw: &mut [u8]) -> Result<Opened,
     let (key, is_first) = ring.find(key_id).ok_or(Rejection::UnknownKey { key_id })?;
     let (header, rest) = raw.split_at_mut(HEADER_LEN);
     let (body, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
-    let nonce: &[u8; NONCE_LEN] = header[5..].try_into().map_err(|_| Malformed::TooShort)?;
-    let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Malformed::TooShort)?;
+    let nonce = XNonce::try_from(&header[5..]).map_err(|_| Malformed::TooShort)?;
+    let tag = Tag::try_from(&*tag).map_err(|_| Malformed::TooShort)?;
     with_aad(key_id, cookie_name, |aad| {
-        key.cipher.decrypt(nonce, aad, body, tag)
+        key.cipher
+            .decrypt_inout_detached(&nonce, aad, body.into(), &tag)
     })
     .map_err(|_| Rejection::Tampered)?;
     let envelope = match postcard::take_from_bytes::<Envelope>(body) {
