@@ -218,7 +218,7 @@ fn benches(c: &mut Criterion) {
     }
     group.finish();
 
-    // Thousands of untouched requests later, still not one decrypt beyond setup's single read.
+    // After all the measured requests, untouched ones still open and seal nothing.
     let read_requests_opened = opened(&sealed);
     let before = sealed
         .rocket()

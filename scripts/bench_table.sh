@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Runs the criterion benches (release) and prints the README's "Performance" tables in
+# markdown, with the machine described: CPU model, cores, rustc, build flags.
+#
+#   scripts/bench_table.sh                 # seal/open, fairing and cipher benches, default build
+#   WITH_FLAGS=1 scripts/bench_table.sh    # also the cipher bench and our seal/open under
+#       -C target-cpu=native, -C target-feature=+avx2 and --cfg poly1305_backend="soft"
+#       (three more full builds, in their own target directories: about 25 more minutes)
+#
+# Whole run: about 6 minutes on 2 cores once built (criterion: 1 s warm-up, 2 s measuring,
+# 30 samples per bench). Numbers on a shared or small machine are noisy; the ratios between
+# columns of one run are what the README quotes.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+# bench NAME FILE [RUSTFLAGS [FILTER]]: runs one bench target, keeping "name ns" lines in FILE.
+bench() {
+    local name="$1" file="$2" flags="${3:-}" filter="${4:-}"
+    local target="${CARGO_TARGET_DIR:-target}"
+    if [ -n "$flags" ]; then
+        target="$target-$(tr -cd 'a-z0-9' <<<"$flags")"
+    fi
+    echo "running benches/$name.rs ${flags:+with RUSTFLAGS=\"$flags\"}..." >&2
+    if ! RUSTFLAGS="${flags:-${RUSTFLAGS:-}}" CARGO_TARGET_DIR="$target" \
+        cargo bench --quiet --bench "$name" -- --output-format bencher $filter >"$out/raw" 2>"$out/log"; then
+        cat "$out/log" >&2
+        exit 1
+    fi
+    awk '/^test / { gsub(",", "", $5); print $2, $5 }' "$out/raw" >>"$file"
+}
+
+bench seal "$out/default"
+bench fairing "$out/default"
+bench cipher "$out/default"
+FLAG_SETS=("-C target-cpu=native" "-C target-feature=+avx2" '--cfg poly1305_backend="soft"')
+FLAG_FILES=(native avx2 soft)
+if [ "${WITH_FLAGS:-0}" = 1 ]; then
+    for i in 0 1 2; do
+        bench cipher "$out/${FLAG_FILES[$i]}" "${FLAG_SETS[$i]}"
+        bench seal "$out/${FLAG_FILES[$i]}" "${FLAG_SETS[$i]}" 'ours/(256B|1KiB|4KiB)$'
+    done
+fi
+
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+simd="$(grep -o -w -E 'avx2|avx512f|aes|pclmulqdq' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "Measured $(date -u +%Y-%m-%d) on $cpu, $(nproc) cores (flags: ${simd% }), $(rustc --version),"
+echo "release profile, ${RUSTFLAGS:+RUSTFLAGS=\"$RUSTFLAGS\", }default target features (x86-64 baseline) unless a column says otherwise."
+echo "Times are criterion medians per operation."
+echo
+
+# ns -> "1.23 µs" / "456 ns"
+fmt='function t(ns) { return ns >= 1000 ? sprintf("%.2f µs", ns / 1000) : sprintf("%d ns", ns) }'
+
+for op in seal open; do
+    awk -v op="$op" "$fmt"'
+        { v[$1] = $2 }
+        END {
+            printf "| %s, one session | ours | floor: ring + base64url | peer: serde_json + PrivateJar | ours ÷ floor | peer ÷ ours |\n", op
+            print "|---|---:|---:|---:|---:|---:|"
+            n = split("256B 1KiB 4KiB 12KiB", sizes, " ")
+            for (i = 1; i <= n; i++) {
+                s = sizes[i]
+                o = v[op "/ours/" s]; f = v[op "/floor/" s]; p = v[op "/peer/" s]
+                if (o == "") continue
+                label = s; sub("B$", " B", label); sub("KiB$", " KiB", label)
+                if (s == "12KiB") label = label " (5 chunks)"
+                printf "| %s | %s | %s | %s | %.2f× | %.2f× |\n", label, t(o), t(f), t(p), o / f, p / o
+            }
+        }' "$out/default"
+    echo
+done
+
+awk "$fmt"'
+    { v[$1] = $2 }
+    END {
+        print "| through Rocket'"'"'s local client | with the fairing | same route, no fairing | requests/s, with ÷ without |"
+        print "|---|---:|---:|---:|"
+        split("read write untouched", r, " ")
+        what["read"] = "reads the session (~450 B cookie)"
+        what["write"] = "changes it (open + seal + `Set-Cookie`)"
+        what["untouched"] = "takes no guard (the cookie is sent; `opened` stays 0)"
+        for (i = 1; i <= 3; i++) {
+            w = v["rocket/" r[i] "/with_session"]; o = v["rocket/" r[i] "/without"]
+            if (w == "") continue
+            printf "| %s | %s | %s | %.0f%% |\n", what[r[i]], t(w), t(o), 100 * o / w
+        }
+    }' "$out/default"
+echo
+
+awk -v flags="${WITH_FLAGS:-0}" "$fmt"'
+    FILENAME ~ /default$/ { d[$1] = $2 }
+    FILENAME ~ /native$/ { n[$1] = $2 }
+    FILENAME ~ /avx2$/ { a[$1] = $2 }
+    FILENAME ~ /soft$/ { so[$1] = $2 }
+    END {
+        if (flags == 1) {
+            print "| one message, the cipher alone | default build | `-C target-cpu=native` | `-C target-feature=+avx2` | `--cfg poly1305_backend=\"soft\"` |"
+            print "|---|---:|---:|---:|---:|"
+        } else {
+            print "| one message, the cipher alone | default build |"
+            print "|---|---:|"
+        }
+        split("aead/chacha20poly1305_crate/0 aead/chacha20poly1305_crate/256 aead/chacha20poly1305_crate/1024 aead/chacha20poly1305_crate/4096 aead/ring/0 aead/ring/256 aead/ring/1024 aead/ring/4096 aead/ours_seal_empty_envelope pieces/poly1305_key_setup pieces/poly1305_1KiB pieces/hchacha20 pieces/xchacha20_block0_then_seek pieces/xchacha20_blocks0to3 pieces/xchacha20_keystream_1KiB pieces/nonce_thread_rng pieces/nonce_os_getrandom pieces/base64url_encode_1KiB pieces/wipe_zeroize_1KiB pieces/wipe_fill_1KiB", keys, " ")
+        label["aead/chacha20poly1305_crate/0"] = "`chacha20poly1305` XChaCha20-Poly1305 encrypt, 0 B"
+        label["aead/chacha20poly1305_crate/256"] = "… 256 B"
+        label["aead/chacha20poly1305_crate/1024"] = "… 1 KiB"
+        label["aead/chacha20poly1305_crate/4096"] = "… 4 KiB"
+        label["aead/ring/0"] = "`ring` ChaCha20-Poly1305 seal, 0 B"
+        label["aead/ring/256"] = "… 256 B"
+        label["aead/ring/1024"] = "… 1 KiB"
+        label["aead/ring/4096"] = "… 4 KiB"
+        label["aead/ours_seal_empty_envelope"] = "our whole `seal` of an empty envelope (nonce, postcard, cipher, base64url)"
+        label["pieces/poly1305_key_setup"] = "`poly1305` crate: one-time key setup (per message)"
+        label["pieces/poly1305_1KiB"] = "`poly1305` crate: setup + 1 KiB"
+        label["pieces/hchacha20"] = "HChaCha20 subkey (per message, XChaCha only)"
+        label["pieces/xchacha20_block0_then_seek"] = "XChaCha20: block 0 for the MAC key, then seek (the crate’s way)"
+        label["pieces/xchacha20_blocks0to3"] = "XChaCha20: blocks 0–3 in one call (ours)"
+        label["pieces/xchacha20_keystream_1KiB"] = "XChaCha20 keystream, 1 KiB"
+        label["pieces/nonce_thread_rng"] = "24-byte nonce from `rand`’s thread-local ChaCha12 (ours)"
+        label["pieces/nonce_os_getrandom"] = "24-byte nonce from the OS (`getrandom` system call)"
+        label["pieces/base64url_encode_1KiB"] = "`base64` crate, URL_SAFE_NO_PAD encode 1 KiB"
+        label["pieces/wipe_zeroize_1KiB"] = "`zeroize` 1 KiB (byte-wise volatile stores)"
+        label["pieces/wipe_fill_1KiB"] = "`fill(0)` + `black_box` 1 KiB (ours)"
+        for (i = 1; i in keys; i++) {
+            k = keys[i]
+            if (!(k in d)) continue
+            if (flags == 1)
+                printf "| %s | %s | %s | %s | %s |\n", label[k], t(d[k]), (k in n) ? t(n[k]) : "–", (k in a) ? t(a[k]) : "–", (k in so) ? t(so[k]) : "–"
+            else
+                printf "| %s | %s |\n", label[k], t(d[k])
+        }
+    }' "$out"/default $( [ "${WITH_FLAGS:-0}" = 1 ] && echo "$out/native" "$out/avx2" "$out/soft" )
+
+if [ "${WITH_FLAGS:-0}" = 1 ]; then
+    echo
+    awk "$fmt"'
+        FILENAME ~ /default$/ { d[$1] = $2 }
+        FILENAME ~ /native$/ { n[$1] = $2 }
+        FILENAME ~ /avx2$/ { a[$1] = $2 }
+        FILENAME ~ /soft$/ { so[$1] = $2 }
+        END {
+            print "| our seal/open under build flags (peer: default build) | default | `target-cpu=native` | `+avx2` | `poly1305_backend=\"soft\"` | peer |"
+            print "|---|---:|---:|---:|---:|---:|"
+            split("seal open", ops, " "); split("256B 1KiB 4KiB", sizes, " ")
+            for (i = 1; i <= 2; i++) for (j = 1; j <= 3; j++) {
+                k = ops[i] "/ours/" sizes[j]; p = ops[i] "/peer/" sizes[j]
+                label = sizes[j]; sub("B$", " B", label); sub("KiB$", " KiB", label)
+                printf "| %s, %s | %s | %s | %s | %s | %s |\n", ops[i], label, t(d[k]), t(n[k]), t(a[k]), t(so[k]), t(d[p])
+            }
+        }' "$out/default" "$out/native" "$out/avx2" "$out/soft"
+fi
