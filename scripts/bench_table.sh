@@ -65,7 +65,7 @@ for op in seal open; do
                 s = sizes[i]
                 o = v[op "/ours/" s]; f = v[op "/floor/" s]; p = v[op "/peer/" s]
                 if (o == "") continue
-                label = s; sub("B$", " B", label); sub("KiB$", " KiB", label)
+                label = s; if (!sub("KiB$", " KiB", label)) sub("B$", " B", label)
                 if (s == "12KiB") label = label " (5 chunks)"
                 printf "| %s | %s | %s | %s | %.2f× | %.2f× |\n", label, t(o), t(f), t(p), o / f, p / o
             }
@@ -147,7 +147,7 @@ if [ "${WITH_FLAGS:-0}" = 1 ]; then
             split("seal open", ops, " "); split("256B 1KiB 4KiB", sizes, " ")
             for (i = 1; i <= 2; i++) for (j = 1; j <= 3; j++) {
                 k = ops[i] "/ours/" sizes[j]; p = ops[i] "/peer/" sizes[j]
-                label = sizes[j]; sub("B$", " B", label); sub("KiB$", " KiB", label)
+                label = sizes[j]; if (!sub("KiB$", " KiB", label)) sub("B$", " B", label)
                 printf "| %s, %s | %s | %s | %s | %s | %s |\n", ops[i], label, t(d[k]), t(n[k]), t(a[k]), t(so[k]), t(d[p])
             }
         }' "$out/default" "$out/native" "$out/avx2" "$out/soft"
