@@ -4,11 +4,10 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use chacha20poly1305::aead::KeyInit;
-use chacha20poly1305::XChaCha20Poly1305;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::cipher::Cipher;
 use crate::Error;
 
 /// Length of a key in bytes.
@@ -79,7 +78,7 @@ fn random_key_bytes() -> [u8; KEY_LEN] {
 /// A usable key: its id and a ready cipher instance (built once, reused for every message).
 pub(crate) struct Key {
     pub(crate) id: u32,
-    pub(crate) cipher: XChaCha20Poly1305,
+    pub(crate) cipher: Cipher,
 }
 
 /// An ordered set of keys. The first key seals; every key opens.
@@ -177,10 +176,12 @@ impl KeyRing {
 
 impl Key {
     fn new(id: u32, bytes: &[u8]) -> Key {
-        let mut key = chacha20poly1305::Key::try_from(bytes).expect("length checked by the caller");
-        let cipher = XChaCha20Poly1305::new(&key);
-        key.as_mut_slice().zeroize();
-        Key { id, cipher }
+        let key: Zeroizing<[u8; KEY_LEN]> =
+            Zeroizing::new(bytes.try_into().expect("length checked by the caller"));
+        Key {
+            id,
+            cipher: Cipher::new(&key),
+        }
     }
 }
 

@@ -86,6 +86,7 @@
 
 pub mod attrs;
 pub mod chunk;
+mod cipher;
 mod clock;
 pub mod codec;
 mod config;
