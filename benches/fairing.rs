@@ -7,114 +7,17 @@
 //! session on first use, and sealing it again when it changed. The setup also checks that a
 //! route which never takes a guard decrypts nothing (`opened` stays 0).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rocket::config::LogLevel;
 use rocket::http::{Cookie, Status};
 use rocket::local::blocking::Client;
-use rocket::{get, post, routes, Build, Rocket, State};
 
-use rocket_sealed::{Config, KeyConfig, Sealed, Session};
+use rocket_sealed::Sealed;
 
-const COOKIE: &str = "sealed_session";
-
-fn cart() -> Vec<String> {
-    (1..=5)
-        .map(|i| format!("product {i:02}: a gift note of some length"))
-        .collect()
-}
-
-mod sealed_routes {
-    use super::*;
-
-    #[get("/read")]
-    pub fn read(session: Session<'_>) -> String {
-        let user: Option<String> = session.get("user").unwrap();
-        let cart: Vec<String> = session.get("cart").unwrap().unwrap_or_default();
-        format!("{} has {} items", user.unwrap_or_default(), cart.len())
-    }
-
-    #[post("/write")]
-    pub fn write(session: Session<'_>) -> String {
-        let visits = session
-            .update::<u64, _>("visits", |n| {
-                *n += 1;
-                *n
-            })
-            .unwrap();
-        format!("visit {visits}")
-    }
-
-    #[get("/untouched")]
-    pub fn untouched() -> &'static str {
-        "no store here"
-    }
-
-    /// Fills the session the other routes use.
-    #[post("/fill")]
-    pub fn fill(session: Session<'_>) {
-        session.set("user", "alice@example.com").unwrap();
-        session.set("cart", &cart()).unwrap();
-        session.set("visits", &1u64).unwrap();
-    }
-}
-
-mod plain_routes {
-    use super::*;
-
-    #[get("/read")]
-    pub fn read() -> String {
-        let user: Option<String> = std::hint::black_box(Some("alice@example.com".into()));
-        let cart = cart();
-        format!("{} has {} items", user.unwrap_or_default(), cart.len())
-    }
-
-    #[post("/write")]
-    pub fn write(visits: &State<AtomicU64>) -> String {
-        format!("visit {}", visits.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-
-    #[get("/untouched")]
-    pub fn untouched() -> &'static str {
-        "no store here"
-    }
-}
-
-fn quiet() -> Rocket<Build> {
-    rocket::custom(rocket::Config {
-        log_level: LogLevel::Off,
-        ..rocket::Config::default()
-    })
-}
-
-fn sealed_rocket() -> Rocket<Build> {
-    let config = Config {
-        keys: vec![KeyConfig::generate(1)],
-        ..Config::default()
-    };
-    quiet().attach(Sealed::custom(config)).mount(
-        "/",
-        routes![
-            sealed_routes::read,
-            sealed_routes::write,
-            sealed_routes::untouched,
-            sealed_routes::fill
-        ],
-    )
-}
-
-fn plain_rocket() -> Rocket<Build> {
-    quiet().manage(AtomicU64::new(1)).mount(
-        "/",
-        routes![
-            plain_routes::read,
-            plain_routes::write,
-            plain_routes::untouched
-        ],
-    )
-}
+#[path = "common/apps.rs"]
+mod apps;
+use apps::{plain_rocket, sealed_rocket, COOKIE};
 
 fn opened(client: &Client) -> u64 {
     client
@@ -178,8 +81,8 @@ fn setup(sealed: &Client) -> String {
 }
 
 fn benches(c: &mut Criterion) {
-    let sealed = Client::untracked(sealed_rocket()).unwrap();
-    let plain = Client::untracked(plain_rocket()).unwrap();
+    let sealed = Client::untracked(sealed_rocket(rocket::Config::default())).unwrap();
+    let plain = Client::untracked(plain_rocket(rocket::Config::default())).unwrap();
     let value = setup(&sealed);
 
     let mut group = c.benchmark_group("rocket");

@@ -123,7 +123,7 @@ impl Cipher {
         let unbound = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &subkey);
         subkey.as_mut_slice().zeroize();
         // ring keeps its own copy of the subkey in the returned key, which it does not wipe
-        // on drop; a subkey opens only messages with this exact nonce prefix.
+        // on drop; a subkey is only good for nonces that start with these 16 random bytes.
         let unbound = unbound.expect("a 32-byte key is valid for ChaCha20-Poly1305");
         let mut short = [0u8; 12];
         short[4..].copy_from_slice(&nonce[16..]);

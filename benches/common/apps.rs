@@ -1,0 +1,113 @@
+//! The two Rockets the per-request overhead is measured on: the same read and write routes
+//! with the fairing and a session, and without either. Shared by `benches/fairing.rs`
+//! (Rocket's local client) and `examples/overhead.rs` (real HTTP, for `scripts/load_test.sh`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rocket::config::LogLevel;
+use rocket::{get, post, routes, Build, Rocket, State};
+
+use rocket_sealed::{Config, KeyConfig, Sealed, Session};
+
+/// The session cookie's name.
+#[allow(dead_code)] // the HTTP server does not need it
+pub const COOKIE: &str = "sealed_session";
+
+fn cart() -> Vec<String> {
+    (1..=5)
+        .map(|i| format!("product {i:02}: a gift note of some length"))
+        .collect()
+}
+
+mod sealed_routes {
+    use super::*;
+
+    #[get("/read")]
+    pub fn read(session: Session<'_>) -> String {
+        let user: Option<String> = session.get("user").unwrap();
+        let cart: Vec<String> = session.get("cart").unwrap().unwrap_or_default();
+        format!("{} has {} items", user.unwrap_or_default(), cart.len())
+    }
+
+    #[post("/write")]
+    pub fn write(session: Session<'_>) -> String {
+        let visits = session
+            .update::<u64, _>("visits", |n| {
+                *n += 1;
+                *n
+            })
+            .unwrap();
+        format!("visit {visits}")
+    }
+
+    #[get("/untouched")]
+    pub fn untouched() -> &'static str {
+        "no store here"
+    }
+
+    /// Fills the session the other routes use.
+    #[post("/fill")]
+    pub fn fill(session: Session<'_>) {
+        session.set("user", "alice@example.com").unwrap();
+        session.set("cart", &cart()).unwrap();
+        session.set("visits", &1u64).unwrap();
+    }
+}
+
+mod plain_routes {
+    use super::*;
+
+    #[get("/read")]
+    pub fn read() -> String {
+        let user: Option<String> = std::hint::black_box(Some("alice@example.com".into()));
+        let cart = cart();
+        format!("{} has {} items", user.unwrap_or_default(), cart.len())
+    }
+
+    #[post("/write")]
+    pub fn write(visits: &State<AtomicU64>) -> String {
+        format!("visit {}", visits.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    #[get("/untouched")]
+    pub fn untouched() -> &'static str {
+        "no store here"
+    }
+}
+
+/// A Rocket with logging off, built on `base` (address, port, workers).
+fn quiet(base: rocket::Config) -> Rocket<Build> {
+    rocket::custom(rocket::Config {
+        log_level: LogLevel::Off,
+        ..base
+    })
+}
+
+/// The routes with the fairing: `/read` and `/write` use the session, `/fill` fills it.
+pub fn sealed_rocket(base: rocket::Config) -> Rocket<Build> {
+    let config = Config {
+        keys: vec![KeyConfig::generate(1)],
+        ..Config::default()
+    };
+    quiet(base).attach(Sealed::custom(config)).mount(
+        "/",
+        routes![
+            sealed_routes::read,
+            sealed_routes::write,
+            sealed_routes::untouched,
+            sealed_routes::fill
+        ],
+    )
+}
+
+/// The same routes without the fairing or any session.
+pub fn plain_rocket(base: rocket::Config) -> Rocket<Build> {
+    quiet(base).manage(AtomicU64::new(1)).mount(
+        "/",
+        routes![
+            plain_routes::read,
+            plain_routes::write,
+            plain_routes::untouched
+        ],
+    )
+}
