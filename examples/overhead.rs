@@ -15,7 +15,7 @@
 mod apps;
 
 #[rocket::main]
-async fn main() -> Result<(), rocket::Error> {
+async fn main() -> Result<(), Box<rocket::Error>> {
     let port: u16 = std::env::var("OVERHEAD_PORT")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -28,7 +28,7 @@ async fn main() -> Result<(), rocket::Error> {
     let sealed = apps::sealed_rocket(config(port)).launch();
     let plain = apps::plain_rocket(config(port + 1)).launch();
     let (sealed, plain) = rocket::tokio::join!(sealed, plain);
-    sealed?;
-    plain?;
+    sealed.map_err(Box::new)?;
+    plain.map_err(Box::new)?;
     Ok(())
 }
