@@ -120,8 +120,9 @@ fn marker_count(digits: &str, max: usize) -> Result<usize, Malformed> {
     }
 }
 
+/// Decimal digits of `n`, counted without formatting it (this runs on every chunked write).
 fn digits(n: usize) -> usize {
-    n.to_string().len()
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// Limits that shape the split.
@@ -172,16 +173,36 @@ pub fn split(
     attr_len: usize,
     limits: ChunkLimits,
 ) -> Result<Vec<(String, String)>, Error> {
+    let mut cookies = Vec::new();
+    split_each(name, value, attr_len, limits, |n, v| {
+        cookies.push((n.to_owned(), v.to_owned()))
+    })?;
+    Ok(cookies)
+}
+
+/// [`split`] without building the list: calls `f` with each cookie's name and value, in
+/// order, borrowing the pieces from `value`, and returns how many there were. Nothing is
+/// called on error.
+///
+/// A commit turns each cookie straight into its `Set-Cookie` line, so collecting owned
+/// copies of the value first would only add an allocation and a copy of the whole value.
+pub(crate) fn split_each(
+    name: &str,
+    value: &str,
+    attr_len: usize,
+    limits: ChunkLimits,
+    mut f: impl FnMut(&str, &str),
+) -> Result<usize, Error> {
     let Some((count, piece)) = layout(name, value.len(), attr_len, limits)? else {
-        return Ok(vec![(name.to_owned(), value.to_owned())]);
+        f(name, value);
+        return Ok(1);
     };
-    let mut cookies = Vec::with_capacity(count + 1);
-    cookies.push((name.to_owned(), format!("{MARKER}{count}")));
+    f(name, &format!("{MARKER}{count}"));
     for (i, piece) in value.as_bytes().chunks(piece).enumerate() {
         let text = std::str::from_utf8(piece).expect("base64url text is ASCII");
-        cookies.push((chunk_name(name, i + 1), text.to_owned()));
+        f(&chunk_name(name, i + 1), text);
     }
-    Ok(cookies)
+    Ok(count + 1)
 }
 
 /// How [`split`] lays out a value of `value_len` bytes: `None` for one cookie, else the chunk
@@ -239,7 +260,8 @@ pub fn split_header_len(
         } else {
             value_len - piece * (count - 1)
         };
-        total += 2 + chunk_name(name, i).len() + 1 + this_piece;
+        // `NAMEC<i>`, measured without formatting it.
+        total += 2 + name.len() + 1 + digits(i) + 1 + this_piece;
     }
     Ok(total)
 }
@@ -290,4 +312,47 @@ pub fn stale_chunks(sent: &SentCookies, kept_chunks: usize) -> Vec<String> {
         .collect();
     stale.sort();
     stale.into_iter().map(|(_, n)| n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn digits_counts_decimal_digits() {
+        for n in [0, 1, 9, 10, 99, 100, 999_999, 1_000_000, usize::MAX] {
+            assert_eq!(digits(n), n.to_string().len(), "{n}");
+        }
+    }
+
+    proptest! {
+        /// A write checks the budget with `split_header_len` before it builds any cookie, so
+        /// the computed length must be the built cookies' length, and fail the same way.
+        #[test]
+        fn header_len_is_computed_exactly(
+            name in "[a-z_]{1,20}",
+            value_len in 0usize..40_000,
+            attr_len in 0usize..200,
+            chunk_size in 50usize..5000,
+            max_chunks in 1usize..120,
+        ) {
+            let limits = ChunkLimits { chunk_size, max_chunks };
+            let value = "v".repeat(value_len);
+            let computed = split_header_len(&name, value_len, attr_len, limits);
+            match split(&name, &value, attr_len, limits) {
+                Ok(cookies) => {
+                    let built = header_len(cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+                    prop_assert_eq!(computed.unwrap(), built);
+                    let mut each = Vec::new();
+                    let count = split_each(&name, &value, attr_len, limits, |n, v| {
+                        each.push((n.to_owned(), v.to_owned()))
+                    }).unwrap();
+                    prop_assert_eq!(count, cookies.len());
+                    prop_assert_eq!(each, cookies);
+                }
+                Err(e) => prop_assert_eq!(computed.unwrap_err().to_string(), e.to_string()),
+            }
+        }
+    }
 }

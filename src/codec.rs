@@ -70,27 +70,25 @@ impl StoreSpec {
         envelope: &Envelope,
     ) -> Result<Written, Error> {
         let value = seal::seal(ring, &self.name, envelope)?;
-        let cookies = chunk::split(&self.name, &value, self.attrs.attr_len(), self.limits)
+        let attr_len = self.attrs.attr_len();
+        // The header length is computed from the layout, so the cookies are built only once
+        // the value is known to fit, straight into their `Set-Cookie` lines.
+        let header_len = chunk::split_header_len(&self.name, value.len(), attr_len, self.limits)
             .map_err(|_| Error::TooLarge {
                 needed: value.len(),
                 limit: self.budget,
             })?;
-        let header_len = chunk::header_len(cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         if header_len > self.budget {
             return Err(Error::TooLarge {
                 needed: header_len,
                 limit: self.budget,
             });
         }
-        let kept_chunks = if cookies.len() == 1 {
-            0
-        } else {
-            cookies.len() - 1
-        };
-        let mut lines: Vec<String> = cookies
-            .iter()
-            .map(|(n, v)| self.attrs.set_line(n, v))
-            .collect();
+        let mut lines = Vec::with_capacity(1);
+        let cookies = chunk::split_each(&self.name, &value, attr_len, self.limits, |n, v| {
+            lines.push(self.attrs.set_line(n, v))
+        })?;
+        let kept_chunks = if cookies == 1 { 0 } else { cookies - 1 };
         lines.extend(
             chunk::stale_chunks(sent, kept_chunks)
                 .iter()
@@ -98,7 +96,7 @@ impl StoreSpec {
         );
         Ok(Written {
             lines,
-            cookies: cookies.len(),
+            cookies,
             header_len,
         })
     }
