@@ -3,9 +3,10 @@
 # markdown, with the machine described: CPU model, cores, rustc, build flags.
 #
 #   scripts/bench_table.sh                 # seal/open, fairing and cipher benches, default build
-#   WITH_FLAGS=1 scripts/bench_table.sh    # also the cipher bench and our seal/open under
-#       -C target-cpu=native, -C target-feature=+avx2 and --cfg poly1305_backend="soft"
-#       (three more full builds, in their own target directories: about 25 more minutes)
+#   WITH_FLAGS=1 scripts/bench_table.sh    # also the cipher bench, and our seal/open with the
+#       pure-Rust cipher (--no-default-features), under -C target-cpu=native,
+#       -C target-feature=+avx2 and --cfg poly1305_backend="soft"
+#       (four more full builds, in their own target directories: about 30 more minutes)
 #
 # Whole run: about 6 minutes on 2 cores once built (criterion: 1 s warm-up, 2 s measuring,
 # 30 samples per bench). Numbers on a shared or small machine are noisy; the ratios between
@@ -16,16 +17,18 @@ cd "$(dirname "$0")/.."
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-# bench NAME FILE [RUSTFLAGS [FILTER]]: runs one bench target, keeping "name ns" lines in FILE.
+# bench NAME FILE [RUSTFLAGS [FILTER [CARGO-ARGS]]]: runs one bench target, keeping
+# "name ns" lines in FILE.
 bench() {
-    local name="$1" file="$2" flags="${3:-}" filter="${4:-}"
+    local name="$1" file="$2" flags="${3:-}" filter="${4:-}" cargo_args="${5:-}"
     local target="${CARGO_TARGET_DIR:-target}"
-    if [ -n "$flags" ]; then
-        target="$target-$(tr -cd 'a-z0-9' <<<"$flags")"
+    if [ -n "$flags$cargo_args" ]; then
+        target="$target-$(tr -cd 'a-z0-9' <<<"$flags$cargo_args")"
     fi
-    echo "running benches/$name.rs ${flags:+with RUSTFLAGS=\"$flags\"}..." >&2
+    echo "running benches/$name.rs $cargo_args ${flags:+with RUSTFLAGS=\"$flags\"}..." >&2
+    # shellcheck disable=SC2086 # cargo_args and filter are lists of words
     if ! RUSTFLAGS="${flags:-${RUSTFLAGS:-}}" CARGO_TARGET_DIR="$target" \
-        cargo bench --quiet --bench "$name" -- --output-format bencher $filter >"$out/raw" 2>"$out/log"; then
+        cargo bench --quiet $cargo_args --bench "$name" -- --output-format bencher $filter >"$out/raw" 2>"$out/log"; then
         cat "$out/log" >&2
         exit 1
     fi
@@ -37,10 +40,14 @@ bench fairing "$out/default"
 bench cipher "$out/default"
 FLAG_SETS=("-C target-cpu=native" "-C target-feature=+avx2" '--cfg poly1305_backend="soft"')
 FLAG_FILES=(native avx2 soft)
+PURE_FILTER='ours/(256B|1KiB|4KiB)$'
 if [ "${WITH_FLAGS:-0}" = 1 ]; then
+    # Our seal/open with the pure-Rust cipher (no `ring` feature), whose speed depends on the
+    # flags, beside the cipher bench (which does not depend on our features) under each.
+    bench seal "$out/pure" "" "$PURE_FILTER" --no-default-features
     for i in 0 1 2; do
         bench cipher "$out/${FLAG_FILES[$i]}" "${FLAG_SETS[$i]}"
-        bench seal "$out/${FLAG_FILES[$i]}" "${FLAG_SETS[$i]}" 'ours/(256B|1KiB|4KiB)$'
+        bench seal "$out/${FLAG_FILES[$i]}" "${FLAG_SETS[$i]}" "$PURE_FILTER" --no-default-features
     done
 fi
 
@@ -103,27 +110,28 @@ awk -v flags="${WITH_FLAGS:-0}" "$fmt"'
             print "| one message, the cipher alone | default build |"
             print "|---|---:|"
         }
-        split("aead/chacha20poly1305_crate/0 aead/chacha20poly1305_crate/256 aead/chacha20poly1305_crate/1024 aead/chacha20poly1305_crate/4096 aead/ring/0 aead/ring/256 aead/ring/1024 aead/ring/4096 aead/ours_seal_empty_envelope pieces/poly1305_key_setup pieces/poly1305_1KiB pieces/hchacha20 pieces/xchacha20_block0_then_seek pieces/xchacha20_blocks0to3 pieces/xchacha20_keystream_1KiB pieces/nonce_thread_rng pieces/nonce_os_getrandom pieces/base64url_encode_1KiB pieces/wipe_zeroize_1KiB pieces/wipe_fill_1KiB", keys, " ")
+        split("aead/chacha20poly1305_crate/0 aead/chacha20poly1305_crate/256 aead/chacha20poly1305_crate/1024 aead/chacha20poly1305_crate/4096 aead/xchacha_hchacha_ring/0 aead/xchacha_hchacha_ring/256 aead/xchacha_hchacha_ring/1024 aead/xchacha_hchacha_ring/4096 aead/ring/0 aead/ring/256 aead/ring/1024 aead/ring/4096 aead/ours_seal_empty_envelope pieces/poly1305_key_setup pieces/poly1305_1KiB pieces/hchacha20 pieces/xchacha20_keystream_1KiB pieces/nonce_thread_rng pieces/nonce_os_getrandom pieces/base64url_encode_1KiB pieces/wipe_zeroize_1KiB", keys, " ")
         label["aead/chacha20poly1305_crate/0"] = "`chacha20poly1305` XChaCha20-Poly1305 encrypt, 0 B"
         label["aead/chacha20poly1305_crate/256"] = "… 256 B"
         label["aead/chacha20poly1305_crate/1024"] = "… 1 KiB"
         label["aead/chacha20poly1305_crate/4096"] = "… 4 KiB"
-        label["aead/ring/0"] = "`ring` ChaCha20-Poly1305 seal, 0 B"
+        label["aead/xchacha_hchacha_ring/0"] = "XChaCha20-Poly1305 as HChaCha20 + `ring` (the default `ring` feature), 0 B"
+        label["aead/xchacha_hchacha_ring/256"] = "… 256 B"
+        label["aead/xchacha_hchacha_ring/1024"] = "… 1 KiB"
+        label["aead/xchacha_hchacha_ring/4096"] = "… 4 KiB"
+        label["aead/ring/0"] = "`ring` ChaCha20-Poly1305 seal (12-byte nonce, the floor), 0 B"
         label["aead/ring/256"] = "… 256 B"
         label["aead/ring/1024"] = "… 1 KiB"
         label["aead/ring/4096"] = "… 4 KiB"
         label["aead/ours_seal_empty_envelope"] = "our whole `seal` of an empty envelope (nonce, postcard, cipher, base64url)"
         label["pieces/poly1305_key_setup"] = "`poly1305` crate: one-time key setup (per message)"
         label["pieces/poly1305_1KiB"] = "`poly1305` crate: setup + 1 KiB"
-        label["pieces/hchacha20"] = "HChaCha20 subkey (per message, XChaCha only)"
-        label["pieces/xchacha20_block0_then_seek"] = "XChaCha20: block 0 for the MAC key, then seek (the crate’s way)"
-        label["pieces/xchacha20_blocks0to3"] = "XChaCha20: blocks 0–3 in one call (ours)"
+        label["pieces/hchacha20"] = "HChaCha20 subkey (`chacha20` crate, per message)"
         label["pieces/xchacha20_keystream_1KiB"] = "XChaCha20 keystream, 1 KiB"
         label["pieces/nonce_thread_rng"] = "24-byte nonce from `rand`’s thread-local ChaCha12 (ours)"
         label["pieces/nonce_os_getrandom"] = "24-byte nonce from the OS (`getrandom` system call)"
         label["pieces/base64url_encode_1KiB"] = "`base64` crate, URL_SAFE_NO_PAD encode 1 KiB"
-        label["pieces/wipe_zeroize_1KiB"] = "`zeroize` 1 KiB (byte-wise volatile stores)"
-        label["pieces/wipe_fill_1KiB"] = "`fill(0)` + `black_box` 1 KiB (ours)"
+        label["pieces/wipe_zeroize_1KiB"] = "`zeroize` 1 KiB (byte-wise volatile stores; no longer done on open)"
         for (i = 1; i in keys; i++) {
             k = keys[i]
             if (!(k in d)) continue
@@ -138,17 +146,18 @@ if [ "${WITH_FLAGS:-0}" = 1 ]; then
     echo
     awk "$fmt"'
         FILENAME ~ /default$/ { d[$1] = $2 }
+        FILENAME ~ /pure$/ { pu[$1] = $2 }
         FILENAME ~ /native$/ { n[$1] = $2 }
         FILENAME ~ /avx2$/ { a[$1] = $2 }
         FILENAME ~ /soft$/ { so[$1] = $2 }
         END {
-            print "| our seal/open under build flags (peer: default build) | default | `target-cpu=native` | `+avx2` | `poly1305_backend=\"soft\"` | peer |"
-            print "|---|---:|---:|---:|---:|---:|"
+            print "| our seal/open | default (`ring`) | pure Rust | pure, `target-cpu=native` | pure, `+avx2` | pure, `poly1305_backend=\"soft\"` | peer |"
+            print "|---|---:|---:|---:|---:|---:|---:|"
             split("seal open", ops, " "); split("256B 1KiB 4KiB", sizes, " ")
             for (i = 1; i <= 2; i++) for (j = 1; j <= 3; j++) {
                 k = ops[i] "/ours/" sizes[j]; p = ops[i] "/peer/" sizes[j]
                 label = sizes[j]; if (!sub("KiB$", " KiB", label)) sub("B$", " B", label)
-                printf "| %s, %s | %s | %s | %s | %s | %s |\n", ops[i], label, t(d[k]), t(n[k]), t(a[k]), t(so[k]), t(d[p])
+                printf "| %s, %s | %s | %s | %s | %s | %s | %s |\n", ops[i], label, t(d[k]), t(pu[k]), t(n[k]), t(a[k]), t(so[k]), t(d[p])
             }
-        }' "$out/default" "$out/native" "$out/avx2" "$out/soft"
+        }' "$out/default" "$out/pure" "$out/native" "$out/avx2" "$out/soft"
 fi
