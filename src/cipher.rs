@@ -226,7 +226,9 @@ mod tests {
 
     proptest! {
         /// The composed cipher gives exactly the bytes of the `chacha20poly1305` crate, and
-        /// each opens what the other sealed.
+        /// each opens what the other sealed. (Without the `ring` feature the two are the same
+        /// code, so the comparison would prove nothing.)
+        #[cfg(feature = "ring")]
         #[test]
         fn same_bytes_as_the_chacha20poly1305_crate(
             key in any::<[u8; 32]>(),
