@@ -417,7 +417,7 @@ fn describe_refused(out: &mut String, spec: &StoreSpec, sent: &SentCookies, reas
     // it claims, which tells a stale key from a tampered value.
     if let Ok(Some(value)) = chunk::join(sent, spec.limits) {
         use base64::Engine as _;
-        if let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&value) {
+        if let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value.as_bytes()) {
             if raw.len() >= 5 {
                 let _ = writeln!(
                     out,

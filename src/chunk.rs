@@ -4,6 +4,8 @@
 //! and the pieces go in `NAMEC1` … `NAMECN`, the scheme ASP.NET Core's chunking cookie manager
 //! uses. Values are base64url text, so a split at any byte is a split at a character.
 
+use std::borrow::Cow;
+
 use crate::{Error, Malformed, Rejection};
 
 const MARKER: &str = "chunks-";
@@ -165,7 +167,7 @@ impl ChunkLimits {
 /// assert!(cookies.iter().all(|(n, v)| n.len() + 1 + v.len() + 20 <= 100));
 ///
 /// let sent = SentCookies::collect("s", cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-/// assert_eq!(join(&sent, limits).unwrap(), Some(value));
+/// assert_eq!(join(&sent, limits).unwrap().as_deref(), Some(value.as_str()));
 /// ```
 pub fn split(
     name: &str,
@@ -270,8 +272,8 @@ pub fn split_header_len(
 ///
 /// Refuses a malformed count, a count above the maximum, a missing chunk, and a joined value
 /// longer than the limits allow. Chunks sent in the wrong order or duplicated join into a value
-/// that fails authentication when opened.
-pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<String>, Rejection> {
+/// that fails authentication when opened. A value that was not chunked is borrowed, not copied.
+pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<Cow<'_, str>>, Rejection> {
     let Some(main) = sent.get(sent.name()) else {
         return Ok(None);
     };
@@ -279,7 +281,7 @@ pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<String>, R
         if main.len() > limits.max_value_len() {
             return Err(Malformed::TooLong.into());
         }
-        return Ok(Some(main.to_owned()));
+        return Ok(Some(Cow::Borrowed(main)));
     };
     let count = marker_count(count, limits.max_chunks)?;
     let mut joined = String::new();
@@ -292,7 +294,7 @@ pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<String>, R
         }
         joined.push_str(piece);
     }
-    Ok(Some(joined))
+    Ok(Some(Cow::Owned(joined)))
 }
 
 /// The chunk cookies the browser sent that a store written with `kept_chunks` chunks no longer

@@ -4,7 +4,7 @@
 use crate::attrs::CookieAttrs;
 use crate::chunk::{self, ChunkLimits, SentCookies};
 use crate::keys::KeyRing;
-use crate::seal::{self, Envelope, Opened};
+use crate::seal::{self, Envelope, EnvelopeView, Opened, Plaintext};
 use crate::{Error, Rejection};
 
 /// Everything needed to turn one store into cookies.
@@ -42,6 +42,21 @@ impl StoreSpec {
         }
     }
 
+    /// [`read`](Self::read) without decoding the envelope.
+    pub(crate) fn read_plaintext(
+        &self,
+        ring: &KeyRing,
+        sent: &SentCookies,
+    ) -> Result<Option<Plaintext>, Rejection> {
+        match chunk::join(sent, self.limits)? {
+            None => Ok(None),
+            Some(value) => {
+                seal::open_plaintext(ring, &self.name, &value, self.limits.max_value_len())
+                    .map(Some)
+            }
+        }
+    }
+
     /// Bytes an envelope whose postcard encoding is `plaintext_len` long would take in the
     /// `Cookie` header; an error if it exceeds the budget or the chunk limit.
     pub fn check_size(&self, plaintext_len: usize) -> Result<usize, Error> {
@@ -69,7 +84,20 @@ impl StoreSpec {
         sent: &SentCookies,
         envelope: &Envelope,
     ) -> Result<Written, Error> {
-        let value = seal::seal(ring, &self.name, envelope)?;
+        self.write_sealed(sent, seal::seal(ring, &self.name, envelope)?)
+    }
+
+    /// [`write`](Self::write) for a store's borrowed view of its envelope.
+    pub(crate) fn write_view(
+        &self,
+        ring: &KeyRing,
+        sent: &SentCookies,
+        envelope: &EnvelopeView<'_>,
+    ) -> Result<Written, Error> {
+        self.write_sealed(sent, seal::seal_view(ring, &self.name, envelope)?)
+    }
+
+    fn write_sealed(&self, sent: &SentCookies, value: String) -> Result<Written, Error> {
         let attr_len = self.attrs.attr_len();
         // The header length is computed from the layout, so the cookies are built only once
         // the value is known to fit, straight into their `Set-Cookie` lines.

@@ -9,8 +9,11 @@
 //! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
 //! Session cookie fails to open. There is deliberately no compression (CRIME/BREACH).
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::cipher::{NONCE_LEN, TAG_LEN};
@@ -55,6 +58,84 @@ pub struct Opened {
     pub needs_reseal: bool,
 }
 
+/// A value that opened, not yet decoded: the decrypted bytes, so a store can keep its entries
+/// as slices of them instead of copying each name and value out.
+pub(crate) struct Plaintext {
+    /// The decoded cookie value with its body decrypted in place (header and tag included).
+    buf: Vec<u8>,
+    pub(crate) key_id: u32,
+    pub(crate) needs_reseal: bool,
+}
+
+/// An envelope decoded in place: names and values borrow the [`Plaintext`].
+#[derive(Deserialize)]
+pub(crate) struct EnvelopeRef<'a> {
+    pub(crate) issued_at: u64,
+    pub(crate) refreshed_at: u64,
+    pub(crate) session_id: Option<[u8; 16]>,
+    #[serde(borrow)]
+    pub(crate) entries: Vec<(&'a str, &'a [u8])>,
+}
+
+impl Plaintext {
+    /// Decodes the envelope. Anything that is not exactly one envelope is `BadEnvelope`.
+    pub(crate) fn envelope(&self) -> Result<EnvelopeRef<'_>, Rejection> {
+        let body = &self.buf[HEADER_LEN..self.buf.len() - TAG_LEN];
+        match postcard::take_from_bytes::<EnvelopeRef<'_>>(body) {
+            Ok((envelope, [])) => Ok(envelope),
+            _ => Err(Malformed::BadEnvelope.into()),
+        }
+    }
+
+    /// The buffer the envelope's slices point into.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The buffer, for a store to keep.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// An entry's name and encoded value as a store seals them: borrowed where it can be.
+pub(crate) type EntryRef<'a> = (&'a str, Cow<'a, [u8]>);
+
+/// What a store seals, borrowed from it: the same bytes as an [`Envelope`] with these
+/// fields, without copying the entries into one first.
+pub(crate) struct EnvelopeView<'a> {
+    pub(crate) issued_at: u64,
+    pub(crate) refreshed_at: u64,
+    pub(crate) session_id: Option<[u8; 16]>,
+    /// In name order, names unique.
+    pub(crate) entries: &'a [EntryRef<'a>],
+}
+
+impl Serialize for EnvelopeView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Field for field what `Envelope`'s derived impl writes (a test checks the bytes).
+        let mut st = serializer.serialize_struct("Envelope", 4)?;
+        st.serialize_field("issued_at", &self.issued_at)?;
+        st.serialize_field("refreshed_at", &self.refreshed_at)?;
+        st.serialize_field("session_id", &self.session_id)?;
+        st.serialize_field(
+            "entries",
+            &entries::Seq(self.entries.iter().map(|(k, v)| (*k, &v[..]))),
+        )?;
+        st.end()
+    }
+}
+
+impl EnvelopeView<'_> {
+    /// The postcard length of this envelope, without writing it.
+    pub(crate) fn encoded_len(&self) -> Result<usize, Error> {
+        postcard::experimental::serialized_size(self).map_err(|e| Error::Encode {
+            key: "<envelope>".into(),
+            reason: e.to_string(),
+        })
+    }
+}
+
 /// Length of the base64url text that sealing `plaintext_len` bytes produces.
 ///
 /// ```
@@ -85,14 +166,11 @@ fn with_aad<R>(key_id: u32, cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R 
     f(aad)
 }
 
-/// An upper bound of an envelope's postcard length, so the buffer is allocated once.
-fn max_plaintext_len(envelope: &Envelope) -> usize {
+/// An upper bound of the postcard length of an envelope with these entries' name and value
+/// lengths, so the buffer is allocated once.
+fn max_plaintext_len(entries: impl Iterator<Item = (usize, usize)>) -> usize {
     const VARINT: usize = 10;
-    let entries: usize = envelope
-        .entries
-        .iter()
-        .map(|(name, value)| 2 * VARINT + name.len() + value.len())
-        .sum();
+    let entries: usize = entries.map(|(name, value)| 2 * VARINT + name + value).sum();
     3 * VARINT + 1 + 16 + entries
 }
 
@@ -109,12 +187,33 @@ fn max_plaintext_len(envelope: &Envelope) -> usize {
 /// assert!(open(&ring, "sealed_tempdata", &value, 4096).is_err());
 /// ```
 pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<String, Error> {
+    let max_len = max_plaintext_len(envelope.entries.iter().map(|(k, v)| (k.len(), v.len())));
+    seal_serialized(ring, cookie_name, envelope, max_len)
+}
+
+/// [`seal`] for a store's borrowed view: the same bytes.
+pub(crate) fn seal_view(
+    ring: &KeyRing,
+    cookie_name: &str,
+    view: &EnvelopeView<'_>,
+) -> Result<String, Error> {
+    let max_len = max_plaintext_len(view.entries.iter().map(|(k, v)| (k.len(), v.len())));
+    seal_serialized(ring, cookie_name, view, max_len)
+}
+
+/// Seals the postcard encoding of `plaintext`, at most `max_len` bytes long.
+fn seal_serialized(
+    ring: &KeyRing,
+    cookie_name: &str,
+    plaintext: &impl Serialize,
+    max_len: usize,
+) -> Result<String, Error> {
     let key = ring.sealing_key();
-    let mut buf = Vec::with_capacity(HEADER_LEN + max_plaintext_len(envelope) + TAG_LEN);
+    let mut buf = Vec::with_capacity(HEADER_LEN + max_len + TAG_LEN);
     buf.push(VERSION);
     buf.extend_from_slice(&key.id.to_be_bytes());
     buf.extend_from_slice(&crate::random::nonce());
-    let mut buf = postcard::to_extend(envelope, buf).map_err(|e| Error::Encode {
+    let mut buf = postcard::to_extend(plaintext, buf).map_err(|e| Error::Encode {
         key: "<envelope>".into(),
         reason: e.to_string(),
     })?;
@@ -140,19 +239,55 @@ pub fn open(
     value: &str,
     max_len: usize,
 ) -> Result<Opened, Rejection> {
+    let plaintext = open_plaintext(ring, cookie_name, value, max_len)?;
+    let envelope = plaintext.envelope()?;
+    let envelope = Envelope {
+        issued_at: envelope.issued_at,
+        refreshed_at: envelope.refreshed_at,
+        session_id: envelope.session_id,
+        entries: envelope
+            .entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.to_vec()))
+            .collect(),
+    };
+    Ok(Opened {
+        envelope,
+        key_id: plaintext.key_id,
+        needs_reseal: plaintext.needs_reseal,
+    })
+}
+
+/// Decrypts a sealed value meant for `cookie_name` without decoding its envelope.
+pub(crate) fn open_plaintext(
+    ring: &KeyRing,
+    cookie_name: &str,
+    value: &str,
+    max_len: usize,
+) -> Result<Plaintext, Rejection> {
     if value.len() > max_len {
         return Err(Malformed::TooLong.into());
     }
     let mut raw = URL_SAFE_NO_PAD
         .decode(value)
         .map_err(|_| Malformed::NotBase64)?;
-    // The decrypted bytes are not wiped: the same plaintext lives on, unwiped, in the
-    // envelope's entries and the handler's values for the rest of the request, so wiping this
-    // one copy (byte by byte, about 8 % of an open) would protect nothing.
-    open_raw(ring, cookie_name, &mut raw)
+    // The decrypted bytes are not wiped: the same plaintext lives on, unwiped, in the store's
+    // entries and the handler's values for the rest of the request, so wiping this one copy
+    // (byte by byte, about 8 % of an open) would protect nothing.
+    let (key_id, needs_reseal) = decrypt_in_place(ring, cookie_name, &mut raw)?;
+    Ok(Plaintext {
+        buf: raw,
+        key_id,
+        needs_reseal,
+    })
 }
 
-fn open_raw(ring: &KeyRing, cookie_name: &str, raw: &mut [u8]) -> Result<Opened, Rejection> {
+/// Checks and decrypts `raw` in place; the key id and whether it is not the ring's first.
+fn decrypt_in_place(
+    ring: &KeyRing,
+    cookie_name: &str,
+    raw: &mut [u8],
+) -> Result<(u32, bool), Rejection> {
     if raw.len() < OVERHEAD {
         return Err(Malformed::TooShort.into());
     }
@@ -169,15 +304,7 @@ fn open_raw(ring: &KeyRing, cookie_name: &str, raw: &mut [u8]) -> Result<Opened,
         key.cipher.open_in_place(nonce, aad, body, tag)
     })
     .map_err(|_| Rejection::Tampered)?;
-    let envelope = match postcard::take_from_bytes::<Envelope>(body) {
-        Ok((envelope, [])) => envelope,
-        _ => return Err(Malformed::BadEnvelope.into()),
-    };
-    Ok(Opened {
-        envelope,
-        key_id,
-        needs_reseal: !is_first,
-    })
+    Ok((key_id, !is_first))
 }
 
 /// Entries with their values as byte strings. serde's `Vec<u8>` goes through the seq path,
@@ -226,11 +353,23 @@ mod entries {
         }
     }
 
+    /// Entries as a sequence of (name, byte string), from any iterator over them.
+    pub(super) struct Seq<I>(pub(super) I);
+
+    impl<'a, I> Serialize for Seq<I>
+    where
+        I: Iterator<Item = (&'a str, &'a [u8])> + Clone,
+    {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.clone().map(|(k, v)| (k, Bytes(v))))
+        }
+    }
+
     pub(super) fn serialize<S: Serializer>(
         entries: &[(String, Vec<u8>)],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(entries.iter().map(|(k, v)| (k, Bytes(v))))
+        Seq(entries.iter().map(|(k, v)| (k.as_str(), &v[..]))).serialize(serializer)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
@@ -291,6 +430,35 @@ mod entries {
                 assert_eq!(ours, postcard::to_allocvec(&plain).unwrap());
                 assert_eq!(postcard::from_bytes::<Envelope>(&ours).unwrap(), env);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{Envelope, EnvelopeView};
+
+    proptest! {
+        /// Stores seal a borrowed view of their entries; it must be the envelope's bytes.
+        #[test]
+        fn a_view_encodes_exactly_as_the_envelope(
+            issued_at in any::<u64>(),
+            refreshed_at in any::<u64>(),
+            session_id in any::<Option<[u8; 16]>>(),
+            entries in proptest::collection::vec(
+                ("\\PC{0,8}", proptest::collection::vec(any::<u8>(), 0..300)),
+                0..8,
+            ),
+        ) {
+            let env = Envelope { issued_at, refreshed_at, session_id, entries };
+            let borrowed: Vec<(&str, std::borrow::Cow<'_, [u8]>)> =
+                env.entries.iter().map(|(k, v)| (k.as_str(), v[..].into())).collect();
+            let view = EnvelopeView { issued_at, refreshed_at, session_id, entries: &borrowed };
+            let bytes = postcard::to_allocvec(&view).unwrap();
+            prop_assert_eq!(&bytes, &postcard::to_allocvec(&env).unwrap());
+            prop_assert_eq!(view.encoded_len().unwrap(), bytes.len());
         }
     }
 }

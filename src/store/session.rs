@@ -5,14 +5,14 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::values::Values;
+use super::values::{EnvelopeFields, Values};
 use super::Status;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
 use crate::config::SessionConfig;
 use crate::keys::KeyRing;
-use crate::seal::Envelope;
+use crate::seal::{EntryRef, EnvelopeView};
 use crate::{Error, Expiry, Rejection};
 
 /// A random 128-bit session id, shown as 32 hex digits.
@@ -80,12 +80,16 @@ impl SessionState {
         sent: &SentCookies,
         now: u64,
     ) -> SessionState {
-        let opened = match spec.read(ring, sent) {
+        let plaintext = match spec.read_plaintext(ring, sent) {
             Ok(None) => return SessionState::new(now, Status::New),
-            Ok(Some(opened)) => opened,
+            Ok(Some(plaintext)) => plaintext,
             Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
         };
-        let env = opened.envelope;
+        let needs_reseal = plaintext.needs_reseal;
+        let (env, values) = match Values::from_plaintext(plaintext) {
+            Ok(loaded) => loaded,
+            Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
+        };
         if let Err(expiry) = check_expiry(&env, config, now) {
             return SessionState::new(now, Status::Rejected(Rejection::Expired(expiry)));
         }
@@ -97,9 +101,9 @@ impl SessionState {
             id: SessionId(id),
             issued_at: env.issued_at,
             refreshed_at: env.refreshed_at,
-            values: Values::from_entries(env.entries),
+            values,
             modified: false,
-            needs_reseal: opened.needs_reseal,
+            needs_reseal,
         }
     }
 
@@ -198,13 +202,14 @@ impl SessionState {
         self.modified = true;
     }
 
-    fn envelope(&self, now: u64) -> Result<Envelope, Error> {
-        Ok(Envelope {
+    /// The envelope sealed at `now`, borrowing `entries` (from [`Values::encoded`]).
+    fn envelope<'a>(&self, entries: &'a [EntryRef<'a>], now: u64) -> EnvelopeView<'a> {
+        EnvelopeView {
             issued_at: self.issued_at,
             refreshed_at: now,
             session_id: Some(self.id.0),
-            entries: self.values.to_entries()?,
-        })
+            entries,
+        }
     }
 
     /// Checks that the session as it is now fits its budget; returns the bytes it needs (0
@@ -213,12 +218,8 @@ impl SessionState {
         if self.values.is_empty() {
             return Ok(0);
         }
-        let env = self.envelope(now)?;
-        let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
-            key: "<session>".into(),
-            reason: e.to_string(),
-        })?;
-        spec.check_size(len)
+        let entries = self.values.encoded()?;
+        spec.check_size(self.envelope(&entries, now).encoded_len()?)
     }
 
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
@@ -250,7 +251,9 @@ impl SessionState {
         } else {
             return Ok(None);
         };
-        let written = spec.write(ring, sent, &self.envelope(now)?)?;
+        let entries = self.values.encoded()?;
+        let written = spec.write_view(ring, sent, &self.envelope(&entries, now))?;
+        drop(entries);
         self.refreshed_at = now;
         self.modified = false;
         self.needs_reseal = false;
@@ -258,7 +261,7 @@ impl SessionState {
     }
 }
 
-fn check_expiry(env: &Envelope, config: &SessionConfig, now: u64) -> Result<(), Expiry> {
+fn check_expiry(env: &EnvelopeFields, config: &SessionConfig, now: u64) -> Result<(), Expiry> {
     if now.saturating_sub(env.refreshed_at) > config.idle_timeout_secs {
         return Err(Expiry::Idle);
     }

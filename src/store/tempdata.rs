@@ -11,6 +11,7 @@
 //! | `set`, then `get` in this request              | no (as ASP.NET Core)       |
 //! | `remove`d                                      | no                         |
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::de::DeserializeOwned;
@@ -23,7 +24,7 @@ use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
 use crate::config::TempDataConfig;
 use crate::keys::KeyRing;
-use crate::seal::Envelope;
+use crate::seal::{EntryRef, EnvelopeView};
 use crate::{Error, Expiry, Rejection};
 
 /// The TempData entry that holds pending flash messages.
@@ -109,24 +110,28 @@ impl TempDataState {
         sent: &SentCookies,
         now: u64,
     ) -> TempDataState {
-        let opened = match spec.read(ring, sent) {
+        let plaintext = match spec.read_plaintext(ring, sent) {
             Ok(None) => return TempDataState::new(Status::New),
-            Ok(Some(opened)) => opened,
+            Ok(Some(plaintext)) => plaintext,
             Err(reason) => return TempDataState::new(Status::Rejected(reason)),
         };
-        let env = opened.envelope;
+        let needs_reseal = plaintext.needs_reseal;
+        let (env, values) = match Values::from_plaintext(plaintext) {
+            Ok(loaded) => loaded,
+            Err(reason) => return TempDataState::new(Status::Rejected(reason)),
+        };
         if now.saturating_sub(env.refreshed_at) > config.lifetime_secs {
             return TempDataState::new(Status::Rejected(Rejection::Expired(Expiry::Lifetime)));
         }
-        let keys: BTreeSet<String> = env.entries.iter().map(|(k, _)| k.clone()).collect();
+        let keys: BTreeSet<String> = values.keys().map(str::to_owned).collect();
         TempDataState {
             status: Status::Loaded,
-            values: Values::from_entries(env.entries),
+            values,
             loaded: keys.clone(),
             unread: keys,
             retained: BTreeSet::new(),
             modified: false,
-            needs_reseal: opened.needs_reseal,
+            needs_reseal,
             flashes_taken: 0,
         }
     }
@@ -225,29 +230,29 @@ impl TempDataState {
 
     /// The keys that survive this request.
     /// The entries that survive this request, encoded.
-    fn surviving(&self, redirect_keeps: bool) -> Result<Vec<(String, Vec<u8>)>, Error> {
-        let mut entries = self.values.to_entries()?;
+    fn surviving(&self, redirect_keeps: bool) -> Result<Vec<EntryRef<'_>>, Error> {
+        let mut entries = self.values.encoded()?;
         if !redirect_keeps {
-            entries.retain(|(k, _)| self.unread.contains(k) || self.retained.contains(k));
+            entries.retain(|(k, _)| self.unread.contains(*k) || self.retained.contains(*k));
             // Flashes taken and displayed by this request, then joined by new ones: only the
             // new ones go on (unless the app kept the entry explicitly).
             let trim = self.flashes_taken > 0 && !self.retained.contains(FLASH_KEY);
-            if let Some(pos) = entries.iter().position(|(k, _)| trim && k == FLASH_KEY) {
+            if let Some(pos) = entries.iter().position(|(k, _)| trim && *k == FLASH_KEY) {
                 let mut messages: Vec<FlashMessage> =
                     super::values::decode(FLASH_KEY, &entries[pos].1)?;
                 messages.drain(..self.flashes_taken.min(messages.len()));
                 if messages.is_empty() {
                     entries.remove(pos);
                 } else {
-                    entries[pos].1 = super::values::encode(FLASH_KEY, &messages)?;
+                    entries[pos].1 = Cow::Owned(super::values::encode(FLASH_KEY, &messages)?);
                 }
             }
         }
         Ok(entries)
     }
 
-    fn envelope(entries: Vec<(String, Vec<u8>)>, now: u64) -> Envelope {
-        Envelope {
+    fn envelope<'a>(entries: &'a [EntryRef<'a>], now: u64) -> EnvelopeView<'a> {
+        EnvelopeView {
             issued_at: now,
             refreshed_at: now,
             session_id: None,
@@ -267,12 +272,7 @@ impl TempDataState {
         if entries.is_empty() {
             return Ok(0);
         }
-        let env = Self::envelope(entries, now);
-        let len = postcard::experimental::serialized_size(&env).map_err(|e| Error::Encode {
-            key: "<tempdata>".into(),
-            reason: e.to_string(),
-        })?;
-        spec.check_size(len)
+        spec.check_size(Self::envelope(&entries, now).encoded_len()?)
     }
 
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
@@ -293,7 +293,10 @@ impl TempDataState {
                 reason: CommitReason::Erased,
             }));
         }
-        let same_keys = entries.iter().map(|(k, _)| k).eq(self.loaded.iter());
+        let same_keys = entries
+            .iter()
+            .map(|(k, _)| *k)
+            .eq(self.loaded.iter().map(String::as_str));
         let reason = if self.needs_reseal && !self.modified && same_keys {
             CommitReason::Resealed
         } else if self.modified || !same_keys || !self.status.is_loaded() {
@@ -301,7 +304,8 @@ impl TempDataState {
         } else {
             return Ok(None);
         };
-        let written = spec.write(ring, sent, &Self::envelope(entries, now))?;
+        let written = spec.write_view(ring, sent, &Self::envelope(&entries, now))?;
+        drop(entries);
         self.modified = false;
         self.needs_reseal = false;
         Ok(Some(Commit { written, reason }))
