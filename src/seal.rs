@@ -11,8 +11,7 @@
 
 use std::borrow::Cow;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use base64_simd::URL_SAFE_NO_PAD;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -227,7 +226,7 @@ fn seal_serialized(
         reason: "the envelope is too long for the cipher".into(),
     })?;
     buf.extend_from_slice(&tag);
-    Ok(URL_SAFE_NO_PAD.encode(&buf))
+    Ok(URL_SAFE_NO_PAD.encode_to_string(&buf))
 }
 
 /// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.
@@ -269,7 +268,7 @@ pub(crate) fn open_plaintext(
         return Err(Malformed::TooLong.into());
     }
     let mut raw = URL_SAFE_NO_PAD
-        .decode(value)
+        .decode_to_vec(value)
         .map_err(|_| Malformed::NotBase64)?;
     // The decrypted bytes are not wiped: the same plaintext lives on, unwiped, in the store's
     // entries and the handler's values for the rest of the request, so wiping this one copy
@@ -436,10 +435,15 @@ mod entries {
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as REFERENCE;
+    use base64::Engine as _;
     use proptest::prelude::*;
 
-    use super::{Envelope, EnvelopeView};
+    use super::{Envelope, EnvelopeView, URL_SAFE_NO_PAD};
 
+    // Cookie values are encoded and decoded with `base64-simd`; the `base64` crate is the
+    // reference. Both must accept exactly the same texts (no padding, no whitespace, only the
+    // URL-safe alphabet, zero trailing bits) and agree on every byte.
     proptest! {
         /// Stores seal a borrowed view of their entries; it must be the envelope's bytes.
         #[test]
@@ -459,6 +463,30 @@ mod tests {
             let bytes = postcard::to_allocvec(&view).unwrap();
             prop_assert_eq!(&bytes, &postcard::to_allocvec(&env).unwrap());
             prop_assert_eq!(view.encoded_len().unwrap(), bytes.len());
+        }
+
+        #[test]
+        fn base64_encoding_matches_the_reference(raw in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            prop_assert_eq!(URL_SAFE_NO_PAD.encode_to_string(&raw), REFERENCE.encode(&raw));
+        }
+
+        #[test]
+        fn base64_decoding_accepts_and_refuses_as_the_reference(
+            text in "[A-Za-z0-9_=+/ \n\u{0}\u{ff}-]{0,300}",
+        ) {
+            prop_assert_eq!(URL_SAFE_NO_PAD.decode_to_vec(&text).ok(), REFERENCE.decode(&text).ok());
+        }
+
+        #[test]
+        fn base64_decoding_of_valid_text_with_one_changed_character(
+            raw in proptest::collection::vec(any::<u8>(), 1..600),
+            at in any::<proptest::sample::Index>(),
+            with in "[A-Za-z0-9_=+/ -]",
+        ) {
+            let mut text = REFERENCE.encode(&raw).into_bytes();
+            let i = at.index(text.len());
+            text[i] = with.as_bytes()[0];
+            prop_assert_eq!(URL_SAFE_NO_PAD.decode_to_vec(&text).ok(), REFERENCE.decode(&text).ok());
         }
     }
 }
