@@ -173,16 +173,14 @@ fn big_spec() -> StoreSpec {
 }
 
 /// The cookies a browser would send back for these `Set-Cookie` lines.
-fn sent_back(lines: &[String]) -> SentCookies {
-    let pairs: Vec<(String, String)> = lines
-        .iter()
-        .map(|line| {
+fn sent_back(lines: &[String]) -> SentCookies<'_> {
+    SentCookies::collect(
+        NAME,
+        lines.iter().map(|line| {
             let pair = line.split(';').next().unwrap();
-            let (n, v) = pair.split_once('=').unwrap();
-            (n.to_owned(), v.to_owned())
-        })
-        .collect();
-    SentCookies::collect(NAME, pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            pair.split_once('=').unwrap()
+        }),
+    )
 }
 
 fn benches(c: &mut Criterion) {
@@ -225,7 +223,8 @@ fn benches(c: &mut Criterion) {
         let plaintext = postcard::to_allocvec(&env).unwrap();
         let map = peer_map(&strings);
         if size > 4096 {
-            let sent = sent_back(&spec.write(&ring, &no_cookies, &env).unwrap().lines);
+            let written = spec.write(&ring, &no_cookies, &env).unwrap();
+            let sent = sent_back(&written.lines);
             assert_eq!(spec.read(&ring, &sent).unwrap().unwrap().envelope, env);
             group.bench_function(format!("ours/{label}"), |b| {
                 b.iter(|| spec.read(&ring, black_box(&sent)).unwrap())

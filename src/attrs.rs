@@ -95,10 +95,28 @@ impl CookieAttrs {
 
     /// `name=value` followed by the attributes, `max_age` overriding the store's.
     fn line(&self, name: &str, value: &str, max_age: Option<i64>, tail: &str) -> String {
-        let mut line = String::with_capacity(name.len() + 1 + value.len() + 128);
+        self.line_with(
+            name,
+            value.len(),
+            |line| line.push_str(value),
+            max_age,
+            tail,
+        )
+    }
+
+    /// [`line`](Self::line) with the value (`value_len` bytes) written by `value`.
+    fn line_with(
+        &self,
+        name: &str,
+        value_len: usize,
+        value: impl FnOnce(&mut String),
+        max_age: Option<i64>,
+        tail: &str,
+    ) -> String {
+        let mut line = String::with_capacity(name.len() + 1 + value_len + 128);
         line.push_str(name);
         line.push('=');
-        line.push_str(value);
+        value(&mut line);
         self.write_attrs(&mut line, max_age)
             .expect("writing to a String cannot fail");
         line.push_str(tail);
@@ -114,6 +132,23 @@ impl CookieAttrs {
     /// ```
     pub fn set_line(&self, name: &str, value: &str) -> String {
         self.line(name, value, self.max_age.map(Self::max_age_secs), "")
+    }
+
+    /// [`set_line`](Self::set_line) with the value (`value_len` bytes) written into the line by
+    /// `value`, so a sealed value can be encoded straight into it.
+    pub(crate) fn set_line_with(
+        &self,
+        name: &str,
+        value_len: usize,
+        value: impl FnOnce(&mut String),
+    ) -> String {
+        self.line_with(
+            name,
+            value_len,
+            value,
+            self.max_age.map(Self::max_age_secs),
+            "",
+        )
     }
 
     /// The `Set-Cookie` value that deletes `name`: empty value, `Max-Age=0` and an `Expires`

@@ -19,35 +19,31 @@ const MARKER: &str = "chunks-";
 /// assert_eq!(sent.get("sC2"), Some("cd"));
 /// assert_eq!(sent.get("other"), None);
 /// ```
+///
+/// It borrows the names and values: the fairing collects them from Rocket's cookie jar, whose
+/// original cookies do not change during a request, whenever it needs them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SentCookies {
-    name: String,
-    pairs: Vec<(String, String)>,
+pub struct SentCookies<'a> {
+    name: &'a str,
+    pairs: Vec<(&'a str, &'a str)>,
 }
 
-impl SentCookies {
+impl<'a> SentCookies<'a> {
     /// Keeps, from all the request's cookies, those that belong to the store called `name`.
-    pub fn collect<'a, I>(name: &str, cookies: I) -> SentCookies
+    pub fn collect<I>(name: &'a str, cookies: I) -> SentCookies<'a>
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
         let pairs = cookies
             .into_iter()
             .filter(|(n, _)| *n == name || chunk_index(name, n).is_some())
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .collect();
-        SentCookies {
-            name: name.to_owned(),
-            pairs,
-        }
+        SentCookies { name, pairs }
     }
 
     /// The value of the cookie called `name`, if it was sent.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
     /// `true` when the browser sent no cookie of this store at all.
@@ -56,13 +52,13 @@ impl SentCookies {
     }
 
     /// The store's cookie name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 
     /// Names and values as sent.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.pairs.iter().copied()
     }
 
     /// Bytes these cookies take in the request's `Cookie` header.
@@ -207,6 +203,16 @@ pub(crate) fn split_each(
     Ok(count + 1)
 }
 
+/// `true` when a value of `value_len` bytes is stored in one cookie, not chunked.
+pub(crate) fn is_one_cookie(
+    name: &str,
+    value_len: usize,
+    attr_len: usize,
+    limits: ChunkLimits,
+) -> bool {
+    name.len() + 1 + value_len + attr_len <= limits.chunk_size
+}
+
 /// How [`split`] lays out a value of `value_len` bytes: `None` for one cookie, else the chunk
 /// count and the piece length.
 fn layout(
@@ -215,7 +221,7 @@ fn layout(
     attr_len: usize,
     limits: ChunkLimits,
 ) -> Result<Option<(usize, usize)>, Error> {
-    if name.len() + 1 + value_len + attr_len <= limits.chunk_size {
+    if is_one_cookie(name, value_len, attr_len, limits) {
         return Ok(None);
     }
     let piece = limits.piece_len(name, attr_len).ok_or_else(|| {
@@ -273,7 +279,10 @@ pub fn split_header_len(
 /// Refuses a malformed count, a count above the maximum, a missing chunk, and a joined value
 /// longer than the limits allow. Chunks sent in the wrong order or duplicated join into a value
 /// that fails authentication when opened. A value that was not chunked is borrowed, not copied.
-pub fn join(sent: &SentCookies, limits: ChunkLimits) -> Result<Option<Cow<'_, str>>, Rejection> {
+pub fn join<'a>(
+    sent: &SentCookies<'a>,
+    limits: ChunkLimits,
+) -> Result<Option<Cow<'a, str>>, Rejection> {
     let Some(main) = sent.get(sent.name()) else {
         return Ok(None);
     };

@@ -84,7 +84,7 @@ impl StoreSpec {
         sent: &SentCookies,
         envelope: &Envelope,
     ) -> Result<Written, Error> {
-        self.write_sealed(sent, seal::seal(ring, &self.name, envelope)?)
+        self.write_sealed(sent, &seal::seal_raw(ring, &self.name, envelope)?)
     }
 
     /// [`write`](Self::write) for a store's borrowed view of its envelope.
@@ -94,16 +94,18 @@ impl StoreSpec {
         sent: &SentCookies,
         envelope: &EnvelopeView<'_>,
     ) -> Result<Written, Error> {
-        self.write_sealed(sent, seal::seal_view(ring, &self.name, envelope)?)
+        self.write_sealed(sent, &seal::seal_view(ring, &self.name, envelope)?)
     }
 
-    fn write_sealed(&self, sent: &SentCookies, value: String) -> Result<Written, Error> {
+    /// The `Set-Cookie` lines for sealed bytes `raw`, once they are known to fit.
+    fn write_sealed(&self, sent: &SentCookies, raw: &[u8]) -> Result<Written, Error> {
+        let value_len = seal::text_len(raw.len());
         let attr_len = self.attrs.attr_len();
         // The header length is computed from the layout, so the cookies are built only once
         // the value is known to fit, straight into their `Set-Cookie` lines.
-        let header_len = chunk::split_header_len(&self.name, value.len(), attr_len, self.limits)
+        let header_len = chunk::split_header_len(&self.name, value_len, attr_len, self.limits)
             .map_err(|_| Error::TooLarge {
-                needed: value.len(),
+                needed: value_len,
                 limit: self.budget,
             })?;
         if header_len > self.budget {
@@ -113,9 +115,20 @@ impl StoreSpec {
             });
         }
         let mut lines = Vec::with_capacity(1);
-        let cookies = chunk::split_each(&self.name, &value, attr_len, self.limits, |n, v| {
-            lines.push(self.attrs.set_line(n, v))
-        })?;
+        let cookies = if chunk::is_one_cookie(&self.name, value_len, attr_len, self.limits) {
+            // Most stores fit one cookie: the base64 goes straight into its line.
+            lines.push(
+                self.attrs
+                    .set_line_with(&self.name, value_len, |line| seal::append_text(raw, line)),
+            );
+            1
+        } else {
+            let mut value = String::with_capacity(value_len);
+            seal::append_text(raw, &mut value);
+            chunk::split_each(&self.name, &value, attr_len, self.limits, |n, v| {
+                lines.push(self.attrs.set_line(n, v))
+            })?
+        };
         let kept_chunks = if cookies == 1 { 0 } else { cookies - 1 };
         lines.extend(
             chunk::stale_chunks(sent, kept_chunks)

@@ -1,8 +1,10 @@
 //! The fairing: builds [`Sealed`] at ignite and commits both stores in `on_response`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::CookieJar;
 use rocket::{Build, Request, Response, Rocket};
 
 use crate::chunk::SentCookies;
@@ -145,21 +147,24 @@ impl Fairing for SealedFairing {
             return;
         }
         let redirect = (300..400).contains(&code);
-        let now = sealed.now();
+        let now = stores.now(sealed);
         let mut lines = Vec::new();
-        if let Some((state, sent)) = stores.session().loaded() {
+        let jar = req.cookies();
+        if let Some(state) = stores.session().state.as_mut() {
+            let sent = sent_cookies(jar, &sealed.session.name);
             let result = state.commit(
                 &sealed.ring,
                 &sealed.session,
                 &sealed.config.session,
-                sent,
+                &sent,
                 now,
             );
             record(sealed, "session", result, &mut lines);
         }
-        if let Some((state, sent)) = stores.tempdata().loaded() {
+        if let Some(state) = stores.tempdata().state.as_mut() {
+            let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
-            let result = state.commit(&sealed.ring, &sealed.tempdata, sent, keeps, now);
+            let result = state.commit(&sealed.ring, &sealed.tempdata, &sent, keeps, now);
             record(sealed, "tempdata", result, &mut lines);
         }
         for line in lines {
@@ -204,39 +209,20 @@ fn record(
     }
 }
 
-/// One store's per-request cell: the cookies the browser sent (captured when a guard is
-/// created) and the state (decrypted on first use).
+/// One store's per-request cell: its state, decrypted on first use.
 pub(crate) struct StoreCell<S> {
-    sent: Option<SentCookies>,
     state: Option<S>,
 }
 
 impl<S> Default for StoreCell<S> {
     fn default() -> Self {
-        StoreCell {
-            sent: None,
-            state: None,
-        }
+        StoreCell { state: None }
     }
 }
 
 impl<S> StoreCell<S> {
-    pub(crate) fn capture(&mut self, req: &Request<'_>, name: &str) {
-        if self.sent.is_none() {
-            let cookies = req.cookies();
-            self.sent = Some(SentCookies::collect(
-                name,
-                cookies.iter().map(|c| (c.name(), c.value())),
-            ));
-        }
-    }
-
     pub(crate) fn is_loaded(&self) -> bool {
         self.state.is_some()
-    }
-
-    pub(crate) fn sent(&self) -> &SentCookies {
-        self.sent.as_ref().expect("captured by the guard")
     }
 
     pub(crate) fn put(&mut self, state: S) {
@@ -244,44 +230,64 @@ impl<S> StoreCell<S> {
     }
 
     /// The state, loading it with `load` on first use.
-    pub(crate) fn get_or_load(&mut self, load: impl FnOnce(&SentCookies) -> S) -> &mut S {
-        let sent = self.sent.as_ref().expect("captured by the guard");
-        self.state.get_or_insert_with(|| load(sent))
-    }
-
-    fn loaded(&mut self) -> Option<(&mut S, &SentCookies)> {
-        match (&mut self.state, &self.sent) {
-            (Some(state), Some(sent)) => Some((state, sent)),
-            _ => None,
-        }
+    pub(crate) fn get_or_load(&mut self, load: impl FnOnce() -> S) -> &mut S {
+        self.state.get_or_insert_with(load)
     }
 }
 
+/// The cookies of the store called `name` among those the request carried. Rocket's jar keeps
+/// them as they arrived (cookies a handler adds are pending changes, not originals), so this
+/// is the same whenever in the request it is asked.
+pub(crate) fn sent_cookies<'a>(jar: &'a CookieJar<'_>, name: &'a str) -> SentCookies<'a> {
+    SentCookies::collect(name, jar.iter().map(|c| (c.name(), c.value())))
+}
+
 /// Both stores' cells for one request, in Rocket's request-local cache.
-#[derive(Default)]
 pub(crate) struct RequestStores {
     touched: std::sync::atomic::AtomicBool,
+    /// The request's time (unix seconds), read once; `u64::MAX` until then.
+    now: AtomicU64,
     session: Mutex<StoreCell<SessionState>>,
     tempdata: Mutex<StoreCell<TempDataState>>,
 }
 
+impl Default for RequestStores {
+    fn default() -> Self {
+        RequestStores {
+            touched: Default::default(),
+            now: AtomicU64::new(u64::MAX),
+            session: Default::default(),
+            tempdata: Default::default(),
+        }
+    }
+}
+
 impl RequestStores {
+    /// The time this request works at: the clock is read once, when first needed, so the
+    /// expiry checks at load and the timestamps sealed at commit agree (and a request does
+    /// not pay for a clock reading per store).
+    pub(crate) fn now(&self, sealed: &Sealed) -> u64 {
+        match self.now.load(Ordering::Relaxed) {
+            u64::MAX => {
+                let now = sealed.now();
+                self.now.store(now, Ordering::Relaxed);
+                now
+            }
+            now => now,
+        }
+    }
+
     /// The cells, created on first use by a guard.
     pub(crate) fn get<'r>(req: &'r Request<'_>) -> &'r RequestStores {
         let stores = req.local_cache(RequestStores::default);
-        stores
-            .touched
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        stores.touched.store(true, Ordering::Relaxed);
         stores
     }
 
     /// The cells if a guard created them in this request.
     fn of<'r>(req: &'r Request<'_>) -> Option<&'r RequestStores> {
         let stores = req.local_cache(RequestStores::default);
-        stores
-            .touched
-            .load(std::sync::atomic::Ordering::Relaxed)
-            .then_some(stores)
+        stores.touched.load(Ordering::Relaxed).then_some(stores)
     }
 
     pub(crate) fn session(&self) -> MutexGuard<'_, StoreCell<SessionState>> {
@@ -294,26 +300,26 @@ impl RequestStores {
 }
 
 /// Loads a session from its cell's cookies, counting and logging what happened.
-pub(crate) fn load_session(sealed: &Sealed, sent: &SentCookies) -> SessionState {
+pub(crate) fn load_session(sealed: &Sealed, sent: &SentCookies, now: u64) -> SessionState {
     let state = SessionState::load(
         &sealed.ring,
         &sealed.session,
         &sealed.config.session,
         sent,
-        sealed.now(),
+        now,
     );
     note_status(sealed, "session", state.status());
     state
 }
 
 /// Loads TempData from its cell's cookies, counting and logging what happened.
-pub(crate) fn load_tempdata(sealed: &Sealed, sent: &SentCookies) -> TempDataState {
+pub(crate) fn load_tempdata(sealed: &Sealed, sent: &SentCookies, now: u64) -> TempDataState {
     let state = TempDataState::load(
         &sealed.ring,
         &sealed.tempdata,
         &sealed.config.tempdata,
         sent,
-        sealed.now(),
+        now,
     );
     note_status(sealed, "tempdata", state.status());
     state

@@ -1,11 +1,12 @@
 //! The request guards `Session<'_>` and `TempData<'_>`.
 
+use rocket::http::CookieJar;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::fairing::{load_session, load_tempdata, note_status, RequestStores};
+use crate::fairing::{load_session, load_tempdata, note_status, sent_cookies, RequestStores};
 use crate::store::{Level, SessionId, SessionState, TempDataState};
 use crate::{Error, Sealed, Status};
 
@@ -42,6 +43,7 @@ use crate::{Error, Sealed, Status};
 pub struct Session<'r> {
     sealed: &'r Sealed,
     stores: &'r RequestStores,
+    jar: &'r CookieJar<'r>,
 }
 
 /// One-shot entries that survive until they are read, with ASP.NET Core's TempData rules; flash
@@ -78,6 +80,7 @@ pub struct Session<'r> {
 pub struct TempData<'r> {
     sealed: &'r Sealed,
     stores: &'r RequestStores,
+    jar: &'r CookieJar<'r>,
 }
 
 fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
@@ -97,24 +100,27 @@ impl<'r> FromRequest<'r> for Session<'r> {
             return Outcome::Forward(rocket::http::Status::InternalServerError);
         };
         let stores = RequestStores::get(req);
-        let sent = {
-            let mut cell = stores.session();
-            cell.capture(req, &sealed.session.name);
-            match (&sealed.validator, cell.is_loaded()) {
-                (Some(_), false) => Some(cell.sent().clone()),
-                _ => None,
-            }
-        };
+        let jar = req.cookies();
         // With a validator the session is opened now, because the check is async.
-        if let (Some(validator), Some(sent)) = (&sealed.validator, sent) {
-            let mut state = load_session(sealed, &sent);
+        let unchecked = sealed
+            .validator
+            .as_ref()
+            .filter(|_| !stores.session().is_loaded());
+        if let Some(validator) = unchecked {
+            let now = stores.now(sealed);
+            let sent = sent_cookies(jar, &sealed.session.name);
+            let mut state = load_session(sealed, &sent, now);
             if state.status().is_loaded() && !validator.validate(&state, req).await {
-                state.revoke(sealed.now());
+                state.revoke(now);
                 note_status(sealed, "session", state.status());
             }
             stores.session().put(state);
         }
-        Outcome::Success(Session { sealed, stores })
+        Outcome::Success(Session {
+            sealed,
+            stores,
+            jar,
+        })
     }
 }
 
@@ -145,7 +151,10 @@ impl Sentinel for TempData<'_> {
 impl<'r> Session<'r> {
     fn with<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
         let mut cell = self.stores.session();
-        f(cell.get_or_load(|sent| load_session(self.sealed, sent)))
+        f(cell.get_or_load(|| {
+            let sent = sent_cookies(self.jar, &self.sealed.session.name);
+            load_session(self.sealed, &sent, self.stores.now(self.sealed))
+        }))
     }
 
     /// The value under `key` as `T`: `Ok(None)` if absent, `Err(Error::Decode)` if it was
@@ -205,7 +214,7 @@ impl<'r> Session<'r> {
 
     /// Gives the session a new id, keeping its data. Call it on sign-in.
     pub fn renew(&self) {
-        let now = self.sealed.now();
+        let now = self.stores.now(self.sealed);
         self.with(|s| s.renew(now))
     }
 
@@ -228,7 +237,7 @@ impl<'r> Session<'r> {
     /// in the `Cookie` header; `Err(Error::TooLarge)` lets the handler react (the fairing would
     /// otherwise skip the write and keep the old cookie).
     pub fn commit(&self) -> Result<usize, Error> {
-        let now = self.sealed.now();
+        let now = self.stores.now(self.sealed);
         self.with(|s| s.check_size(&self.sealed.session, now))
     }
 }
@@ -237,13 +246,19 @@ impl<'r> TempData<'r> {
     pub(crate) fn from_req(req: &'r Request<'_>) -> Option<TempData<'r>> {
         let sealed = sealed_state(req)?;
         let stores = RequestStores::get(req);
-        stores.tempdata().capture(req, &sealed.tempdata.name);
-        Some(TempData { sealed, stores })
+        Some(TempData {
+            sealed,
+            stores,
+            jar: req.cookies(),
+        })
     }
 
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut TempDataState) -> R) -> R {
         let mut cell = self.stores.tempdata();
-        f(cell.get_or_load(|sent| load_tempdata(self.sealed, sent)))
+        f(cell.get_or_load(|| {
+            let sent = sent_cookies(self.jar, &self.sealed.tempdata.name);
+            load_tempdata(self.sealed, &sent, self.stores.now(self.sealed))
+        }))
     }
 
     /// Reads `key` and marks it for deletion at the end of this request.
@@ -314,7 +329,7 @@ impl<'r> TempData<'r> {
     /// Checks now that what would survive this request (counting read entries as kept, as on
     /// a redirect when `keep_on_redirect` is on) fits the budget; returns the bytes needed.
     pub fn commit(&self) -> Result<usize, Error> {
-        let now = self.sealed.now();
+        let now = self.stores.now(self.sealed);
         let worst = self.sealed.config.tempdata.keep_on_redirect;
         self.with(|t| t.check_size(&self.sealed.tempdata, worst, now))
     }

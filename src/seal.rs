@@ -142,8 +142,17 @@ impl EnvelopeView<'_> {
 /// assert_eq!(sealed_len(0), 60); // 45 bytes of header and tag, in base64url
 /// ```
 pub fn sealed_len(plaintext_len: usize) -> usize {
-    let raw = plaintext_len + OVERHEAD;
-    raw / 3 * 4 + [0, 2, 3][raw % 3]
+    text_len(plaintext_len + OVERHEAD)
+}
+
+/// Length of the base64url text of `raw_len` sealed bytes.
+pub(crate) fn text_len(raw_len: usize) -> usize {
+    raw_len / 3 * 4 + [0, 2, 3][raw_len % 3]
+}
+
+/// Appends the base64url text of sealed bytes to `out`.
+pub(crate) fn append_text(raw: &[u8], out: &mut String) {
+    URL_SAFE_NO_PAD.encode_append(raw, out);
 }
 
 /// Calls `f` with the AAD, built on the stack for cookie names up to 64 bytes.
@@ -186,16 +195,25 @@ fn max_plaintext_len(entries: impl Iterator<Item = (usize, usize)>) -> usize {
 /// assert!(open(&ring, "sealed_tempdata", &value, 4096).is_err());
 /// ```
 pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<String, Error> {
+    Ok(URL_SAFE_NO_PAD.encode_to_string(seal_raw(ring, cookie_name, envelope)?))
+}
+
+/// [`seal`] before base64: the sealed bytes.
+pub(crate) fn seal_raw(
+    ring: &KeyRing,
+    cookie_name: &str,
+    envelope: &Envelope,
+) -> Result<Vec<u8>, Error> {
     let max_len = max_plaintext_len(envelope.entries.iter().map(|(k, v)| (k.len(), v.len())));
     seal_serialized(ring, cookie_name, envelope, max_len)
 }
 
-/// [`seal`] for a store's borrowed view: the same bytes.
+/// [`seal_raw`] for a store's borrowed view: the same bytes.
 pub(crate) fn seal_view(
     ring: &KeyRing,
     cookie_name: &str,
     view: &EnvelopeView<'_>,
-) -> Result<String, Error> {
+) -> Result<Vec<u8>, Error> {
     let max_len = max_plaintext_len(view.entries.iter().map(|(k, v)| (k.len(), v.len())));
     seal_serialized(ring, cookie_name, view, max_len)
 }
@@ -206,7 +224,7 @@ fn seal_serialized(
     cookie_name: &str,
     plaintext: &impl Serialize,
     max_len: usize,
-) -> Result<String, Error> {
+) -> Result<Vec<u8>, Error> {
     let key = ring.sealing_key();
     let mut buf = Vec::with_capacity(HEADER_LEN + max_len + TAG_LEN);
     buf.push(VERSION);
@@ -226,7 +244,7 @@ fn seal_serialized(
         reason: "the envelope is too long for the cipher".into(),
     })?;
     buf.extend_from_slice(&tag);
-    Ok(URL_SAFE_NO_PAD.encode_to_string(&buf))
+    Ok(buf)
 }
 
 /// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.

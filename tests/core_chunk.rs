@@ -71,7 +71,7 @@ impl Jar {
             .collect()
     }
 
-    fn sent(&self) -> SentCookies {
+    fn sent(&self) -> SentCookies<'_> {
         SentCookies::collect(NAME, self.pairs())
     }
 }
