@@ -131,6 +131,9 @@ fn pieces(c: &mut Criterion) {
     group.bench_function("base64url_encode_1KiB", |b| {
         b.iter(|| URL_SAFE_NO_PAD.encode(black_box(&kib)))
     });
+    group.bench_function("base64url_simd_encode_1KiB", |b| {
+        b.iter(|| base64_simd::URL_SAFE_NO_PAD.encode_to_string(black_box(&kib)))
+    });
     group.bench_function("wipe_zeroize_1KiB", |b| {
         b.iter(|| black_box(&mut kib_buf[..]).zeroize())
     });
