@@ -3,6 +3,8 @@
 //! - `ours`: `seal::seal` / `seal::open` (postcard + XChaCha20-Poly1305 + base64url); at 12 KiB
 //!   through `StoreSpec::write` / `StoreSpec::read`, which also split the value into chunk
 //!   cookies and join them back.
+//! - `store` (open only): `SessionState::load` from the cookies, what a request pays: it
+//!   decodes the envelope in place instead of copying entries into an owned `Envelope`.
 //! - `floor`: `ring`'s ChaCha20-Poly1305 (hand-written assembly) and base64url (`base64-simd`,
 //!   the fastest codec we know, which the crate also uses) on the same plaintext bytes, with no
 //!   serialization: about as cheap as sealing a cookie can be.
@@ -26,7 +28,8 @@ use rocket_sealed::attrs::CookieAttrs;
 use rocket_sealed::chunk::{ChunkLimits, SentCookies};
 use rocket_sealed::codec::StoreSpec;
 use rocket_sealed::seal::{open, seal, Envelope};
-use rocket_sealed::{KeyConfig, KeyRing};
+use rocket_sealed::store::SessionState;
+use rocket_sealed::{KeyConfig, KeyRing, SessionConfig};
 
 const NAME: &str = "sealed_session";
 const SIZES: [(&str, usize); 4] = [
@@ -236,6 +239,19 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| open(&ring, NAME, black_box(&value), usize::MAX).unwrap())
             });
         }
+        // What a request pays: the session loaded from the cookies the browser sent back
+        // (joined, opened, decoded in place), as the guards do it. `seal::open` above also
+        // copies every entry into an owned `Envelope`, which the stores skip.
+        let written = spec.write(&ring, &no_cookies, &env).unwrap();
+        let sent = sent_back(&written.lines);
+        let config = SessionConfig::default();
+        let now = env.refreshed_at;
+        let state = SessionState::load(&ring, &spec, &config, &sent, now);
+        assert!(state.status().is_loaded());
+        assert_eq!(state.len(), env.entries.len());
+        group.bench_function(format!("store/{label}"), |b| {
+            b.iter(|| SessionState::load(&ring, &spec, &config, black_box(&sent), now))
+        });
         let value = floor.seal(&plaintext);
         assert_eq!(floor.open(&value)[12..], plaintext[..]);
         group.bench_function(format!("floor/{label}"), |b| {
