@@ -34,12 +34,9 @@ pub struct Written {
 impl StoreSpec {
     /// Joins and opens the cookies the browser sent. `Ok(None)` when none were sent.
     pub fn read(&self, ring: &KeyRing, sent: &SentCookies) -> Result<Option<Opened>, Rejection> {
-        match chunk::join(sent, self.limits)? {
-            None => Ok(None),
-            Some(value) => {
-                seal::open(ring, &self.name, &value, self.limits.max_value_len()).map(Some)
-            }
-        }
+        self.read_plaintext(ring, sent)?
+            .map(Plaintext::into_opened)
+            .transpose()
     }
 
     /// [`read`](Self::read) without decoding the envelope.

@@ -86,6 +86,26 @@ impl Plaintext {
         }
     }
 
+    /// The envelope copied out into an owned [`Opened`], for callers that keep it.
+    pub(crate) fn into_opened(self) -> Result<Opened, Rejection> {
+        let envelope = self.envelope()?;
+        let envelope = Envelope {
+            issued_at: envelope.issued_at,
+            refreshed_at: envelope.refreshed_at,
+            session_id: envelope.session_id,
+            entries: envelope
+                .entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.to_vec()))
+                .collect(),
+        };
+        Ok(Opened {
+            envelope,
+            key_id: self.key_id,
+            needs_reseal: self.needs_reseal,
+        })
+    }
+
     /// The buffer the envelope's slices point into.
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.buf
@@ -256,23 +276,7 @@ pub fn open(
     value: &str,
     max_len: usize,
 ) -> Result<Opened, Rejection> {
-    let plaintext = open_plaintext(ring, cookie_name, value, max_len)?;
-    let envelope = plaintext.envelope()?;
-    let envelope = Envelope {
-        issued_at: envelope.issued_at,
-        refreshed_at: envelope.refreshed_at,
-        session_id: envelope.session_id,
-        entries: envelope
-            .entries
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.to_vec()))
-            .collect(),
-    };
-    Ok(Opened {
-        envelope,
-        key_id: plaintext.key_id,
-        needs_reseal: plaintext.needs_reseal,
-    })
+    open_plaintext(ring, cookie_name, value, max_len)?.into_opened()
 }
 
 /// Decrypts a sealed value meant for `cookie_name` without decoding its envelope.

@@ -155,18 +155,17 @@ impl Values {
             session_id: envelope.session_id,
         };
         let loaded = plaintext.into_bytes();
-        let name = |e: &Entry| -> &[u8] {
-            match &e.name {
-                Bytes::Loaded(range) => &loaded[range.clone()],
-                Bytes::Owned(_) => unreachable!("every entry was just loaded"),
-            }
-        };
         // This crate writes names in order, once each. Anything else (a hand-made envelope)
         // is put in order, and a repeated name keeps its last value.
-        if !entries.windows(2).all(|w| name(&w[0]) < name(&w[1])) {
+        if !entries
+            .windows(2)
+            .all(|w| bytes(&loaded, &w[0].name) < bytes(&loaded, &w[1].name))
+        {
             entries.reverse();
-            entries.sort_by(|a, b| name(a).cmp(name(b)));
-            entries.dedup_by(|later, earlier| name(later) == name(earlier));
+            entries.sort_by(|a, b| bytes(&loaded, &a.name).cmp(bytes(&loaded, &b.name)));
+            entries.dedup_by(|later, earlier| {
+                bytes(&loaded, &later.name) == bytes(&loaded, &earlier.name)
+            });
         }
         Ok((fields, Values { loaded, entries }))
     }
