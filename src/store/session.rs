@@ -5,13 +5,14 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::values::{EnvelopeFields, Values};
+use super::values::Values;
 use super::Status;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
 use crate::config::SessionConfig;
 use crate::keys::KeyRing;
+use crate::seal::EnvelopeFields;
 use crate::seal::{EntryRef, EnvelopeView};
 use crate::{Error, Expiry, Rejection};
 

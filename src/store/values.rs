@@ -11,7 +11,7 @@ use std::ops::Range;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::seal::{EntryRef, Plaintext};
+use crate::seal::{EntryRef, EnvelopeFields, Plaintext};
 use crate::{Error, Rejection};
 
 const TAG_LEN: usize = 4;
@@ -130,7 +130,6 @@ impl Values {
     pub(crate) fn from_plaintext(
         plaintext: Plaintext,
     ) -> Result<(EnvelopeFields, Values), Rejection> {
-        let envelope = plaintext.envelope()?;
         let buf = plaintext.bytes();
         let (base, len) = (buf.as_ptr() as usize, buf.len());
         // The slices borrow `plaintext`; keep them as ranges of the buffer the store will own.
@@ -141,19 +140,10 @@ impl Values {
                 0..0
             }
         };
-        let mut entries: Vec<Entry> = envelope
-            .entries
-            .iter()
-            .map(|(name, value)| Entry {
-                name: Bytes::Loaded(range(name.as_bytes())),
-                slot: Slot::Encoded(Bytes::Loaded(range(value))),
-            })
-            .collect();
-        let fields = EnvelopeFields {
-            issued_at: envelope.issued_at,
-            refreshed_at: envelope.refreshed_at,
-            session_id: envelope.session_id,
-        };
+        let (fields, mut entries) = plaintext.decode_with(|name, value| Entry {
+            name: Bytes::Loaded(range(name.as_bytes())),
+            slot: Slot::Encoded(Bytes::Loaded(range(value))),
+        })?;
         let loaded = plaintext.into_bytes();
         // This crate writes names in order, once each. Anything else (a hand-made envelope)
         // is put in order, and a repeated name keeps its last value.
@@ -306,13 +296,6 @@ fn bytes<'a>(loaded: &'a [u8], b: &'a Bytes) -> &'a [u8] {
         Bytes::Loaded(range) => &loaded[range.clone()],
         Bytes::Owned(bytes) => bytes,
     }
-}
-
-/// An envelope's fields other than its entries.
-pub(crate) struct EnvelopeFields {
-    pub(crate) issued_at: u64,
-    pub(crate) refreshed_at: u64,
-    pub(crate) session_id: Option<[u8; 16]>,
 }
 
 #[cfg(test)]
