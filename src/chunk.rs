@@ -25,7 +25,28 @@ const MARKER: &str = "chunks-";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SentCookies<'a> {
     name: &'a str,
-    pairs: Vec<(&'a str, &'a str)>,
+    pairs: Pairs<'a>,
+}
+
+/// Names and values in the order sent. The first is kept inline: a store of one cookie is the
+/// common case, and collecting it (twice in a request that writes) then allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Pairs<'a> {
+    first: Option<(&'a str, &'a str)>,
+    rest: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Pairs<'a> {
+    fn push(&mut self, pair: (&'a str, &'a str)) {
+        match self.first {
+            None => self.first = Some(pair),
+            Some(_) => self.rest.push(pair),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.first.iter().chain(&self.rest).copied()
+    }
 }
 
 impl<'a> SentCookies<'a> {
@@ -34,21 +55,23 @@ impl<'a> SentCookies<'a> {
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
-        let pairs = cookies
-            .into_iter()
-            .filter(|(n, _)| *n == name || chunk_index(name, n).is_some())
-            .collect();
+        let mut pairs = Pairs::default();
+        for (n, v) in cookies {
+            if n == name || chunk_index(name, n).is_some() {
+                pairs.push((n, v));
+            }
+        }
         SentCookies { name, pairs }
     }
 
     /// The value of the cookie called `name`, if it was sent.
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// `true` when the browser sent no cookie of this store at all.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.pairs.first.is_none()
     }
 
     /// The store's cookie name.
@@ -58,7 +81,7 @@ impl<'a> SentCookies<'a> {
 
     /// Names and values as sent.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.pairs.iter().copied()
+        self.pairs.iter()
     }
 
     /// Bytes these cookies take in the request's `Cookie` header.

@@ -148,7 +148,6 @@ impl Fairing for SealedFairing {
         }
         let redirect = (300..400).contains(&code);
         let now = stores.now(sealed);
-        let mut lines = Vec::new();
         let jar = req.cookies();
         if let Some(state) = stores.session().state.as_mut() {
             let sent = sent_cookies(jar, &sealed.session.name);
@@ -159,25 +158,23 @@ impl Fairing for SealedFairing {
                 &sent,
                 now,
             );
-            record(sealed, "session", result, &mut lines);
+            record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().state.as_mut() {
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
             let result = state.commit(&sealed.ring, &sealed.tempdata, &sent, keeps, now);
-            record(sealed, "tempdata", result, &mut lines);
-        }
-        for line in lines {
-            res.adjoin_raw_header("Set-Cookie", line);
+            record(sealed, "tempdata", result, res);
         }
     }
 }
 
+/// Counts a store's commit and adds its `Set-Cookie` lines to the response.
 fn record(
     sealed: &Sealed,
     store: &str,
     result: Result<Option<crate::store::Commit>, Error>,
-    lines: &mut Vec<String>,
+    res: &mut Response<'_>,
 ) {
     use crate::store::CommitReason;
     match result {
@@ -196,7 +193,9 @@ fn record(
                     reason == CommitReason::Resealed,
                 ),
             }
-            lines.extend(new);
+            for line in new {
+                res.adjoin_raw_header("Set-Cookie", line);
+            }
         }
         Err(e) => {
             if matches!(e, Error::TooLarge { .. }) {
