@@ -149,15 +149,15 @@ impl Fairing for SealedFairing {
         let redirect = (300..400).contains(&code);
         let now = stores.now(sealed);
         let jar = req.cookies();
-        if let Some(state) = stores.session().state.as_mut() {
+        let session = &sealed.config.session;
+        if let Some(state) = stores
+            .session()
+            .state
+            .as_mut()
+            .filter(|state| state.may_write(session, now))
+        {
             let sent = sent_cookies(jar, &sealed.session.name);
-            let result = state.commit(
-                &sealed.ring,
-                &sealed.session,
-                &sealed.config.session,
-                &sent,
-                now,
-            );
+            let result = state.commit(&sealed.ring, &sealed.session, session, &sent, now);
             record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().state.as_mut() {

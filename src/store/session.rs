@@ -223,6 +223,26 @@ impl SessionState {
         spec.check_size(self.envelope(&entries, now).encoded_len()?)
     }
 
+    /// Why a session with entries must be sealed again now, if it must.
+    fn reseal_reason(&self, config: &SessionConfig, now: u64) -> Option<CommitReason> {
+        let elapsed = now.saturating_sub(self.refreshed_at) as f64;
+        if self.modified || !self.status.is_loaded() {
+            Some(CommitReason::Changed)
+        } else if self.needs_reseal {
+            Some(CommitReason::Resealed)
+        } else if elapsed >= config.idle_timeout_secs as f64 * config.refresh_share {
+            Some(CommitReason::Refreshed)
+        } else {
+            None
+        }
+    }
+
+    /// `false` when [`commit`](Self::commit) would certainly write nothing, whatever cookies
+    /// were sent: the fairing then skips collecting them (a request that only reads).
+    pub(crate) fn may_write(&self, config: &SessionConfig, now: u64) -> bool {
+        self.values.is_empty() || self.reseal_reason(config, now).is_some()
+    }
+
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
     ///
     /// A modified session is re-sealed; an empty one has its cookies deleted; an unmodified
@@ -242,14 +262,7 @@ impl SessionState {
                 reason: CommitReason::Erased,
             }));
         }
-        let elapsed = now.saturating_sub(self.refreshed_at) as f64;
-        let reason = if self.modified || !self.status.is_loaded() {
-            CommitReason::Changed
-        } else if self.needs_reseal {
-            CommitReason::Resealed
-        } else if elapsed >= config.idle_timeout_secs as f64 * config.refresh_share {
-            CommitReason::Refreshed
-        } else {
+        let Some(reason) = self.reseal_reason(config, now) else {
             return Ok(None);
         };
         let entries = self.values.encoded()?;
