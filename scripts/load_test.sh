@@ -1,37 +1,42 @@
 #!/usr/bin/env bash
-# Load test over real HTTP from 127.0.0.1 with wrk. Two servers, one after the other:
+# Load test over real HTTP from 127.0.0.1 with wrk, each comparison measured side by side.
 #
-# The `shop` example:
+# The `overhead` example serves the same `/read`, `/write` and `/untouched` handlers (those of
+# benches/common/apps.rs) twice: on one port a Rocket with the fairing and a session, on the
+# next one without either. So "with ÷ without" is what this crate costs that route.
+# The `shop` example is compared with itself:
 #   baseline  GET  /state.json   no cookie: the guards run, there is nothing to open
-#   read      GET  /state.json   with a session cookie (a cart of a few lines): opened
+#   read      GET  /state.json   with a session cookie (a cart of three lines): opened
 #   write     POST /cart/add     with that cookie: opened, changed, sealed again, plus a
 #                                flash message sealed into TempData (a 303 redirect)
-# The `overhead` example: the same `/read` and `/write` handlers (those of benches/fairing.rs)
-# on a Rocket with the fairing and a session and on one without either, so each ratio is what
-# this crate costs that route.
 #
-# Shared machines drift by tens of percent within a minute, so the routes of one server run
-# round-robin in short rounds (ROUNDS x ROUND_SECONDS each), and each ratio is the median over
-# rounds of that round's pair; requests/s are medians too. With 2+ cores the server runs on
-# core 0 and wrk on core 1 (taskset), so wrk's own work does not come out of the server's share.
-# The shop's `opened` counter is read around every run: a baseline that decrypted anything, or
-# a read that did not, fails the script. Servers are --release builds, stopped on exit.
+# How: this machine's speed drifts by tens of percent from one second to the next (it is a
+# shared virtual machine), so two routes measured one after the other differ by more than the
+# crate costs. Instead, two server processes share core 0 and are loaded at the same moment,
+# one on each route, by two wrk processes on core 1. The kernel splits core 0 evenly between
+# the two busy servers, so whatever slows the machine slows both alike, and the ratio of their
+# requests per second is the ratio of what a request costs them. Each round lasts
+# ROUND_SECONDS; every other round swaps which process serves which side, and the ratio
+# reported is the median over ROUNDS rounds, with the lowest and highest beside it. Each
+# process's CPU time is read around every round too: "CPU per request" does not depend on how
+# evenly the core was split, and the script fails if the two servers did not keep core 0 busy
+# (then wrk, not the server, would set the pace).
 #
-#   scripts/load_test.sh                       # 8 rounds of 2 s per route, 8 connections
+# The shop's `opened` counter is read around every round: a baseline that decrypted anything,
+# or a read that did not, fails the script. Servers are --release builds, stopped on exit.
+#
+#   scripts/load_test.sh                        # 10 rounds of 2 s per comparison
 #   ROUNDS=4 ROUND_SECONDS=1 scripts/load_test.sh
 #
-# Needs curl and wrk (Debian: apt-get install wrk; run as root the script installs it).
+# Needs curl, taskset and wrk (Debian: apt-get install wrk; run as root the script installs it)
+# and at least 2 cores.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROUNDS="${ROUNDS:-8}"
+ROUNDS="${ROUNDS:-10}"
 ROUND_SECONDS="${ROUND_SECONDS:-2}"
 CONNECTIONS="${CONNECTIONS:-8}"
 PORT="${PORT:-18731}"
-BASE="http://127.0.0.1:$PORT"
-OVERHEAD_PORT=$((PORT + 2))
-WITH="http://127.0.0.1:$OVERHEAD_PORT"
-WITHOUT="http://127.0.0.1:$((OVERHEAD_PORT + 1))"
 
 if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -41,109 +46,151 @@ if ! command -v wrk >/dev/null; then
         exit 1
     fi
 fi
-command -v curl >/dev/null || { echo "load_test: curl is needed" >&2; exit 1; }
-
-server_cpu=() client_cpu=() placement="server and wrk share all $(nproc) cores"
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-    server_cpu=(taskset -c 0) client_cpu=(taskset -c 1)
-    placement="server pinned to core 0, wrk to core 1"
-fi
+for tool in curl taskset; do
+    command -v "$tool" >/dev/null || { echo "load_test: $tool is needed" >&2; exit 1; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "load_test: needs 2 cores (servers on one, wrk on another)" >&2; exit 1; }
 
 echo "building the shop and overhead examples (release)..." >&2
 cargo build --release --example shop --example overhead --quiet
 target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 
 work="$(mktemp -d)"
-server_pid=""
+pids=()
 cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-# start NAME URL ENV...: starts an example on core 0 and waits until URL answers.
+# start NAME LOG URL ENV...: starts an example on core 0, waits until URL answers, and appends
+# its pid to `pids`.
 start() {
-    local name="$1" url="$2"; shift 2
-    env "$@" "${server_cpu[@]}" "$target_dir/release/examples/$name" >"$work/$name.log" 2>&1 &
-    server_pid=$!
+    local name="$1" log="$2" url="$3" pid; shift 3
+    env "$@" taskset -c 0 "$target_dir/release/examples/$name" >"$work/$log.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
     for _ in $(seq 1 100); do
         curl -fs -o /dev/null "$url" && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    cat "$work/$name.log" >&2
+    cat "$work/$log.log" >&2
     echo "load_test: $name did not start" >&2
     exit 1
 }
 
-stop() {
-    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+stop_all() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
 }
 
-# The shop's `opened` counter (empty for the overhead server, which has no /metrics).
-opened() { curl -fs "$BASE/metrics" 2>/dev/null | awk '$1 == "rocket_sealed_opened" { print $2 }' || true; }
+# CPU time (user + system, clock ticks) a process has used.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# rounds PHASE... : each PHASE is "name|wrk arguments"; runs them round-robin, printing
-# "round name rps opened-delta" lines.
-rounds() {
-    local r phase name args before after out
-    for r in $(seq 1 "$ROUNDS"); do
-        for phase in "$@"; do
-            name="${phase%%|*}" args="${phase#*|}"
-            before="$(opened)"
-            # shellcheck disable=SC2086 # args is a list of words by design
-            out="$("${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${ROUND_SECONDS}s" $args)"
-            after="$(opened)"
-            if grep -q 'Non-2xx or 3xx' <<<"$out"; then
-                echo "load_test: $name got error responses:" >&2
-                echo "$out" >&2
-                exit 1
-            fi
-            echo "$r $name $(awk '/^Requests\/sec:/ { print $2 }' <<<"$out") $(( ${after:-0} - ${before:-0} ))"
-        done
-    done
+# The shop's `opened` counter at BASE (empty for the overhead example, which has no /metrics).
+opened() { curl -fs "$1/metrics" 2>/dev/null | awk '$1 == "rocket_sealed_opened" { print $2 }' || true; }
+
+# load NAME SCRIPT URL: one wrk run on core 1 into $work/NAME.out (in the background).
+load() {
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${ROUND_SECONDS}s" -s "$2" "$3" >"$work/$1.out" &
 }
 
-# medians RESULTS: "name median-rps opened-total" lines, and "ratio name/ref median" for the
-# pairs named in $PAIRS ("name:ref ...").
-medians() {
-    awk -v pairs="$PAIRS" '
+# rps NAME: requests/s of a finished run; fails on error responses.
+rps() {
+    if grep -q -e 'Non-2xx or 3xx' -e 'Socket errors' "$work/$1.out"; then
+        echo "load_test: $1 got errors:" >&2
+        cat "$work/$1.out" >&2
+        exit 1
+    fi
+    awk '/^Requests\/sec:/ { print $2 }' "$work/$1.out"
+}
+
+tick_hz="$(getconf CLK_TCK)"
+
+# pair NAME ROUND SIDE_PID SIDE_BASE SIDE_SCRIPT SIDE_PATH REF_PID REF_BASE REF_SCRIPT REF_PATH
+# Loads the side and its reference at the same time; prints
+# "NAME ROUND side-rps ref-rps side-cpu-µs/request ref-cpu-µs/request core-busy-% side-opened ref-opened".
+pair() {
+    local name="$1" round="$2" spid="$3" sbase="$4" sscript="$5" spath="$6"
+    local rpid="$7" rbase="$8" rscript="$9" rpath="${10}"
+    local so0 ro0 so1 ro1 sc0 rc0 sc1 rc1 t0 t1 srps rrps
+    so0="$(opened "$sbase")" ro0="$(opened "$rbase")"
+    sc0="$(cpu_ticks "$spid")" rc0="$(cpu_ticks "$rpid")" t0="$(date +%s%N)"
+    load side "$sscript" "$sbase$spath"
+    load ref "$rscript" "$rbase$rpath"
+    wait # (a subshell: only the two wrk runs)
+    t1="$(date +%s%N)" sc1="$(cpu_ticks "$spid")" rc1="$(cpu_ticks "$rpid")"
+    so1="$(opened "$sbase")" ro1="$(opened "$rbase")"
+    srps="$(rps side)" rrps="$(rps ref)"
+    awk -v n="$name" -v r="$round" -v s="$srps" -v f="$rrps" -v hz="$tick_hz" -v d="$ROUND_SECONDS" \
+        -v sc=$((sc1 - sc0)) -v rc=$((rc1 - rc0)) -v wall=$((t1 - t0)) \
+        -v so=$(( ${so1:-0} - ${so0:-0} )) -v ro=$(( ${ro1:-0} - ${ro0:-0} )) 'BEGIN {
+            printf "%s %d %.0f %.0f %.2f %.2f %.0f %d %d\n", n, r, s, f,
+                sc / hz * 1e6 / (s * d), rc / hz * 1e6 / (f * d), 100 * (sc + rc) / hz / (wall / 1e9), so, ro
+        }'
+}
+
+# summary RESULTS: per NAME, "NAME median-ratio min max side-rps ref-rps side-µs ref-µs busy%"
+# (ratio = side ÷ reference requests/s; rps and µs are medians).
+summary() {
+    awk '
         function median(list,   n, a, i, j, t) {
             n = split(list, a, " ")
             for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
-        { rps[$2] = rps[$2] " " $3; v[$1, $2] = $3; op[$2] += $4; names[$2]; if ($1 > last) last = $1 }
+        NF {
+            r = $3 / $4
+            ratio[$1] = ratio[$1] " " r; srps[$1] = srps[$1] " " $3; rrps[$1] = rrps[$1] " " $4
+            sus[$1] = sus[$1] " " $5; rus[$1] = rus[$1] " " $6; busy[$1] = busy[$1] " " $7
+            if (!($1 in lo) || r < lo[$1]) lo[$1] = r
+            if (!($1 in hi) || r > hi[$1]) hi[$1] = r
+            if (!($1 in seen)) { seen[$1]; order[++k] = $1 }
+        }
         END {
-            for (n in names) printf "rps %s %.0f %d\n", n, median(rps[n]), op[n]
-            np = split(pairs, p, " ")
-            for (i = 1; i <= np; i++) {
-                split(p[i], nr, ":"); list = ""
-                for (r = 1; r <= last; r++) list = list " " v[r, nr[1]] / v[r, nr[2]]
-                printf "ratio %s %.3f\n", nr[1], median(list)
+            for (i = 1; i <= k; i++) {
+                n = order[i]
+                printf "%s %.3f %.3f %.3f %.0f %.0f %.2f %.2f %.0f\n", n, median(ratio[n]), lo[n], hi[n],
+                    median(srps[n]), median(rrps[n]), median(sus[n]), median(rus[n]), median(busy[n])
             }
         }' <<<"$1"
 }
 
+# check_busy RESULTS: the servers must have kept core 0 busy, or wrk set the pace.
+check_busy() {
+    awk 'NF && $7 < 85 { print; bad = 1 } END { exit bad }' <<<"$1" >"$work/idle" || {
+        echo "load_test: the servers left core 0 idle in these rounds (busy % is the 7th field):" >&2
+        cat "$work/idle" >&2
+        exit 1
+    }
+}
+
+# ---- the shop, two processes with the same key -------------------------------------------
 key="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-start shop "$BASE/metrics" ROCKET_PROFILE=release ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT="$PORT" \
-    ROCKET_LOG_LEVEL=off "ROCKET_SEALED={keys=[{id=1,key=\"$key\"}]}"
+shop_a="http://127.0.0.1:$PORT" shop_b="http://127.0.0.1:$((PORT + 1))"
+for i in 0 1; do
+    start shop "shop$i" "http://127.0.0.1:$((PORT + i))/metrics" ROCKET_PROFILE=release \
+        ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT="$((PORT + i))" ROCKET_LOG_LEVEL=off \
+        "ROCKET_SEALED={keys=[{id=1,key=\"$key\"}]}"
+done
+shop_pids=("${pids[@]}")
 
 # A session with a cart of three lines; keep only the session's cookies (a flash in
 # TempData would be consumed by the first read and change what later requests do).
 for note in "for Ada" "for Grace, with a card" "for Barbara"; do
     curl -fs -o /dev/null -b "$work/jar" -c "$work/jar" \
         --data-urlencode "product=1" --data-urlencode "qty=2" --data-urlencode "note=$note" \
-        "$BASE/cart/add"
+        "$shop_a/cart/add"
 done
 cookie="$(awk -F'\t' '$6 ~ /^sealed_session(C[0-9]+)?$/ { printf "%s%s=%s", sep, $6, $7; sep="; " }' "$work/jar")"
 [ -n "$cookie" ] || { echo "load_test: no session cookie was set" >&2; exit 1; }
-curl -fs -H "Cookie: $cookie" "$BASE/state.json" | grep -q '"cart_count":3' \
-    || { echo "load_test: the session cookie does not carry the cart" >&2; exit 1; }
+for base in "$shop_a" "$shop_b"; do
+    curl -fs -H "Cookie: $cookie" "$base/state.json" | grep -q '"cart_count":3' \
+        || { echo "load_test: the session cookie does not carry the cart at $base" >&2; exit 1; }
+done
 printf 'wrk.headers["Cookie"] = "%s"\n' "$cookie" >"$work/read.lua"
 cat >"$work/write.lua" <<EOF
 wrk.method = "POST"
@@ -151,66 +198,95 @@ wrk.body = "product=2&qty=1&note=gift"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "$cookie"
 EOF
+: >"$work/plain.lua"
 
-echo "shop: $ROUNDS rounds of ${ROUND_SECONDS} s per route..." >&2
-"${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d2s "$BASE/state.json" >/dev/null # warm-up
-shop_raw="$(rounds "baseline|$BASE/state.json" "read|-s $work/read.lua $BASE/state.json" \
-    "write|-s $work/write.lua $BASE/cart/add")"
-stop
-shop="$(PAIRS="read:baseline write:baseline" medians "$shop_raw")"
-awk '$1 == "rps" && $2 == "baseline" && $4 != 0 { exit 1 } $1 == "rps" && $2 == "read" && $4 == 0 { exit 1 }' <<<"$shop" \
-    || { echo "load_test: the opened counter is wrong:" >&2; echo "$shop" >&2; exit 1; }
+echo "shop: $ROUNDS rounds of ${ROUND_SECONDS} s per comparison..." >&2
+load warm "$work/read.lua" "$shop_a/state.json"; w=$!
+load warm2 "$work/plain.lua" "$shop_b/state.json"; wait "$w" $!
+shop_raw=""
+for r in $(seq 1 "$ROUNDS"); do
+    a=0 b=1
+    [ $((r % 2)) = 0 ] && a=1 b=0
+    bases=("$shop_a" "$shop_b")
+    for route in read write; do
+        script="$work/$route.lua" path=/state.json
+        [ "$route" = write ] && path=/cart/add
+        shop_raw+="$(pair "$route" "$r" "${shop_pids[$a]}" "${bases[$a]}" "$script" "$path" \
+            "${shop_pids[$b]}" "${bases[$b]}" "$work/plain.lua" /state.json)"$'\n'
+    done
+done
+stop_all
+check_busy "$shop_raw"
+awk 'NF && $9 != 0 { print "the baseline opened a session:", $0; bad = 1 }
+     NF && $1 == "read" && $8 == 0 { print "the read opened nothing:", $0; bad = 1 }
+     END { exit bad }' <<<"$shop_raw" >&2 || exit 1
+shop="$(summary "$shop_raw")"
 
-start overhead "$WITHOUT/read" OVERHEAD_PORT="$OVERHEAD_PORT"
-session="$(curl -fs -X POST -D - -o /dev/null "$WITH/fill" \
+# ---- the overhead example, two processes, each with and without the fairing --------------
+p0=$((PORT + 2)) p1=$((PORT + 4))
+for p in "$p0" "$p1"; do
+    start overhead "overhead$p" "http://127.0.0.1:$((p + 1))/read" OVERHEAD_PORT="$p"
+done
+overhead_pids=("${pids[@]}")
+session="$(curl -fs -X POST -D - -o /dev/null "http://127.0.0.1:$p0/fill" \
     | sed -n 's/^[Ss]et-[Cc]ookie: \(sealed_session=[^;]*\).*/\1/p')"
 [ -n "$session" ] || { echo "load_test: the overhead server set no session" >&2; exit 1; }
-[ "$(curl -fs -H "Cookie: $session" "$WITH/read")" = "alice@example.com has 5 items" ] \
-    || { echo "load_test: the overhead session does not open" >&2; exit 1; }
-# The same Cookie header on both sides, so request sizes match.
-printf 'wrk.headers["Cookie"] = "%s"\n' "$session" >"$work/get.lua"
-printf 'wrk.method = "POST"\nwrk.headers["Cookie"] = "%s"\n' "$session" >"$work/post.lua"
+# Each process seals with its own fresh key: fill the second one's session too.
+session1="$(curl -fs -X POST -D - -o /dev/null "http://127.0.0.1:$p1/fill" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: \(sealed_session=[^;]*\).*/\1/p')"
+for s in "$p0:$session" "$p1:$session1"; do
+    [ "$(curl -fs -H "Cookie: ${s#*:}" "http://127.0.0.1:${s%%:*}/read")" = "alice@example.com has 5 items" ] \
+        || { echo "load_test: the overhead session does not open" >&2; exit 1; }
+done
+# wrk scripts per process and method; both sides of a pair send the same Cookie header.
+for i in 0 1; do
+    s="$session"; [ "$i" = 1 ] && s="$session1"
+    printf 'wrk.headers["Cookie"] = "%s"\n' "$s" >"$work/get$i.lua"
+    printf 'wrk.method = "POST"\nwrk.headers["Cookie"] = "%s"\n' "$s" >"$work/post$i.lua"
+done
 
-echo "overhead: $ROUNDS rounds of ${ROUND_SECONDS} s per route..." >&2
-"${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d2s -s "$work/get.lua" "$WITH/read" >/dev/null # warm-up
-overhead_raw="$(rounds "read_without|-s $work/get.lua $WITHOUT/read" "read_with|-s $work/get.lua $WITH/read" \
-    "write_without|-s $work/post.lua $WITHOUT/write" "write_with|-s $work/post.lua $WITH/write")"
-stop
-overhead="$(PAIRS="read_with:read_without write_with:write_without" medians "$overhead_raw")"
+echo "overhead: $ROUNDS rounds of ${ROUND_SECONDS} s per comparison..." >&2
+load warm "$work/get0.lua" "http://127.0.0.1:$p0/read"; w=$!
+load warm2 "$work/get1.lua" "http://127.0.0.1:$p1/read"; wait "$w" $!
+overhead_raw=""
+ports=("$p0" "$p1")
+for r in $(seq 1 "$ROUNDS"); do
+    a=0 b=1
+    [ $((r % 2)) = 0 ] && a=1 b=0
+    for route in read write untouched; do
+        kind=get; [ "$route" = write ] && kind=post
+        # The side: the fairing on process a; the reference: no fairing on process b, sent
+        # process a's cookie so that both requests are the same size.
+        overhead_raw+="$(pair "$route" "$r" \
+            "${overhead_pids[$a]}" "http://127.0.0.1:${ports[$a]}" "$work/$kind$a.lua" "/$route" \
+            "${overhead_pids[$b]}" "http://127.0.0.1:$((ports[b] + 1))" "$work/$kind$a.lua" "/$route")"$'\n'
+    done
+done
+stop_all
+check_busy "$overhead_raw"
+overhead="$(summary "$overhead_raw")"
 
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo
-echo "Release builds, wrk -t1 -c$CONNECTIONS from 127.0.0.1, $ROUNDS rounds of $ROUND_SECONDS s per route"
-echo "(round-robin; medians); $cpu, $(nproc) cores, $placement; $(rustc --version)."
+echo "Release builds; $cpu, $(nproc) cores; $(rustc --version). Two server processes share core 0"
+echo "and are loaded at the same time, one per side, each by wrk -t1 -c$CONNECTIONS on core 1;"
+echo "$ROUNDS rounds of $ROUND_SECONDS s, the processes swapped every other round. Ratio: median (lowest–highest)"
+echo "over the rounds; requests/s and CPU per request: medians. A server had half a core, so its"
+echo "requests/s are about half of what it serves alone."
 echo
-echo "| shop route | what it does | requests/s | vs baseline | sessions opened |"
-echo "|---|---|---:|---:|---:|"
-awk '
-    $1 == "rps" { rps[$2] = $3; op[$2] = $4 }
-    $1 == "ratio" { ratio[$2] = $3 }
-    END {
-        ratio["baseline"] = 1
-        what["baseline"] = "`GET /state.json`, no cookie: nothing to open"
-        what["read"] = "`GET /state.json` with the session cookie: opened"
-        what["write"] = "`POST /cart/add` with it: opened, changed, sealed + a flash"
-        split("baseline read write", order, " ")
-        for (i = 1; i <= 3; i++) {
-            n = order[i]
-            printf "| %s | %s | %d | %.0f%% | %d |\n", n, what[n], rps[n], 100 * ratio[n], op[n]
-        }
-    }' <<<"$shop"
-echo
-echo "| same handler (benches/common/apps.rs) | without the fairing, requests/s | with it and a session | with ÷ without |"
+echo "| same handler (benches/common/apps.rs) | with ÷ without | requests/s with / without | CPU per request with / without |"
 echo "|---|---:|---:|---:|"
-awk '
-    $1 == "rps" { rps[$2] = $3 }
-    $1 == "ratio" { ratio[$2] = $3 }
-    END {
+awk '{
         what["read"] = "`GET /read`: a user and a 5-line cart read from the session"
         what["write"] = "`POST /write`: a counter in the session updated (opened, sealed)"
-        split("read write", order, " ")
-        for (i = 1; i <= 2; i++) {
-            n = order[i]
-            printf "| %s | %d | %d | %.0f%% |\n", what[n], rps[n "_without"], rps[n "_with"], 100 * ratio[n "_with"]
-        }
+        what["untouched"] = "`GET /untouched`: no guard (the cookie is sent, nothing opened)"
+        printf "| %s | **%.0f%%** (%.0f–%.0f%%) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $5, $6, $7, $8
     }' <<<"$overhead"
+echo
+echo "| shop route, against \`GET /state.json\` with no cookie | ÷ baseline | requests/s route / baseline | CPU per request route / baseline |"
+echo "|---|---:|---:|---:|"
+awk '{
+        what["read"] = "`GET /state.json` with the session cookie: opened"
+        what["write"] = "`POST /cart/add` with it: opened, changed, sealed + a flash, 303"
+        printf "| %s | %.0f%% (%.0f–%.0f%%) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $5, $6, $7, $8
+    }' <<<"$shop"
