@@ -19,8 +19,8 @@
 # ROUND_SECONDS; every other round swaps which process serves which side, and the ratio
 # reported is the median over ROUNDS rounds, with the lowest and highest beside it. Each
 # process's CPU time is read around every round too: "CPU per request" does not depend on how
-# evenly the core was split, and the script fails if the two servers did not keep core 0 busy
-# (then wrk, not the server, would set the pace).
+# evenly the core was split, and a round in which the two servers did not keep core 0 busy is
+# left out (then wrk, not the servers, set the pace); fewer than half the rounds kept fails.
 #
 # The shop's `opened` counter is read around every round: a baseline that decrypted anything,
 # or a read that did not, fails the script. Servers are --release builds, stopped on exit.
@@ -133,7 +133,7 @@ pair() {
         }'
 }
 
-# summary RESULTS: per NAME, "NAME median-ratio min max side-rps ref-rps side-µs ref-µs busy%"
+# summary RESULTS: per NAME, "NAME median-ratio min max side-rps ref-rps side-µs ref-µs busy% rounds"
 # (ratio = side ÷ reference requests/s; rps and µs are medians).
 summary() {
     awk '
@@ -149,23 +149,34 @@ summary() {
             if (!($1 in lo) || r < lo[$1]) lo[$1] = r
             if (!($1 in hi) || r > hi[$1]) hi[$1] = r
             if (!($1 in seen)) { seen[$1]; order[++k] = $1 }
+            count[$1]++
         }
         END {
             for (i = 1; i <= k; i++) {
                 n = order[i]
-                printf "%s %.3f %.3f %.3f %.0f %.0f %.2f %.2f %.0f\n", n, median(ratio[n]), lo[n], hi[n],
-                    median(srps[n]), median(rrps[n]), median(sus[n]), median(rus[n]), median(busy[n])
+                printf "%s %.3f %.3f %.3f %.0f %.0f %.2f %.2f %.0f %d\n", n, median(ratio[n]), lo[n], hi[n],
+                    median(srps[n]), median(rrps[n]), median(sus[n]), median(rus[n]), median(busy[n]), count[n]
             }
         }' <<<"$1"
 }
 
-# check_busy RESULTS: the servers must have kept core 0 busy, or wrk set the pace.
-check_busy() {
-    awk 'NF && $7 < 85 { print; bad = 1 } END { exit bad }' <<<"$1" >"$work/idle" || {
-        echo "load_test: the servers left core 0 idle in these rounds (busy % is the 7th field):" >&2
-        cat "$work/idle" >&2
-        exit 1
-    }
+# busy_rounds RESULTS: the rounds in which the two servers kept core 0 busy (85 % of the
+# round or more). In the others wrk, not the servers, set the pace (the machine's other
+# tenants can stall wrk's core too), which pulls a ratio towards 1: they are left out, and
+# said so. Fails when a comparison keeps fewer than half of its rounds.
+busy_rounds() {
+    awk -v rounds="$ROUNDS" '
+        !NF { next }
+        { names[$1] }
+        $7 < 85 { print "load_test: round left out, core 0 was " $7 "% busy: " $0 >"/dev/stderr"; next }
+        { print; kept[$1]++ }
+        END {
+            for (n in names) if (kept[n] * 2 < rounds) {
+                print "load_test: fewer than half of the rounds of " n " kept core 0 busy" >"/dev/stderr"
+                bad = 1
+            }
+            exit bad
+        }' <<<"$1"
 }
 
 # ---- the shop, two processes with the same key -------------------------------------------
@@ -216,7 +227,7 @@ for r in $(seq 1 "$ROUNDS"); do
     done
 done
 stop_all
-check_busy "$shop_raw"
+shop_raw="$(busy_rounds "$shop_raw")"
 awk 'NF && $9 != 0 { print "the baseline opened a session:", $0; bad = 1 }
      NF && $1 == "read" && $8 == 0 { print "the read opened nothing:", $0; bad = 1 }
      END { exit bad }' <<<"$shop_raw" >&2 || exit 1
@@ -263,16 +274,17 @@ for r in $(seq 1 "$ROUNDS"); do
     done
 done
 stop_all
-check_busy "$overhead_raw"
+overhead_raw="$(busy_rounds "$overhead_raw")"
 overhead="$(summary "$overhead_raw")"
 
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo
 echo "Release builds; $cpu, $(nproc) cores; $(rustc --version). Two server processes share core 0"
 echo "and are loaded at the same time, one per side, each by wrk -t1 -c$CONNECTIONS on core 1;"
-echo "$ROUNDS rounds of $ROUND_SECONDS s, the processes swapped every other round. Ratio: median (lowest–highest)"
-echo "over the rounds; requests/s and CPU per request: medians. A server had half a core, so its"
-echo "requests/s are about half of what it serves alone."
+echo "$ROUNDS rounds of $ROUND_SECONDS s, the processes swapped every other round; a round is kept when the"
+echo "servers kept core 0 at least 85 % busy. Ratio: median (lowest–highest) over the rounds kept;"
+echo "requests/s and CPU per request: medians. A server had half a core, so its requests/s are"
+echo "about half of what it serves alone."
 echo
 echo "| same handler (benches/common/apps.rs) | with ÷ without | requests/s with / without | CPU per request with / without |"
 echo "|---|---:|---:|---:|"
@@ -280,7 +292,7 @@ awk '{
         what["read"] = "`GET /read`: a user and a 5-line cart read from the session"
         what["write"] = "`POST /write`: a counter in the session updated (opened, sealed)"
         what["untouched"] = "`GET /untouched`: no guard (the cookie is sent, nothing opened)"
-        printf "| %s | **%.0f%%** (%.0f–%.0f%%) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $5, $6, $7, $8
+        printf "| %s | **%.0f%%** (%.0f–%.0f%%, %d rounds) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $10, $5, $6, $7, $8
     }' <<<"$overhead"
 echo
 echo "| shop route, against \`GET /state.json\` with no cookie | ÷ baseline | requests/s route / baseline | CPU per request route / baseline |"
@@ -288,5 +300,5 @@ echo "|---|---:|---:|---:|"
 awk '{
         what["read"] = "`GET /state.json` with the session cookie: opened"
         what["write"] = "`POST /cart/add` with it: opened, changed, sealed + a flash, 303"
-        printf "| %s | %.0f%% (%.0f–%.0f%%) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $5, $6, $7, $8
+        printf "| %s | %.0f%% (%.0f–%.0f%%, %d rounds) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $10, $5, $6, $7, $8
     }' <<<"$shop"
