@@ -12,8 +12,7 @@ use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
 use crate::config::SessionConfig;
 use crate::keys::KeyRing;
-use crate::seal::EnvelopeFields;
-use crate::seal::{EntryRef, EnvelopeView};
+use crate::seal::{EntryRef, EnvelopeFields, EnvelopeView};
 use crate::{Error, Expiry, Rejection};
 
 /// A random 128-bit session id, shown as 32 hex digits.
