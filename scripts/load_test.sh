@@ -31,6 +31,8 @@
 # Needs curl, taskset and wrk (Debian: apt-get install wrk; run as root the script installs it)
 # and at least 2 cores.
 set -euo pipefail
+# Functions run inside $(...) (pair, rps) must stop on a failure too.
+shopt -s inherit_errexit
 
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-10}"
