@@ -82,7 +82,11 @@ fn setup(sealed: &Client) -> String {
 
 fn benches(c: &mut Criterion) {
     let sealed = Client::untracked(sealed_rocket(rocket::Config::default())).unwrap();
-    let plain = Client::untracked(plain_rocket(rocket::Config::default())).unwrap();
+    let plain = Client::untracked(plain_rocket(
+        rocket::Config::default(),
+        apps::sealed_write_line_len(),
+    ))
+    .unwrap();
     let value = setup(&sealed);
 
     let mut group = c.benchmark_group("rocket");

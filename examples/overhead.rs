@@ -12,7 +12,8 @@
 //! `local ROUTE SIDE N` sends N requests through Rocket's local client instead and exits, so
 //! `scripts/instructions.sh` can count the instructions a request costs (ROUTE is `read`,
 //! `write` or `untouched`, SIDE is `with` or `without`; every request carries the session
-//! cookie):
+//! cookie; `write_cookie`, only `without`, is `write` answering with a `Set-Cookie` line as
+//! long as the sealed one):
 //!
 //! ```text
 //! cargo run --release --example overhead -- local read with 1000
@@ -45,9 +46,10 @@ fn serve() -> Result<(), Box<dyn std::error::Error>> {
         port,
         ..rocket::Config::release_default()
     };
+    let floor_line_len = apps::sealed_write_line_len();
     rocket::execute(async move {
         let sealed = apps::sealed_rocket(config(port)).launch();
-        let plain = apps::plain_rocket(config(port + 1)).launch();
+        let plain = apps::plain_rocket(config(port + 1), floor_line_len).launch();
         let (sealed, plain) = rocket::tokio::join!(sealed, plain);
         sealed.map_err(Box::new)?;
         plain.map_err(Box::new)?;
@@ -67,16 +69,23 @@ fn local(route: &str, side: &str, n: usize) -> Result<(), Box<dyn std::error::Er
         .to_owned();
     let client = match side {
         "with" => sealed,
-        "without" => Client::untracked(apps::plain_rocket(rocket::Config::default()))?,
+        "without" => Client::untracked(apps::plain_rocket(
+            rocket::Config::default(),
+            apps::sealed_write_line_len(),
+        ))?,
         _ => return Err(format!("SIDE is `with` or `without`, not {side:?}").into()),
     };
     let path = match route {
-        "read" | "write" | "untouched" => format!("/{route}"),
-        _ => return Err(format!("ROUTE is read, write or untouched, not {route:?}").into()),
+        "read" | "write" | "untouched" | "write_cookie" => format!("/{route}"),
+        _ => {
+            return Err(
+                format!("ROUTE is read, write, untouched or write_cookie, not {route:?}").into(),
+            )
+        }
     };
     for _ in 0..n {
         let request = match route {
-            "write" => client.post(&path),
+            "write" | "write_cookie" => client.post(&path),
             _ => client.get(&path),
         };
         let response = request

@@ -266,13 +266,24 @@ ports=("$p0" "$p1")
 for r in $(seq 1 "$ROUNDS"); do
     a=0 b=1
     [ $((r % 2)) = 0 ] && a=1 b=0
-    for route in read write untouched; do
-        kind=get; [ "$route" = write ] && kind=post
-        # The side: the fairing on process a; the reference: no fairing on process b, sent
-        # process a's cookie so that both requests are the same size.
+    for route in read write untouched cookie_floor beyond_floor; do
+        kind=get
+        case "$route" in write | cookie_floor | beyond_floor) kind=post ;; esac
+        # The side on process a, the reference on process b, both sent process a's cookie so
+        # that the requests are the same size. Sealed is the port with the fairing, plain the
+        # next one.
+        sealed_a="http://127.0.0.1:${ports[$a]}" plain_a="http://127.0.0.1:$((ports[a] + 1))"
+        plain_b="http://127.0.0.1:$((ports[b] + 1))"
+        case "$route" in
+            # What answering with a cookie of that size costs without any crypto or state.
+            cookie_floor) side="$plain_a/write_cookie" ref="$plain_b/write" ;;
+            # What the crate costs beyond that.
+            beyond_floor) side="$sealed_a/write" ref="$plain_b/write_cookie" ;;
+            *) side="$sealed_a/$route" ref="$plain_b/$route" ;;
+        esac
         overhead_raw+="$(pair "$route" "$r" \
-            "${overhead_pids[$a]}" "http://127.0.0.1:${ports[$a]}" "$work/$kind$a.lua" "/$route" \
-            "${overhead_pids[$b]}" "http://127.0.0.1:$((ports[b] + 1))" "$work/$kind$a.lua" "/$route")"$'\n'
+            "${overhead_pids[$a]}" "${side%/*}" "$work/$kind$a.lua" "/${side##*/}" \
+            "${overhead_pids[$b]}" "${ref%/*}" "$work/$kind$a.lua" "/${ref##*/}")"$'\n'
     done
 done
 stop_all
@@ -294,6 +305,8 @@ awk '{
         what["read"] = "`GET /read`: a user and a 5-line cart read from the session"
         what["write"] = "`POST /write`: a counter in the session updated (opened, sealed)"
         what["untouched"] = "`GET /untouched`: no guard (the cookie is sent, nothing opened)"
+        what["cookie_floor"] = "`POST /write_cookie` (no fairing: `/write` answering with a `Set-Cookie` line as long as the sealed one) ÷ `/write`"
+        what["beyond_floor"] = "`POST /write` with the fairing ÷ `/write_cookie` without it"
         printf "| %s | **%.0f%%** (%.0f–%.0f%%, %d rounds) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $10, $5, $6, $7, $8
     }' <<<"$overhead"
 echo

@@ -5,7 +5,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rocket::config::LogLevel;
-use rocket::{get, post, routes, Build, Rocket, State};
+use rocket::http::Header;
+use rocket::local::blocking::Client;
+use rocket::response::{self, Responder};
+use rocket::{get, post, routes, Build, Request, Response, Rocket, State};
 
 use rocket_sealed::{Config, KeyConfig, Sealed, Session};
 
@@ -73,6 +76,50 @@ mod plain_routes {
     pub fn untouched() -> &'static str {
         "no store here"
     }
+
+    /// `/write` plus one `Set-Cookie` line as long as the one the sealed `/write` sends, made
+    /// anew for every request: what answering with that cookie costs without any crypto.
+    #[post("/write_cookie")]
+    pub fn write_cookie(visits: &State<AtomicU64>, line: &State<FloorLine>) -> WithSetCookie {
+        let visit = visits.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut cookie = format!("plain_cookie={visit:020}");
+        let pad = line.0.saturating_sub(cookie.len());
+        cookie.extend(std::iter::repeat_n('x', pad));
+        WithSetCookie(format!("visit {visit}"), cookie)
+    }
+}
+
+/// The length of the `Set-Cookie` line `/write_cookie` sends.
+pub struct FloorLine(usize);
+
+/// A body and one `Set-Cookie` line.
+pub struct WithSetCookie(String, String);
+
+impl<'r> Responder<'r, 'static> for WithSetCookie {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        Response::build_from(self.0.respond_to(req)?)
+            .header_adjoin(Header::new("Set-Cookie", self.1))
+            .ok()
+    }
+}
+
+/// The length of the `Set-Cookie` line the sealed Rocket's `/write` answers a filled session
+/// with (asked of a sealed Rocket through the local client; call it outside an async runtime).
+pub fn sealed_write_line_len() -> usize {
+    let client = Client::untracked(sealed_rocket(rocket::Config::default())).unwrap();
+    let fill = client.post("/fill").dispatch();
+    let line = fill.headers().get_one("Set-Cookie").expect("/fill seals");
+    let cookie = line.split(';').next().unwrap().to_owned();
+    let write = client
+        .post("/write")
+        .header(Header::new("Cookie", cookie))
+        .dispatch();
+    let len = write
+        .headers()
+        .get_one("Set-Cookie")
+        .expect("/write seals")
+        .len();
+    len
 }
 
 /// A Rocket with logging off, built on `base` (address, port, workers).
@@ -100,14 +147,19 @@ pub fn sealed_rocket(base: rocket::Config) -> Rocket<Build> {
     )
 }
 
-/// The same routes without the fairing or any session.
-pub fn plain_rocket(base: rocket::Config) -> Rocket<Build> {
-    quiet(base).manage(AtomicU64::new(1)).mount(
-        "/",
-        routes![
-            plain_routes::read,
-            plain_routes::write,
-            plain_routes::untouched
-        ],
-    )
+/// The same routes without the fairing or any session, and `/write_cookie`, which answers
+/// with a `Set-Cookie` line of `floor_line_len` bytes.
+pub fn plain_rocket(base: rocket::Config, floor_line_len: usize) -> Rocket<Build> {
+    quiet(base)
+        .manage(AtomicU64::new(1))
+        .manage(FloorLine(floor_line_len))
+        .mount(
+            "/",
+            routes![
+                plain_routes::read,
+                plain_routes::write,
+                plain_routes::untouched,
+                plain_routes::write_cookie
+            ],
+        )
 }
