@@ -84,7 +84,7 @@ fn benches(c: &mut Criterion) {
     let sealed = Client::untracked(sealed_rocket(rocket::Config::default())).unwrap();
     let plain = Client::untracked(plain_rocket(
         rocket::Config::default(),
-        apps::sealed_write_line_len(),
+        apps::sealed_write_line(),
     ))
     .unwrap();
     let value = setup(&sealed);

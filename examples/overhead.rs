@@ -12,8 +12,8 @@
 //! `local ROUTE SIDE N` sends N requests through Rocket's local client instead and exits, so
 //! `scripts/instructions.sh` can count the instructions a request costs (ROUTE is `read`,
 //! `write` or `untouched`, SIDE is `with` or `without`; every request carries the session
-//! cookie; `write_cookie`, only `without`, is `write` answering with a `Set-Cookie` line as
-//! long as the sealed one):
+//! cookie; `write_cookie`, only `without`, is `write` answering with a copy of a sealed
+//! `Set-Cookie` line):
 //!
 //! ```text
 //! cargo run --release --example overhead -- local read with 1000
@@ -46,10 +46,10 @@ fn serve() -> Result<(), Box<dyn std::error::Error>> {
         port,
         ..rocket::Config::release_default()
     };
-    let floor_line_len = apps::sealed_write_line_len();
+    let floor_line = apps::sealed_write_line();
     rocket::execute(async move {
         let sealed = apps::sealed_rocket(config(port)).launch();
-        let plain = apps::plain_rocket(config(port + 1), floor_line_len).launch();
+        let plain = apps::plain_rocket(config(port + 1), floor_line).launch();
         let (sealed, plain) = rocket::tokio::join!(sealed, plain);
         sealed.map_err(Box::new)?;
         plain.map_err(Box::new)?;
@@ -71,7 +71,7 @@ fn local(route: &str, side: &str, n: usize) -> Result<(), Box<dyn std::error::Er
         "with" => sealed,
         "without" => Client::untracked(apps::plain_rocket(
             rocket::Config::default(),
-            apps::sealed_write_line_len(),
+            apps::sealed_write_line(),
         ))?,
         _ => return Err(format!("SIDE is `with` or `without`, not {side:?}").into()),
     };

@@ -59,6 +59,6 @@ for route in read write untouched; do
     with="$(per "$route" with)"
     echo "| \`$route\` | $without | $with | $((with - without)) |"
 done
-# No fairing: /write answering with a Set-Cookie line as long as the sealed one.
+# No fairing: /write answering with a copy of a sealed Set-Cookie line.
 floor="$(per write_cookie without)" plain_write="$(per write without)"
-echo "| \`write_cookie\` (no fairing; \`write\` answering with a same-size \`Set-Cookie\`) | $floor | – | $((floor - plain_write)) over \`write\` |"
+echo "| \`write_cookie\` (no fairing; \`write\` answering with a copy of a sealed \`Set-Cookie\`) | $floor | – | $((floor - plain_write)) over \`write\` |"

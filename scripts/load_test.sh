@@ -270,20 +270,20 @@ for r in $(seq 1 "$ROUNDS"); do
         kind=get
         case "$route" in write | cookie_floor | beyond_floor) kind=post ;; esac
         # The side on process a, the reference on process b, both sent process a's cookie so
-        # that the requests are the same size. Sealed is the port with the fairing, plain the
-        # next one.
+        # that the requests are the same size. Each process serves with the fairing on its
+        # port and without it on the next one.
         sealed_a="http://127.0.0.1:${ports[$a]}" plain_a="http://127.0.0.1:$((ports[a] + 1))"
         plain_b="http://127.0.0.1:$((ports[b] + 1))"
         case "$route" in
-            # What answering with a cookie of that size costs without any crypto or state.
-            cookie_floor) side="$plain_a/write_cookie" ref="$plain_b/write" ;;
+            # What answering with a copy of a sealed Set-Cookie line costs, without crypto or state.
+            cookie_floor) side=("$plain_a" /write_cookie) ref=("$plain_b" /write) ;;
             # What the crate costs beyond that.
-            beyond_floor) side="$sealed_a/write" ref="$plain_b/write_cookie" ;;
-            *) side="$sealed_a/$route" ref="$plain_b/$route" ;;
+            beyond_floor) side=("$sealed_a" /write) ref=("$plain_b" /write_cookie) ;;
+            *) side=("$sealed_a" "/$route") ref=("$plain_b" "/$route") ;;
         esac
         overhead_raw+="$(pair "$route" "$r" \
-            "${overhead_pids[$a]}" "${side%/*}" "$work/$kind$a.lua" "/${side##*/}" \
-            "${overhead_pids[$b]}" "${ref%/*}" "$work/$kind$a.lua" "/${ref##*/}")"$'\n'
+            "${overhead_pids[$a]}" "${side[0]}" "$work/$kind$a.lua" "${side[1]}" \
+            "${overhead_pids[$b]}" "${ref[0]}" "$work/$kind$a.lua" "${ref[1]}")"$'\n'
     done
 done
 stop_all
@@ -305,7 +305,7 @@ awk '{
         what["read"] = "`GET /read`: a user and a 5-line cart read from the session"
         what["write"] = "`POST /write`: a counter in the session updated (opened, sealed)"
         what["untouched"] = "`GET /untouched`: no guard (the cookie is sent, nothing opened)"
-        what["cookie_floor"] = "`POST /write_cookie` (no fairing: `/write` answering with a `Set-Cookie` line as long as the sealed one) ÷ `/write`"
+        what["cookie_floor"] = "`POST /write_cookie` (no fairing: `/write` answering with a copy of a sealed `Set-Cookie` line) ÷ `/write`"
         what["beyond_floor"] = "`POST /write` with the fairing ÷ `/write_cookie` without it"
         printf "| %s | **%.0f%%** (%.0f–%.0f%%, %d rounds) | %d / %d | %.1f / %.1f µs |\n", what[$1], 100 * $2, 100 * $3, 100 * $4, $10, $5, $6, $7, $8
     }' <<<"$overhead"

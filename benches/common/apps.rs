@@ -77,20 +77,17 @@ mod plain_routes {
         "no store here"
     }
 
-    /// `/write` plus one `Set-Cookie` line as long as the one the sealed `/write` sends, made
-    /// anew for every request: what answering with that cookie costs without any crypto.
+    /// `/write` answering with a copy of a `Set-Cookie` line the sealed `/write` sent: what
+    /// answering with that cookie costs without any crypto or state.
     #[post("/write_cookie")]
     pub fn write_cookie(visits: &State<AtomicU64>, line: &State<FloorLine>) -> WithSetCookie {
         let visit = visits.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut cookie = format!("plain_cookie={visit:020}");
-        let pad = line.0.saturating_sub(cookie.len());
-        cookie.extend(std::iter::repeat_n('x', pad));
-        WithSetCookie(format!("visit {visit}"), cookie)
+        WithSetCookie(format!("visit {visit}"), line.0.clone())
     }
 }
 
-/// The length of the `Set-Cookie` line `/write_cookie` sends.
-pub struct FloorLine(usize);
+/// The `Set-Cookie` line `/write_cookie` sends.
+pub struct FloorLine(String);
 
 /// A body and one `Set-Cookie` line.
 pub struct WithSetCookie(String, String);
@@ -103,9 +100,9 @@ impl<'r> Responder<'r, 'static> for WithSetCookie {
     }
 }
 
-/// The length of the `Set-Cookie` line the sealed Rocket's `/write` answers a filled session
-/// with (asked of a sealed Rocket through the local client; call it outside an async runtime).
-pub fn sealed_write_line_len() -> usize {
+/// A `Set-Cookie` line the sealed Rocket's `/write` answers a filled session with (asked of a
+/// sealed Rocket through the local client; call it outside an async runtime).
+pub fn sealed_write_line() -> String {
     let client = Client::untracked(sealed_rocket(rocket::Config::default())).unwrap();
     let fill = client.post("/fill").dispatch();
     let line = fill.headers().get_one("Set-Cookie").expect("/fill seals");
@@ -114,12 +111,8 @@ pub fn sealed_write_line_len() -> usize {
         .post("/write")
         .header(Header::new("Cookie", cookie))
         .dispatch();
-    let len = write
-        .headers()
-        .get_one("Set-Cookie")
-        .expect("/write seals")
-        .len();
-    len
+    let line = write.headers().get_one("Set-Cookie").expect("/write seals");
+    line.to_owned()
 }
 
 /// A Rocket with logging off, built on `base` (address, port, workers).
@@ -148,11 +141,11 @@ pub fn sealed_rocket(base: rocket::Config) -> Rocket<Build> {
 }
 
 /// The same routes without the fairing or any session, and `/write_cookie`, which answers
-/// with a `Set-Cookie` line of `floor_line_len` bytes.
-pub fn plain_rocket(base: rocket::Config, floor_line_len: usize) -> Rocket<Build> {
+/// `/write` with `floor_line` (from [`sealed_write_line`]) as its `Set-Cookie` line.
+pub fn plain_rocket(base: rocket::Config, floor_line: String) -> Rocket<Build> {
     quiet(base)
         .manage(AtomicU64::new(1))
-        .manage(FloorLine(floor_line_len))
+        .manage(FloorLine(floor_line))
         .mount(
             "/",
             routes![
