@@ -13,7 +13,6 @@ use rocket::{get, post, routes, Build, Request, Response, Rocket, State};
 use rocket_sealed::{Config, KeyConfig, Sealed, Session};
 
 /// The session cookie's name.
-#[allow(dead_code)] // the HTTP server does not need it
 pub const COOKIE: &str = "sealed_session";
 
 fn cart() -> Vec<String> {
@@ -105,13 +104,19 @@ impl<'r> Responder<'r, 'static> for WithSetCookie {
 pub fn sealed_write_line() -> String {
     let client = Client::untracked(sealed_rocket(rocket::Config::default())).unwrap();
     let fill = client.post("/fill").dispatch();
-    let line = fill.headers().get_one("Set-Cookie").expect("/fill seals");
-    let cookie = line.split(';').next().unwrap().to_owned();
-    let write = client
-        .post("/write")
-        .header(Header::new("Cookie", cookie))
-        .dispatch();
+    let filled = fill.cookies().get(COOKIE).expect("/fill seals").clone();
+    // A `Cookie` header added to a local request is not parsed into its jar: the cookie
+    // must go in through `cookie()`, or `/write` starts an empty session and the line copied
+    // is that of a much smaller cookie than the HTTP load test's.
+    let write = client.post("/write").cookie(filled.clone()).dispatch();
     let line = write.headers().get_one("Set-Cookie").expect("/write seals");
+    let resealed = line.split(';').next().unwrap();
+    // The same session, one counter changed (1 to 2, one byte either way): the same length.
+    assert_eq!(
+        resealed.len(),
+        filled.name().len() + 1 + filled.value().len(),
+        "/write re-sealed the filled session"
+    );
     line.to_owned()
 }
 
