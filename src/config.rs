@@ -61,7 +61,8 @@ pub struct SessionConfig {
     pub absolute_timeout_secs: Option<u64>,
     /// Share of the idle timeout that must pass before a read-only request re-seals the
     /// cookie to slide its expiry. Default 0.5: rare rewrites, so parallel read-only
-    /// requests do not overwrite each other.
+    /// requests do not overwrite each other. At least 0.0 and below 1.0: at 1.0 a session
+    /// read only would expire the moment its refresh came due.
     pub refresh_share: f64,
     /// Most bytes the session's cookies may take in the `Cookie` header. Default 5120.
     pub budget: usize,
@@ -73,7 +74,10 @@ pub struct SessionConfig {
 pub struct TempDataConfig {
     /// Cookie name. Default `sealed_tempdata`.
     pub cookie_name: String,
-    /// Entries older than this are dropped unread. Default 86400 (one day).
+    /// A TempData cookie not written for this long is dropped unread, with all its entries.
+    /// The clock starts again whenever the cookie is written (any entry set, read or
+    /// removed), so an unread entry carried along by later writes lives on. Default 86400
+    /// (one day).
     pub lifetime_secs: u64,
     /// Most bytes the TempData cookies may take in the `Cookie` header. Default 2048, so that
     /// session and TempData at their budgets fit in an 8 KiB header with room to spare.
@@ -95,7 +99,9 @@ pub struct CookieConfig {
     pub same_site: String,
     /// `HttpOnly`. Default true: scripts cannot read the cookies.
     pub http_only: bool,
-    /// `Secure`. Default none: set when Rocket serves TLS, as Rocket does for its own cookies.
+    /// `Secure`. Default none: set when Rocket serves TLS, as Rocket does for its own cookies,
+    /// and always with `same_site = "none"` (browsers drop a `SameSite=None` cookie that is not
+    /// `Secure`, so unset means set; `false` with `"none"` is refused).
     pub secure: Option<bool>,
     /// Persistent cookies (`Max-Age` = the store's lifetime) instead of browser-session
     /// cookies. Default false.
@@ -191,7 +197,10 @@ impl Config {
             domain: self.cookie.domain.clone(),
             same_site: self.same_site().unwrap_or(cookie::SameSite::Lax),
             http_only: self.cookie.http_only,
-            secure: self.cookie.secure.unwrap_or(tls),
+            secure: self
+                .cookie
+                .secure
+                .unwrap_or(tls || self.same_site().is_ok_and(|s| s == cookie::SameSite::None)),
             max_age: self.cookie.persistent.then_some(max_age),
         }
     }
@@ -282,10 +291,11 @@ impl Config {
                 "must be above 0",
             ));
         }
-        if !(0.0..=1.0).contains(&self.session.refresh_share) {
+        if !(0.0..1.0).contains(&self.session.refresh_share) {
             return Err(Error::config(
                 "sealed.session.refresh_share",
-                "must be between 0.0 and 1.0",
+                "must be at least 0.0 and below 1.0 (at 1.0 a session that is only read \
+                 would expire before its refresh is due)",
             ));
         }
         if self.tempdata.lifetime_secs == 0 {

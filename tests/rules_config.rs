@@ -82,6 +82,19 @@ fn bad_config_in_figment_fails_launch() {
                 .merge(("sealed.cookie.same_site", "sideways")),
         ),
         (
+            "a refresh share at which sliding never happens",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.session.refresh_share", 1.0)),
+        ),
+        (
+            "SameSite=None with Secure turned off",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.cookie.same_site", "none"))
+                .merge(("sealed.cookie.secure", false)),
+        ),
+        (
             "same cookie name for both stores",
             common::figment()
                 .merge(("sealed.keys", keys(&[(1, &good_key)])))
@@ -164,6 +177,28 @@ fn config_from_figment_is_used() {
     assert_eq!(c.same_site(), Some(rocket::http::SameSite::Strict));
     assert_eq!(c.max_age(), Some(rocket::time::Duration::seconds(100)));
     assert_eq!(common::key_id_of(c.value()), 9);
+}
+
+/// Browsers drop a `SameSite=None` cookie that is not `Secure`, so with `secure` left unset
+/// "none" makes the cookies `Secure` even when Rocket serves no TLS itself (the usual case
+/// behind a TLS-terminating proxy).
+#[test]
+fn same_site_none_makes_the_cookies_secure_without_tls() {
+    let figment = common::figment()
+        .merge(("sealed.keys", keys(&[(1, &common::key(1).key)])))
+        .merge(("sealed.cookie.same_site", "none"));
+    let client = launch(figment).unwrap();
+    let set = common::dispatch(client.get("/s/set/a/1"));
+    let c = &set.cookies[0];
+    assert_eq!(c.same_site(), Some(rocket::http::SameSite::None));
+    // The raw line: the `cookie` crate's Display adds `Secure` to `SameSite=None` by itself.
+    assert_eq!(c.secure(), Some(true), "{}", set.lines[0]);
+    // The default (lax) keeps following TLS, which this client does not use.
+    let client =
+        launch(common::figment().merge(("sealed.keys", keys(&[(1, &common::key(1).key)]))))
+            .unwrap();
+    let set = common::dispatch(client.get("/s/set/a/1"));
+    assert_ne!(set.cookies[0].secure(), Some(true), "{}", set.lines[0]);
 }
 
 #[test]
