@@ -82,7 +82,8 @@ pub struct TempDataConfig {
     /// Most bytes the TempData cookies may take in the `Cookie` header. Default 2048, so that
     /// session and TempData at their budgets fit in an 8 KiB header with room to spare.
     pub budget: usize,
-    /// Keep read entries when the response is a redirect (3xx), as ASP.NET Core's redirect
+    /// Keep read entries when the response is a redirect (301, 302, 303, 307 or 308; not 304
+    /// Not Modified or the other 3xx codes, which send the browser nowhere), as ASP.NET Core's redirect
     /// results do. Default true.
     pub keep_on_redirect: bool,
 }

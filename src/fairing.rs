@@ -152,7 +152,9 @@ impl Fairing for SealedFairing {
             // A failed request persists nothing: the browser keeps the cookies it had.
             return;
         }
-        let redirect = (300..400).contains(&code);
+        // The redirects (ASP.NET Core keeps read TempData for its redirect results); 300
+        // Multiple Choices, 304 Not Modified and 305 send the browser nowhere.
+        let redirect = matches!(code, 301 | 302 | 303 | 307 | 308);
         let now = stores.now(sealed);
         let jar = req.cookies();
         let session = &sealed.config.session;

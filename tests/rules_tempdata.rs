@@ -61,6 +61,30 @@ const CASES: &[Case] = &[
     case(("set", "ok"), ("set_get", "ok"), true, false),
 ];
 
+/// A read entry is kept on the redirects, as ASP.NET Core's redirect results keep it, and not
+/// on the other 3xx codes, which send the browser nowhere (a 304 answers a page the browser
+/// already has, so a flash it consumed would show a second time).
+#[test]
+fn only_the_redirect_codes_keep_read_entries() {
+    for (code, kept) in [
+        (301, true),
+        (302, true),
+        (303, true),
+        (307, true),
+        (308, true),
+        (300, false),
+        (304, false),
+        (305, false),
+    ] {
+        let app = App::new(common::config(&[1]));
+        app.get("/td/act/set/ok");
+        let reply = app.get(&format!("/td/get_answering/{code}"));
+        assert_eq!(reply.status.code, code);
+        let expected = if kept { r#"Some("v")"# } else { "None" };
+        assert_eq!(app.get("/td/peek/k").body, expected, "after a {code}");
+    }
+}
+
 #[test]
 fn tempdata_get_peek_keep_keep_all_redirect_table() {
     for (i, c) in CASES.iter().enumerate() {

@@ -6,7 +6,7 @@
 //! | loaded, `peek`ed                               | yes                        |
 //! | loaded, `get` (read)                           | no                         |
 //! | loaded, `get`, then `keep(key)` or `keep_all`  | yes                        |
-//! | loaded, `get`, response is a redirect (3xx)    | yes, unless configured off |
+//! | loaded, `get`, response is a redirect (30x)    | yes, unless configured off |
 //! | `set` in this request                          | yes                        |
 //! | `set`, then `get` in this request              | no (as ASP.NET Core)       |
 //! | `remove`d                                      | no                         |

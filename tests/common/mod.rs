@@ -217,6 +217,16 @@ fn td_act(temp: TempData<'_>, action: &str, kind: &str) -> Either<Redirect, Stri
     }
 }
 
+/// Reads TempData `k` and answers with status `code` (what the fairing decides by).
+#[get("/td/get_answering/<code>")]
+fn td_get_answering(temp: TempData<'_>, code: u16) -> (HttpStatus, &'static str) {
+    temp.get::<String>("k").unwrap();
+    (
+        HttpStatus::from_code(code).expect("a known status code"),
+        "",
+    )
+}
+
 /// Stores `n` bytes under TempData `big` and reports what `commit()` says.
 #[get("/td/big/<n>")]
 fn td_big(temp: TempData<'_>, n: usize) -> String {
@@ -301,6 +311,7 @@ pub fn all_routes() -> Vec<Route> {
         s_clear,
         s_shared,
         td_act,
+        td_get_answering,
         td_peek,
         td_big,
         s_commit,
