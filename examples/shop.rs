@@ -260,9 +260,9 @@ fn page(
 }
 
 /// A redirect with a message, for a handler that took [`Flashes`] and then decided not to
-/// render a page. Nothing special is needed for the messages it took: they were read in a
-/// request that answers with a redirect, so TempData keeps them, and they are shown on the next
-/// page together with this one.
+/// render a page. Nothing special is needed for the messages it took: it never looked at
+/// them, so they stay pending (and a redirect would keep them even if it had), and they are
+/// shown on the next page together with this one.
 fn bounce(to: &'static str, _taken: Flashes, level: Level, text: &str) -> Flash<Redirect> {
     Flash::new(Redirect::to(to), level, text.to_owned())
 }

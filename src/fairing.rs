@@ -169,6 +169,14 @@ impl Fairing for SealedFairing {
             record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().state.as_mut() {
+            // Flashes a guard took but the handler never looked at (a later guard failed, the
+            // route forwarded, or it answered without them) stay pending, as Rocket's own
+            // `FlashMessage` is only cleared once it is read.
+            if let Some(shown) = stores.flashes_shown.get() {
+                if !shown.load(Ordering::Relaxed) {
+                    state.untake_flashes();
+                }
+            }
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
             let result = state.commit(&sealed.ring, &sealed.tempdata, &sent, keeps, now);
@@ -256,6 +264,8 @@ pub(crate) struct RequestStores {
     now: AtomicU64,
     session: Mutex<StoreCell<SessionState>>,
     tempdata: Mutex<StoreCell<TempDataState>>,
+    /// Set once the handler looks at the flash messages a `Flashes` guard took.
+    flashes_shown: std::sync::OnceLock<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for RequestStores {
@@ -265,6 +275,7 @@ impl Default for RequestStores {
             now: AtomicU64::new(u64::MAX),
             session: Default::default(),
             tempdata: Default::default(),
+            flashes_shown: Default::default(),
         }
     }
 }
@@ -303,6 +314,11 @@ impl RequestStores {
 
     pub(crate) fn tempdata(&self) -> MutexGuard<'_, StoreCell<TempDataState>> {
         self.tempdata.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The flag a `Flashes` guard hands its value, shared by every `Flashes` of the request.
+    pub(crate) fn flashes_shown(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.flashes_shown.get_or_init(Default::default).clone()
     }
 }
 

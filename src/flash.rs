@@ -1,6 +1,9 @@
 //! Flash messages: a responder that leaves messages for the next page, and a guard that
 //! takes them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
@@ -106,8 +109,13 @@ impl<R> Sentinel for Flash<R> {
     }
 }
 
-/// The pending flash messages, taken: they will not show again after this request (unless
-/// this response is a redirect and `keep_on_redirect` is on, as for any read TempData entry).
+/// The pending flash messages, taken: once the handler looks at them (any method, or
+/// iterating) they will not show again after this request, unless this response is a
+/// redirect and `keep_on_redirect` is on, as for any read TempData entry.
+///
+/// A `Flashes` the handler never looks at leaves the messages pending, as Rocket's own
+/// `FlashMessage` is only cleared once read: when a later guard of the route fails or
+/// forwards, or the handler answers without showing them, the next page still gets them.
 ///
 /// ```
 /// use rocket::get;
@@ -121,36 +129,57 @@ impl<R> Sentinel for Flash<R> {
 ///         .collect()
 /// }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Flashes(Vec<FlashMessage>);
+#[derive(Debug, Clone, Default)]
+pub struct Flashes {
+    messages: Vec<FlashMessage>,
+    /// Shared with the fairing, which puts the messages back if this stays false.
+    shown: Option<Arc<AtomicBool>>,
+}
 
 impl Flashes {
+    fn shown(&self) -> &[FlashMessage] {
+        if let Some(shown) = &self.shown {
+            shown.store(true, Ordering::Relaxed);
+        }
+        &self.messages
+    }
+
     /// The messages, oldest first.
     pub fn iter(&self) -> std::slice::Iter<'_, FlashMessage> {
-        self.0.iter()
+        self.shown().iter()
     }
 
     /// `true` when there is nothing to show.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.shown().is_empty()
     }
 
     /// Number of messages.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.shown().len()
     }
 
     /// The messages as a `Vec`.
     pub fn into_vec(self) -> Vec<FlashMessage> {
-        self.0
+        self.shown();
+        self.messages
     }
 }
+
+/// Compares the messages only.
+impl PartialEq for Flashes {
+    fn eq(&self, other: &Flashes) -> bool {
+        self.messages == other.messages
+    }
+}
+
+impl Eq for Flashes {}
 
 impl IntoIterator for Flashes {
     type Item = FlashMessage;
     type IntoIter = std::vec::IntoIter<FlashMessage>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.into_vec().into_iter()
     }
 }
 
@@ -158,7 +187,7 @@ impl<'a> IntoIterator for &'a Flashes {
     type Item = &'a FlashMessage;
     type IntoIter = std::slice::Iter<'a, FlashMessage>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
@@ -171,7 +200,11 @@ impl<'r> FromRequest<'r> for Flashes {
             return Outcome::Forward(rocket::http::Status::InternalServerError);
         };
         match temp.with(|t| t.take_flashes()) {
-            Ok(messages) => Outcome::Success(Flashes(messages)),
+            Ok(messages) if messages.is_empty() => Outcome::Success(Flashes::default()),
+            Ok(messages) => Outcome::Success(Flashes {
+                messages,
+                shown: Some(temp.stores.flashes_shown()),
+            }),
             Err(e) => {
                 // Only a build with another `FlashMessage` layout could cause this.
                 log::warn!("rocket_sealed: pending flash messages unreadable, dropped: {e}");

@@ -79,7 +79,7 @@ pub struct Session<'r> {
 /// ```
 pub struct TempData<'r> {
     sealed: &'r Sealed,
-    stores: &'r RequestStores,
+    pub(crate) stores: &'r RequestStores,
     jar: &'r CookieJar<'r>,
 }
 

@@ -145,6 +145,33 @@ fn flash_shown_exactly_once() {
     assert!(reload.lines.is_empty());
 }
 
+/// Messages a `Flashes` guard took are only shown once the handler looks at them: when a later
+/// guard fails (401), the route forwards, or the handler ignores them, they stay pending,
+/// as Rocket's own `FlashMessage` does.
+#[test]
+fn flashes_the_handler_never_looked_at_stay_pending() {
+    for (uri, status, body) in [
+        ("/flashes/denied", HttpStatus::Unauthorized, None),
+        ("/flashes/forwarded", HttpStatus::Ok, Some("fallback")),
+        ("/flashes/unseen", HttpStatus::Ok, Some("nothing shown")),
+    ] {
+        let app = App::new(common::config(&[1]));
+        app.post("/flash/one");
+        let reply = app.get(uri);
+        assert_eq!(reply.status, status, "{uri}");
+        if let Some(body) = body {
+            assert_eq!(reply.body, body, "{uri}");
+        }
+        assert!(
+            reply.deleted().is_empty(),
+            "{uri}: the TempData cookie stays: {:?}",
+            reply.lines
+        );
+        assert_eq!(app.get("/flashes").body, "success:Saved\n", "{uri}");
+        assert_eq!(app.get("/flashes").body, "", "{uri}: then shown once");
+    }
+}
+
 #[test]
 fn several_flashes_per_request_all_levels_in_order() {
     let app = App::new(common::config(&[1]));

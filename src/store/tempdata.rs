@@ -228,6 +228,15 @@ impl TempDataState {
         Ok(messages)
     }
 
+    /// Undoes [`take_flashes`](Self::take_flashes) for messages nobody looked at: they stay
+    /// pending, with any flashed in this request after them.
+    pub(crate) fn untake_flashes(&mut self) {
+        if self.values.contains(FLASH_KEY) {
+            self.unread.insert(FLASH_KEY.to_owned());
+        }
+        self.flashes_taken = 0;
+    }
+
     /// The keys that survive this request.
     /// The entries that survive this request, encoded.
     fn surviving(&self, redirect_keeps: bool) -> Result<Vec<EntryRef<'_>>, Error> {

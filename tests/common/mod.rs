@@ -274,6 +274,51 @@ fn flashes(flashes: Flashes) -> String {
         .collect()
 }
 
+/// A guard that always fails with 401, as a sign-in guard does for a visitor.
+pub struct Denied;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Denied {
+    type Error = ();
+    async fn from_request(_: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        rocket::request::Outcome::Error((HttpStatus::Unauthorized, ()))
+    }
+}
+
+/// A guard that always forwards, to the next route of the same path.
+pub struct Forwarded;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Forwarded {
+    type Error = ();
+    async fn from_request(_: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        rocket::request::Outcome::Forward(HttpStatus::Unauthorized)
+    }
+}
+
+/// Takes the flashes, then a guard fails: the handler never runs.
+#[get("/flashes/denied")]
+fn flashes_denied(flashes: Flashes, _denied: Denied) -> String {
+    format!("{}", flashes.len())
+}
+
+/// Takes the flashes, then a guard forwards to the route below.
+#[get("/flashes/forwarded")]
+fn flashes_forwarded(flashes: Flashes, _forwarded: Forwarded) -> String {
+    format!("{}", flashes.len())
+}
+
+#[get("/flashes/forwarded", rank = 2)]
+fn flashes_forwarded_fallback() -> &'static str {
+    "fallback"
+}
+
+/// Takes the flashes and answers without looking at them.
+#[get("/flashes/unseen")]
+fn flashes_unseen(_flashes: Flashes) -> &'static str {
+    "nothing shown"
+}
+
 /// Takes the pending flashes, adds a new one, and answers with a redirect (`kind` =
 /// `redirect`) or a page listing what it took.
 #[get("/flashes/then_flash/<kind>")]
@@ -321,6 +366,10 @@ pub fn all_routes() -> Vec<Route> {
         flash_all,
         flashes,
         flashes_then_flash,
+        flashes_denied,
+        flashes_forwarded,
+        flashes_forwarded_fallback,
+        flashes_unseen,
     ]
 }
 
