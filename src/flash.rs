@@ -9,7 +9,7 @@ use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
 
 use crate::store::{FlashMessage, Level};
-use crate::{Sealed, TempData};
+use crate::{FairingMissing, Sealed, TempData};
 
 /// Wraps a responder (usually a `Redirect`) and leaves flash messages in TempData, in
 /// Rocket's style. Several messages may ride on one response.
@@ -193,11 +193,11 @@ impl<'a> IntoIterator for &'a Flashes {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Flashes {
-    type Error = std::convert::Infallible;
+    type Error = FairingMissing;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let Some(temp) = TempData::from_req(req) else {
-            return Outcome::Forward(rocket::http::Status::InternalServerError);
+            return crate::guards::fairing_missing();
         };
         match temp.with(|t| t.take_flashes()) {
             Ok(messages) if messages.is_empty() => Outcome::Success(Flashes::default()),

@@ -17,7 +17,9 @@ use crate::{Error, Sealed, Status};
 /// every `Session` (and [`TempData`]) in one request shares the same state. Changes are written
 /// by the fairing when the response leaves.
 ///
-/// Taking a `Session` in a route while the fairing is not attached makes launch fail.
+/// Taking a `Session` in a route while the fairing is not attached makes launch fail; asked
+/// for from inside another guard (`req.guard::<Session>()`), where Rocket cannot see it at
+/// launch, it fails the request with a 500 and [`FairingMissing`].
 ///
 /// ```
 /// use rocket::{get, post, routes};
@@ -83,6 +85,52 @@ pub struct TempData<'r> {
     jar: &'r CookieJar<'r>,
 }
 
+/// The error of the [`Session`], [`TempData`] and [`Flashes`](crate::Flashes) guards: the
+/// `Sealed` fairing is not attached. In a route's own arguments the guards make launch fail
+/// instead (they are Rocket `Sentinel`s); this is for a guard reached from another guard's
+/// `from_request`, which launch cannot check. The request fails with a 500, as Rocket's own
+/// `&State<T>` does for unmanaged state.
+///
+/// ```
+/// use rocket::request::{FromRequest, Outcome, Request};
+/// use rocket_sealed::{FairingMissing, Session};
+///
+/// /// A signed-in user, found through the session.
+/// struct User(String);
+///
+/// #[rocket::async_trait]
+/// impl<'r> FromRequest<'r> for User {
+///     type Error = FairingMissing;
+///
+///     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, FairingMissing> {
+///         let session = match req.guard::<Session<'_>>().await {
+///             Outcome::Success(session) => session,
+///             Outcome::Error(e) => return Outcome::Error(e),
+///             Outcome::Forward(status) => return Outcome::Forward(status),
+///         };
+///         match session.get::<String>("user") {
+///             Ok(Some(name)) => Outcome::Success(User(name)),
+///             _ => Outcome::Forward(rocket::http::Status::Unauthorized),
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FairingMissing;
+
+impl std::fmt::Display for FairingMissing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the `Sealed` fairing is not attached")
+    }
+}
+
+impl std::error::Error for FairingMissing {}
+
+/// What a guard answers when the fairing is not attached.
+pub(crate) fn fairing_missing<T>() -> Outcome<T, FairingMissing> {
+    Outcome::Error((rocket::http::Status::InternalServerError, FairingMissing))
+}
+
 fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
     let sealed = req.rocket().state::<Sealed>();
     if sealed.is_none() {
@@ -93,11 +141,11 @@ fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Session<'r> {
-    type Error = std::convert::Infallible;
+    type Error = FairingMissing;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let Some(sealed) = sealed_state(req) else {
-            return Outcome::Forward(rocket::http::Status::InternalServerError);
+            return fairing_missing();
         };
         let stores = RequestStores::get(req);
         let jar = req.cookies();
@@ -126,12 +174,12 @@ impl<'r> FromRequest<'r> for Session<'r> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for TempData<'r> {
-    type Error = std::convert::Infallible;
+    type Error = FairingMissing;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match TempData::from_req(req) {
             Some(temp) => Outcome::Success(temp),
-            None => Outcome::Forward(rocket::http::Status::InternalServerError),
+            None => fairing_missing(),
         }
     }
 }

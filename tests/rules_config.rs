@@ -13,7 +13,8 @@ use rocket::local::blocking::Client;
 use rocket::response::Redirect;
 use rocket::{get, routes, Route};
 use rocket_sealed::{
-    Config, Error, Flash, Flashes, KeyConfig, KeyRing, ManualClock, Sealed, Session, TempData,
+    Config, Error, FairingMissing, Flash, Flashes, KeyConfig, KeyRing, ManualClock, Sealed,
+    Session, TempData,
 };
 
 /// Launches the test routes with the fairing reading `figment`'s `sealed` table.
@@ -294,6 +295,67 @@ fn guard_without_the_fairing_fails_launch() {
             .mount("/", routes);
         assert!(Client::tracked(rocket).is_ok(), "{what}");
     }
+}
+
+/// A guard that reaches the three guards from inside its own `from_request`, where launch
+/// cannot see them.
+struct Indirect;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Indirect {
+    type Error = FairingMissing;
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, FairingMissing> {
+        use rocket::request::Outcome;
+        let which = req.query_value::<&str>("guard").unwrap().unwrap();
+        let outcome = match which {
+            "session" => req.guard::<Session<'_>>().await.map(|_| Indirect),
+            "tempdata" => req.guard::<TempData<'_>>().await.map(|_| Indirect),
+            _ => req.guard::<Flashes>().await.map(|_| Indirect),
+        };
+        match outcome {
+            Outcome::Error((status, e)) => {
+                assert_eq!(e, FairingMissing);
+                Outcome::Error((status, e))
+            }
+            other => other,
+        }
+    }
+}
+
+#[get("/indirect?<guard>")]
+fn indirect(guard: &str, _i: Indirect) -> String {
+    format!("{guard}: served")
+}
+
+#[get("/indirect?<guard>", rank = 2)]
+fn indirect_fallback(guard: &str) -> String {
+    format!("{guard}: fallback")
+}
+
+/// Without the fairing, a guard reached from another guard fails the request with a 500,
+/// as Rocket's `&State<T>` does; it must not forward to a lower-ranked route, which would
+/// quietly serve the request without any session.
+#[test]
+fn guard_reached_from_another_guard_without_the_fairing_is_a_500() {
+    let rocket = rocket::custom(common::figment()).mount("/", routes![indirect, indirect_fallback]);
+    let client = Client::tracked(rocket).unwrap();
+    for guard in ["session", "tempdata", "flashes"] {
+        let reply = client.get(format!("/indirect?guard={guard}")).dispatch();
+        assert_eq!(
+            reply.status(),
+            rocket::http::Status::InternalServerError,
+            "{guard}"
+        );
+    }
+    // With the fairing, the same guard serves.
+    let rocket = rocket::custom(common::figment())
+        .attach(Sealed::custom(common::config(&[1])))
+        .mount("/", routes![indirect, indirect_fallback]);
+    let client = Client::tracked(rocket).unwrap();
+    let reply = client.get("/indirect?guard=session").dispatch();
+    assert_eq!(reply.into_string().unwrap(), "session: served");
 }
 
 #[test]
