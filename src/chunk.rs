@@ -214,6 +214,13 @@ pub(crate) fn split_each(
     limits: ChunkLimits,
     mut f: impl FnMut(&str, &str),
 ) -> Result<usize, Error> {
+    if !value.is_ascii() {
+        // Pieces are cut by bytes; a cookie value is ASCII (ours are base64url) anyway.
+        return Err(Error::Encode {
+            key: name.to_owned(),
+            reason: "a cookie value must be ASCII".into(),
+        });
+    }
     let Some((count, piece)) = layout(name, value.len(), attr_len, limits)? else {
         f(name, value);
         return Ok(1);
@@ -255,12 +262,30 @@ fn layout(
     })?;
     let count = value_len.div_ceil(piece);
     if count > limits.max_chunks {
+        // In header bytes, as a budget is: what the cookies would take with no chunk limit,
+        // and what `max_chunks` full chunks take.
         return Err(Error::TooLarge {
-            needed: value_len,
-            limit: piece * limits.max_chunks,
+            needed: chunked_header_len(name, value_len, count, piece),
+            limit: chunked_header_len(name, piece * limits.max_chunks, limits.max_chunks, piece),
         });
     }
     Ok(Some((count, piece)))
+}
+
+/// Bytes in the `Cookie` header of a value of `value_len` bytes in `count` chunks of `piece`
+/// bytes (the last one shorter), after the main cookie's `chunks-N`.
+fn chunked_header_len(name: &str, value_len: usize, count: usize, piece: usize) -> usize {
+    let mut total = name.len() + 1 + MARKER.len() + digits(count);
+    for i in 1..=count {
+        let this_piece = if i < count {
+            piece
+        } else {
+            value_len - piece * (count - 1)
+        };
+        // `; NAMEC<i>=piece`, measured without formatting it.
+        total += 2 + name.len() + 1 + digits(i) + 1 + this_piece;
+    }
+    total
 }
 
 /// Bytes that [`split`]'s cookies for a value of `value_len` bytes take in a `Cookie` header,
@@ -284,17 +309,7 @@ pub fn split_header_len(
     let Some((count, piece)) = layout(name, value_len, attr_len, limits)? else {
         return Ok(name.len() + 1 + value_len);
     };
-    let mut total = name.len() + 1 + MARKER.len() + digits(count);
-    for i in 1..=count {
-        let this_piece = if i < count {
-            piece
-        } else {
-            value_len - piece * (count - 1)
-        };
-        // `NAMEC<i>`, measured without formatting it.
-        total += 2 + name.len() + 1 + digits(i) + 1 + this_piece;
-    }
-    Ok(total)
+    Ok(chunked_header_len(name, value_len, count, piece))
 }
 
 /// Joins the store's cookies back into one value. `Ok(None)` when the main cookie was not sent.

@@ -32,6 +32,18 @@ pub struct Written {
 }
 
 impl StoreSpec {
+    /// A chunk-limit error as this store reports it: the most the store may take is the lower
+    /// of its budget and what its chunks hold.
+    fn over_chunk_limit(&self, e: Error) -> Error {
+        match e {
+            Error::TooLarge { needed, limit } => Error::TooLarge {
+                needed,
+                limit: limit.min(self.budget),
+            },
+            other => other,
+        }
+    }
+
     /// Joins and opens the cookies the browser sent. `Ok(None)` when none were sent.
     pub fn read(&self, ring: &KeyRing, sent: &SentCookies) -> Result<Option<Opened>, Rejection> {
         self.read_plaintext(ring, sent)?
@@ -60,10 +72,7 @@ impl StoreSpec {
         let value_len = seal::sealed_len(plaintext_len);
         let needed =
             chunk::split_header_len(&self.name, value_len, self.attrs.attr_len(), self.limits)
-                .map_err(|_| Error::TooLarge {
-                    needed: value_len,
-                    limit: self.budget,
-                })?;
+                .map_err(|e| self.over_chunk_limit(e))?;
         if needed > self.budget {
             return Err(Error::TooLarge {
                 needed,
@@ -101,10 +110,7 @@ impl StoreSpec {
         // The header length is computed from the layout, so the cookies are built only once
         // the value is known to fit, straight into their `Set-Cookie` lines.
         let header_len = chunk::split_header_len(&self.name, value_len, attr_len, self.limits)
-            .map_err(|_| Error::TooLarge {
-                needed: value_len,
-                limit: self.budget,
-            })?;
+            .map_err(|e| self.over_chunk_limit(e))?;
         if header_len > self.budget {
             return Err(Error::TooLarge {
                 needed: header_len,

@@ -150,7 +150,8 @@ pub enum Error {
     TooLarge {
         /// Bytes the sealed store would take in the `Cookie` header.
         needed: usize,
-        /// The configured budget.
+        /// The most it may take: the configured budget, or less when `max_chunks` chunks
+        /// hold less than that. Always below `needed`.
         limit: usize,
     },
     /// A stored value could not be decoded as the requested type.
@@ -160,7 +161,8 @@ pub enum Error {
         /// The decoder's message.
         reason: String,
     },
-    /// A value could not be encoded (its `Serialize` implementation failed).
+    /// A value could not be encoded: its `Serialize` implementation failed, or a value given
+    /// to [`chunk::split`](crate::chunk::split) is not ASCII (`key` is then the cookie name).
     Encode {
         /// The entry's name.
         key: String,
@@ -179,8 +181,9 @@ impl fmt::Display for Error {
             }
             Error::TooLarge { needed, limit } => write!(
                 f,
-                "the store needs {needed} bytes of cookies but its budget is {limit}; \
-                 store less, or raise the budget (mind proxies' 8 KiB header limits)"
+                "the store needs {needed} bytes of cookies but may take {limit} (its budget, \
+                 or what `max_chunks` chunks hold if that is less); store less, or raise the \
+                 limit (mind proxies' 8 KiB header limits)"
             ),
             Error::Decode { key, reason } => {
                 write!(

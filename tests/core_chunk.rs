@@ -574,6 +574,73 @@ fn a_state_over_the_chunk_limit_or_budget_is_too_large() {
     );
 }
 
+/// When the chunk limit binds before the budget, the error still speaks in header bytes,
+/// as a budget does: `needed` is what the cookies would take with no chunk limit and `limit`
+/// what the allowed chunks hold, below the budget, so `needed > limit` as documented.
+#[test]
+fn the_chunk_limit_reports_header_bytes_below_the_budget() {
+    let ring = ring();
+    let env = envelope_of(9000);
+    let plaintext = postcard::to_allocvec(&env).unwrap().len();
+    let two_chunks = StoreSpec {
+        budget: 20_000,
+        ..spec(4000, 2)
+    };
+    let Err(Error::TooLarge { needed, limit }) = two_chunks.check_size(plaintext) else {
+        panic!("two chunks of 4000 bytes cannot carry 9000");
+    };
+    assert!(needed > limit, "needed {needed}, limit {limit}");
+    assert!(limit < 20_000 && limit > 2 * 3500, "limit {limit}");
+    // `needed` is the header length the same value takes where enough chunks are allowed
+    // (same digit count for the chunk numbers, so the same piece length).
+    let enough = StoreSpec {
+        budget: 20_000,
+        ..spec(4000, 9)
+    };
+    assert_eq!(enough.check_size(plaintext).unwrap(), needed);
+    assert_eq!(
+        two_chunks
+            .write(&ring, &SentCookies::default(), &env)
+            .unwrap_err(),
+        Error::TooLarge { needed, limit }
+    );
+    let Error::TooLarge { needed, limit } = chunk::split(
+        "sealed_session",
+        &"x".repeat(9000),
+        20,
+        ChunkLimits {
+            chunk_size: 4000,
+            max_chunks: 2,
+        },
+    )
+    .unwrap_err() else {
+        panic!("expected TooLarge");
+    };
+    assert!(
+        needed > 9000 && needed > limit && limit > 7000,
+        "{needed} {limit}"
+    );
+}
+
+/// `split` is public and cuts by bytes: a value that is not ASCII is an error, not a panic
+/// on a character boundary.
+#[test]
+fn splitting_a_value_that_is_not_ascii_is_an_error() {
+    let limits = ChunkLimits {
+        chunk_size: 100,
+        max_chunks: 9,
+    };
+    let value = format!("a{}", "é".repeat(200));
+    assert!(matches!(
+        chunk::split("s", &value, 20, limits),
+        Err(Error::Encode { key, .. }) if key == "s"
+    ));
+    assert!(matches!(
+        chunk::split("s", "é", 20, limits),
+        Err(Error::Encode { .. })
+    ));
+}
+
 /// Chunk cookies a browser might send: real-looking names with arbitrary values, and
 /// arbitrary names.
 fn chunk_cookies() -> impl Strategy<Value = Vec<(String, String)>> {
