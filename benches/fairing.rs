@@ -2,7 +2,8 @@
 //! one that writes it, and one that never touches a store, each beside the same route on a
 //! Rocket without the fairing or the guards.
 //!
-//! Every request carries the same `Cookie` header (a session of about 256 bytes), so the only
+//! Every request carries the same `Cookie` header (a user and a 5-line cart: a cookie of about
+//! 440 characters), so the only
 //! difference between the two Rockets is this crate's work: capturing the cookies, opening the
 //! session on first use, and sealing it again when it changed. The setup also checks that a
 //! route which never takes a guard decrypts nothing (`opened` stays 0).

@@ -99,7 +99,9 @@ for op in seal open; do
                 o = v[op "/ours/" s]; f = v[op "/floor/" s]; p = v[op "/peer/" s]
                 if (o == "") continue
                 label = s; if (!sub("KiB$", " KiB", label)) sub("B$", " B", label)
-                if (s == "12KiB") label = label " (5 chunks)"
+                # ours goes through StoreSpec::write/read there (chunks split and joined);
+                # the floor and the peer seal one unchunked value.
+                if (s == "12KiB") label = label " (ours in 5 chunks)"
                 st = v[op "/store/" s]
                 if (op == "open" && st != "")
                     printf "| %s | %s | %s | %s | %s | %.2f× | %.2f× | %.2f× |\n", label, t(o), t(st), t(f), t(p), o / f, st / f, p / o
