@@ -101,6 +101,53 @@ fn five_xx_commits_nothing() {
 }
 
 #[test]
+fn five_xx_keeps_a_tempdata_entry_that_get_consumed() {
+    let app = App::new(common::config(&[1]));
+    app.get("/td/act/set/ok");
+    let jar = app.jar_store(TEMPDATA);
+    assert_eq!(jar.len(), 1, "{jar:?}");
+
+    // The handler reads (and so consumes) the entry, then fails: nothing is deleted.
+    let failed = app.get("/td/fail_get/k");
+    assert_eq!(failed.status, HttpStatus::InternalServerError);
+    assert_eq!(failed.body, r#"Some("v")"#, "the handler did read it");
+    assert!(failed.lines.is_empty(), "{:?}", failed.lines);
+    assert_eq!(app.jar_store(TEMPDATA), jar);
+
+    // The entry is still unread for the next request, whose successful `get` consumes it.
+    let read = app.get("/td/act/get/ok");
+    assert_eq!(read.body, r#"Some("v")"#);
+    assert_eq!(read.deleted(), vec![TEMPDATA]);
+    assert_eq!(app.get("/td/peek/k").body, "None");
+}
+
+#[test]
+fn five_xx_keeps_a_session_that_clear_emptied() {
+    let app = App::new(common::config(&[1]));
+    app.get("/s/set/a/1");
+    app.get("/s/set/b/2");
+    let id = app.get("/s/id").body;
+    let jar = app.jar_store(SESSION);
+    assert_eq!(jar.len(), 1, "{jar:?}");
+
+    let failed = app.get("/s/fail_clear");
+    assert_eq!(failed.status, HttpStatus::InternalServerError);
+    assert_eq!(failed.body, "0", "the handler did clear it");
+    assert!(failed.lines.is_empty(), "{:?}", failed.lines);
+    assert_eq!(app.jar_store(SESSION), jar);
+    let (status, len, same_id) = info(&app.get("/s/info"));
+    assert_eq!((status.as_str(), len), ("Loaded", 2));
+    assert_eq!(same_id, id);
+    assert_eq!(app.get("/s/get/b").body, r#"Some("2")"#);
+
+    // The same clear in a successful response deletes the cookie.
+    let cleared = app.get("/s/clear");
+    assert_eq!(cleared.status, HttpStatus::Ok);
+    assert_eq!(cleared.deleted(), vec![SESSION]);
+    assert!(app.jar_store(SESSION).is_empty());
+}
+
+#[test]
 fn fairing_adjoins_its_headers_to_the_apps_cookies() {
     let app = App::new(common::config(&[1]));
     let reply = app.get("/s/with_jar");

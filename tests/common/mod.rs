@@ -7,6 +7,7 @@ use base64::Engine as _;
 use rocket::figment::Figment;
 use rocket::http::{Cookie, CookieJar, Status as HttpStatus};
 use rocket::local::blocking::{Client, LocalRequest};
+use rocket::response::status::Custom;
 use rocket::response::Redirect;
 use rocket::{get, post, routes, Build, Either, Rocket, Route};
 use rocket_sealed::{
@@ -69,6 +70,20 @@ fn s_fail(session: Session<'_>, temp: TempData<'_>, key: &str, value: &str) -> H
     session.set(key, value).unwrap();
     temp.set(key, value).unwrap();
     HttpStatus::InternalServerError
+}
+
+/// Consumes TempData entry `key` with `get`, then answers 500 with what it read.
+#[get("/td/fail_get/<key>")]
+fn td_fail_get(temp: TempData<'_>, key: &str) -> Custom<String> {
+    let read = temp.get::<String>(key).unwrap();
+    Custom(HttpStatus::InternalServerError, format!("{read:?}"))
+}
+
+/// Clears the session, then answers 500 with how many entries are left.
+#[get("/s/fail_clear")]
+fn s_fail_clear(session: Session<'_>) -> Custom<String> {
+    session.clear();
+    Custom(HttpStatus::InternalServerError, session.len().to_string())
 }
 
 /// Stores `n` bytes under `big`; with `check`, asks `commit()` and reports what it says.
@@ -345,6 +360,8 @@ pub fn all_routes() -> Vec<Route> {
         s_with_jar,
         s_info,
         s_fail,
+        td_fail_get,
+        s_fail_clear,
         s_big,
         cart_fill,
         cart_len,
