@@ -315,6 +315,53 @@ fn duplicated_chunks_are_tampered() {
 }
 
 #[test]
+fn chunks_spliced_from_two_genuine_values_are_tampered() {
+    // Two values of the same store, the same size, sealed separately: both are two chunks.
+    let spec = spec(400, 10);
+    let size = size_for(&spec, 2);
+    let first_env = envelope_of(size);
+    let second_env = Envelope {
+        issued_at: 11,
+        entries: first_env
+            .entries
+            .iter()
+            .map(|(k, v)| (k.clone(), v.iter().map(|b| b ^ 0x5a).collect()))
+            .collect(),
+        ..first_env.clone()
+    };
+    let first = written(&spec, &first_env);
+    let second = written(&spec, &second_env);
+    for pairs in [&first, &second] {
+        let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["s", "sC1", "sC2"]);
+        assert_eq!(pairs[0].1, "chunks-2");
+    }
+    assert_eq!(
+        first[1].1.len(),
+        second[1].1.len(),
+        "same-length first chunks"
+    );
+    assert_eq!(
+        first[2].1.len(),
+        second[2].1.len(),
+        "same-length second chunks"
+    );
+    assert_eq!(read(&spec, &first).unwrap(), Some(first_env));
+    assert_eq!(read(&spec, &second).unwrap(), Some(second_env));
+
+    // Either way round, the header (version, key id) is genuine, the joined text decodes and
+    // has the right length: only the tag can tell, and it does.
+    for (head, tail) in [(&first, &second), (&second, &first)] {
+        let spliced = vec![head[0].clone(), head[1].clone(), tail[2].clone()];
+        let joined = format!("{}{}", spliced[1].1, spliced[2].1);
+        let raw = URL_SAFE_NO_PAD.decode(&joined).expect("the splice decodes");
+        assert_eq!(raw[0], seal::VERSION);
+        assert_eq!(raw[1..5], 1u32.to_be_bytes());
+        assert_eq!(read(&spec, &spliced).unwrap_err(), Rejection::Tampered);
+    }
+}
+
+#[test]
 fn a_changed_count_is_rejected() {
     let (spec, pairs, env) = three_chunks();
     let mut fewer = pairs.clone();
