@@ -119,6 +119,45 @@ impl Curl {
             .collect()
     }
 
+    /// A second client whose jar is this one's with every cookie `reply` deletes removed:
+    /// the jar a client that honours every deletion would hold now.
+    fn with_deletions_applied(&self, reply: &Reply) -> Curl {
+        let deleted: Vec<&str> = reply
+            .set_cookies
+            .iter()
+            .filter_map(|l| l.split_once('='))
+            .filter(|(name, rest)| {
+                rest.starts_with(';') && deletes(reply, name) && !name.is_empty()
+            })
+            .map(|(name, _)| name)
+            .collect();
+        assert!(
+            !deleted.is_empty(),
+            "nothing deleted: {:?}",
+            reply.set_cookies
+        );
+        let kept: String = self
+            .jar_text()
+            .lines()
+            .filter(|l| {
+                let fields: Vec<&str> = l.split('\t').collect();
+                fields.len() != 7 || !deleted.contains(&fields[5])
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let fixed = Curl::new(self.base.clone());
+        std::fs::write(fixed.jar_path(), kept).expect("write the corrected jar");
+        fixed
+    }
+
+    /// Names of the session's chunk cookies in the jar.
+    fn session_chunks(&self) -> Vec<String> {
+        self.jar()
+            .into_keys()
+            .filter(|k| k.starts_with("sealed_sessionC"))
+            .collect()
+    }
+
     /// The raw jar file, for failure messages.
     fn jar_text(&self) -> String {
         std::fs::read_to_string(self.jar_path()).unwrap_or_default()
@@ -298,6 +337,31 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
             !jar.keys().any(|k| k.starts_with("sealed_sessionC")),
             "stale chunk left in the jar: {jar:?}"
         );
+    } else {
+        // This curl may keep chunks the response deleted. Whatever it kept must be one of
+        // those, and a jar that applies every deletion must hold the whole cart in one cookie.
+        for chunk in curl.session_chunks() {
+            assert!(
+                deletes(&shrink, &chunk),
+                "{chunk} in the jar was not deleted by the response: {:?}",
+                shrink.set_cookies
+            );
+        }
+        let honest = curl.with_deletions_applied(&shrink);
+        assert!(
+            honest.session_chunks().is_empty(),
+            "stale chunk left after applying the deletions:\n{}",
+            honest.jar_text()
+        );
+        let cart = honest.get("/cart");
+        assert_eq!(cart.status, 200);
+        assert_eq!(
+            cart_rows(&cart.body),
+            left,
+            "the single cookie holds the cart"
+        );
+        assert_eq!(user(&cart.body), Some("carol"));
+        assert!(cart.set_cookies.is_empty(), "{:?}", cart.set_cookies);
     }
     // The cart reads back whole from the single cookie, whatever stale chunk the jar still
     // holds: chunks the main cookie does not name are ignored, and every write deletes them
@@ -305,11 +369,7 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
     let cart = curl.get("/cart");
     assert_eq!(cart_rows(&cart.body), left);
     assert_eq!(user(&cart.body), Some("carol"));
-    let stale: Vec<String> = curl
-        .jar()
-        .into_keys()
-        .filter(|k| k.starts_with("sealed_sessionC"))
-        .collect();
+    let stale = curl.session_chunks();
     let more = curl.post(
         "/cart/add",
         &[("product", "9"), ("qty", "1"), ("note", "small")],
@@ -359,5 +419,38 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
             !jar.keys().any(|k| k.starts_with("sealed_session")),
             "jar after sign-out: {jar:?}"
         );
+    } else {
+        // A jar that applies the sign-out's deletions is signed out, and stays so.
+        let honest = curl.with_deletions_applied(&out);
+        let jar = honest.jar();
+        assert!(
+            !jar.keys().any(|k| k.starts_with("sealed_session")),
+            "jar after applying the sign-out's deletions: {jar:?}"
+        );
+        let home = honest.get("/");
+        assert_eq!(home.status, 200);
+        assert_eq!(user(&home.body), Some(""), "signed out");
+        // Whatever session cookie this curl kept, signing out again with it deletes it again.
+        let left: Vec<String> = curl
+            .jar()
+            .into_keys()
+            .filter(|k| k.starts_with("sealed_session"))
+            .collect();
+        for name in &left {
+            assert!(
+                deletes(&out, name),
+                "{name} in the jar was not deleted by the sign-out: {:?}",
+                out.set_cookies
+            );
+        }
+        let again = curl.post("/logout", &[]);
+        assert_eq!(again.status, 200);
+        for name in &left {
+            assert!(
+                deletes(&again, name),
+                "signing out again deletes the leftover {name}: {:?}",
+                again.set_cookies
+            );
+        }
     }
 }
