@@ -7,7 +7,7 @@
 #[path = "real/mod.rs"]
 mod real;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -45,6 +45,29 @@ struct Walk {
     steps: usize,
     /// Requests (hops) served per upstream address.
     served: BTreeMap<String, usize>,
+    /// One entry per request, in order.
+    log: Vec<Served>,
+}
+
+/// What one request of the walk showed about the farm.
+#[derive(Debug, Clone)]
+struct Served {
+    /// The upstream that answered each hop, in order.
+    upstreams: Vec<String>,
+    /// The key id of the session cookie the request carried (to its first hop).
+    sent_key: Option<u32>,
+    /// The key id of the session cookie in the jar afterwards.
+    jar_key: Option<u32>,
+}
+
+/// The upstream that answered a hop: `$upstream_addr` lists every upstream nginx tried; the
+/// last one answered.
+fn answered(upstream: &Option<String>) -> String {
+    upstream
+        .as_deref()
+        .and_then(|u| u.rsplit(", ").next())
+        .unwrap_or("none")
+        .to_owned()
 }
 
 impl Walk {
@@ -54,6 +77,7 @@ impl Walk {
             expect: Expect::default(),
             steps: 0,
             served: BTreeMap::new(),
+            log: Vec::new(),
         }
     }
 
@@ -66,13 +90,7 @@ impl Walk {
                 self.steps,
                 page.hops
             );
-            // `$upstream_addr` lists every upstream nginx tried; the last one answered.
-            let upstream = upstream
-                .as_deref()
-                .and_then(|u| u.rsplit(", ").next())
-                .unwrap_or("none")
-                .to_owned();
-            *self.served.entry(upstream).or_default() += 1;
+            *self.served.entry(answered(upstream)).or_default() += 1;
         }
         assert_eq!(page.status, 200, "step {} ({what})", self.steps);
     }
@@ -99,19 +117,31 @@ impl Walk {
         page
     }
 
+    /// Sends one request through `send` and logs who served it under which key.
+    fn fetch(&mut self, send: impl FnOnce(&Agent) -> Page) -> Page {
+        let sent_key = try_session_key_id(&self.agent);
+        let page = send(&self.agent);
+        self.log.push(Served {
+            upstreams: page.hops.iter().map(|(_, u)| answered(u)).collect(),
+            sent_key,
+            jar_key: try_session_key_id(&self.agent),
+        });
+        page
+    }
+
     fn get(&mut self, path: &str) -> Page {
-        let page = self.agent.get(path);
+        let page = self.fetch(|agent| agent.get(path));
         self.page(&format!("GET {path}"), page)
     }
 
     fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let page = self.agent.post(path, form);
+        let page = self.fetch(|agent| agent.post(path, form));
         self.page(&format!("POST {path}"), page)
     }
 
     /// `GET /state.json`, checked against the expectation (the session id included).
     fn state(&mut self) -> Value {
-        let page = self.agent.get("/state.json");
+        let page = self.fetch(|agent| agent.get("/state.json"));
         self.record("GET /state.json", &page);
         let state: Value = serde_json::from_str(&page.body).expect("state.json is JSON");
         let user = state["user"].as_str().unwrap_or("");
@@ -137,14 +167,13 @@ impl Walk {
     /// Adds one line to the cart; `true` if it was added, `false` if the cart was full.
     fn add(&mut self, product: u32, note: &str) -> bool {
         let before = self.expect.cart;
-        let page = self.agent.post(
-            "/cart/add",
-            &[
-                ("product", &product.to_string()),
-                ("qty", "2"),
-                ("note", note),
-            ],
-        );
+        let product = product.to_string();
+        let page = self.fetch(|agent| {
+            agent.post(
+                "/cart/add",
+                &[("product", &product), ("qty", "2"), ("note", note)],
+            )
+        });
         let full = flashes(&page.body)
             .iter()
             .any(|(level, text)| level == "error" && text.starts_with("Your cart is full"));
@@ -388,28 +417,40 @@ fn nginx_defaults_take_the_largest_cookie_header_but_not_its_set_cookie_lines() 
     );
 }
 
-/// The key id a sealed value was sealed under (bytes 1..5 of the decoded value).
+/// The key id a sealed value was sealed under (bytes 1..5 of the decoded value). Only the
+/// first 8 characters are decoded (6 bytes), so this works on a first chunk by itself, whose
+/// last character may carry bits of the next chunk.
 fn key_id(value: &str) -> u32 {
     let bytes = URL_SAFE_NO_PAD
-        .decode(value)
+        .decode(
+            value
+                .get(..8)
+                .expect("a sealed value is longer than 8 characters"),
+        )
         .expect("a sealed value is base64url");
     assert_eq!(bytes[0], 1, "wire format version 1");
     u32::from_be_bytes(bytes[1..5].try_into().expect("four bytes"))
 }
 
-/// The key id of the session cookie in the jar (through its first chunk when chunked).
-fn session_key_id(agent: &Agent) -> u32 {
+/// The key id of the session cookie in the jar (through its first chunk when chunked), if
+/// the jar holds one.
+fn try_session_key_id(agent: &Agent) -> Option<u32> {
     let header = agent.cookie_header();
     let cookies: BTreeMap<&str, &str> = header
         .split("; ")
         .filter_map(|p| p.split_once('='))
         .collect();
-    let main = cookies["sealed_session"];
-    if main.starts_with("chunks-") {
+    let main = *cookies.get("sealed_session")?;
+    Some(if main.starts_with("chunks-") {
         key_id(cookies["sealed_sessionC1"])
     } else {
         key_id(main)
-    }
+    })
+}
+
+/// The key id of the session cookie in the jar.
+fn session_key_id(agent: &Agent) -> u32 {
+    try_session_key_id(agent).expect("a session cookie in the jar")
 }
 
 #[test]
@@ -426,7 +467,12 @@ fn rolling_key_rotation_across_the_farm_keeps_the_active_user() {
     let mut walk = Walk::new(&nginx.url(""));
 
     // A few steps of activity: a write, reads, a flash; checked at every step.
-    let activity = |walk: &mut Walk, phase: usize| {
+    let a_addr = format!("127.0.0.1:{pa}");
+    let b_addr = format!("127.0.0.1:{pb}");
+    // Each phase's activity must reach both instances, or the phase proves nothing about the
+    // keys the other one holds.
+    let activity = |walk: &mut Walk, phase: usize| -> Vec<Served> {
+        let first = walk.log.len();
         let before = walk.steps;
         walk.add((phase % 10 + 1) as u32, &format!("phase {phase}"));
         walk.get("/cart");
@@ -436,11 +482,23 @@ fn rolling_key_rotation_across_the_farm_keeps_the_active_user() {
         walk.state();
         walk.get("/");
         assert_eq!(walk.steps, before + 6);
+        let log = walk.log[first..].to_vec();
+        for addr in [&a_addr, &b_addr] {
+            assert!(
+                log.iter().any(|s| s.upstreams.contains(addr)),
+                "phase {phase}: {addr} served no request: {log:?}"
+            );
+        }
+        log
     };
+    // The key ids the session cookie was sealed under during a phase.
+    let sealed_under =
+        |log: &[Served]| -> BTreeSet<u32> { log.iter().filter_map(|s| s.jar_key).collect() };
 
     // Phase 1: both on [k1].
     sign_in(&mut walk, "fred");
-    activity(&mut walk, 1);
+    let log = activity(&mut walk, 1);
+    assert_eq!(sealed_under(&log), BTreeSet::from([1]), "{log:?}");
     assert_eq!(session_key_id(&walk.agent), 1);
     let written_under_k1 = walk.agent.cookie_header();
     assert!(written_under_k1.contains("sealed_session="));
@@ -457,29 +515,49 @@ fn rolling_key_rotation_across_the_farm_keeps_the_active_user() {
 
     // Phase 2: A on [k1, k2] (k2 opens, k1 still seals).
     restart(&mut a, &mut walk, "a", &[&k1, &k2]);
-    activity(&mut walk, 2);
-    assert_eq!(session_key_id(&walk.agent), 1, "k1 still seals everywhere");
+    let log = activity(&mut walk, 2);
+    assert_eq!(
+        sealed_under(&log),
+        BTreeSet::from([1]),
+        "k1 still seals everywhere: {log:?}"
+    );
+    assert_eq!(session_key_id(&walk.agent), 1);
     // Phase 3: both on [k1, k2].
     restart(&mut b, &mut walk, "b", &[&k1, &k2]);
-    activity(&mut walk, 3);
+    let log = activity(&mut walk, 3);
+    assert_eq!(sealed_under(&log), BTreeSet::from([1]), "{log:?}");
     assert_eq!(session_key_id(&walk.agent), 1);
-    // Phase 4: A on [k2, k1]: A seals with k2, which B already opens.
+    // Phase 4: A on [k2, k1]: A seals with k2, which B already opens (and re-seals under its
+    // own first key, k1). Both keys are in use, and each instance opens the other's cookies.
     restart(&mut a, &mut walk, "a", &[&k2, &k1]);
-    activity(&mut walk, 4);
+    let log = activity(&mut walk, 4);
+    assert_eq!(sealed_under(&log), BTreeSet::from([1, 2]), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|s| s.sent_key == Some(2) && s.upstreams[0] == b_addr),
+        "B opened a cookie sealed by the restarted A (k2): {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|s| s.sent_key == Some(1) && s.upstreams[0] == a_addr),
+        "A opened a cookie sealed by B (k1): {log:?}"
+    );
     // Phase 5: both on [k2, k1]. Every request re-seals a k1 cookie under k2.
     restart(&mut b, &mut walk, "b", &[&k2, &k1]);
-    activity(&mut walk, 5);
+    let log = activity(&mut walk, 5);
     assert_eq!(
-        session_key_id(&walk.agent),
-        2,
-        "the active user's cookie moved to k2"
+        sealed_under(&log),
+        BTreeSet::from([2]),
+        "the active user's cookie moved to k2: {log:?}"
     );
+    assert_eq!(session_key_id(&walk.agent), 2);
     // Phase 6: both on [k2]: k1 is gone.
     restart(&mut a, &mut walk, "a", &[&k2]);
     restart(&mut b, &mut walk, "b", &[&k2]);
-    activity(&mut walk, 6);
+    let log = activity(&mut walk, 6);
+    assert_eq!(sealed_under(&log), BTreeSet::from([2]), "{log:?}");
     assert_eq!(session_key_id(&walk.agent), 2);
-    let mut both = [format!("127.0.0.1:{pa}"), format!("127.0.0.1:{pb}")];
+    let mut both = [a_addr.clone(), b_addr.clone()];
     both.sort();
     assert_eq!(
         walk.upstreams(),
