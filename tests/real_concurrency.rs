@@ -233,7 +233,7 @@ fn parallel_reads_write_nothing_until_a_refresh_is_due() {
 }
 
 #[test]
-fn parallel_writes_of_different_keys_last_write_wins() {
+fn parallel_writes_of_different_keys_each_carry_only_their_own_change() {
     let server = Server::start(ManualClock::new(1_700_000_000));
     let port = server.port;
     let seeded = raw_request(port, "POST", "/set/seed", None, None).expect("seed");
@@ -258,23 +258,22 @@ fn parallel_writes_of_different_keys_last_write_wins() {
         );
     }
 
-    // A cookie jar takes the responses in the order they arrived; the last one wins.
-    let base = format!("http://127.0.0.1:{port}");
-    let mut jar_cookie = cookie;
-    for (_, res) in &finished {
-        jar_cookie = set_cookie_pairs(res).join("; ");
-    }
-    let agent = Agent::with_cookies(&base, &jar_cookie);
-    let page = agent.get("/keys");
-    let (last, _) = finished.last().expect("32 responses");
-    let kept = key_set(&page.body);
-    assert_eq!(kept, key_set(&format!("seed,k{last:02}")));
-    let lost = (0..PARALLEL)
-        .filter(|i| !kept.contains(&format!("k{i:02}")))
-        .count();
+    // So whichever of these cookies a browser keeps, the other requests' keys are not in it:
+    // the check above is the whole of the crate's part in "last write wins". Which response
+    // a browser processes last is the browser's doing, so no jar is replayed here. What is
+    // left to check: 32 seals at once gave 32 different values (no nonce was reused), none
+    // of them the cookie they were sent.
+    let distinct: BTreeSet<String> = finished
+        .iter()
+        .map(|(_, res)| set_cookie_pairs(res).join("; "))
+        .collect();
     assert_eq!(
-        lost,
-        PARALLEL - 1,
-        "last write wins: the other 31 keys are gone"
+        distinct.len(),
+        PARALLEL,
+        "32 parallel seals, 32 distinct values"
+    );
+    assert!(
+        !distinct.contains(&cookie),
+        "every response changed the state"
     );
 }
