@@ -36,6 +36,14 @@ fn keys(session: Session<'_>) -> String {
     session.keys().join(",")
 }
 
+/// The token this server was started with, so the test knows it reached its own server.
+struct Token(String);
+
+#[get("/token")]
+fn server_token(token: &rocket::State<Token>) -> String {
+    token.0.clone()
+}
+
 #[get("/read")]
 fn read(session: Session<'_>) -> String {
     session
@@ -55,6 +63,8 @@ struct Server {
 impl Server {
     fn start(clock: ManualClock) -> Server {
         let port = real::free_port();
+        let token = real::unique_token("server");
+        let expected = token.clone();
         let config = Config {
             keys: vec![KeyConfig::generate(1)],
             ..Config::default()
@@ -71,7 +81,8 @@ impl Server {
                     .merge(("shutdown.mercy", 1));
                 let rocket = rocket::custom(figment)
                     .attach(Sealed::custom(config).with_clock(clock))
-                    .mount("/", routes![set, keys, read])
+                    .manage(Token(token))
+                    .mount("/", routes![set, keys, read, server_token])
                     .ignite()
                     .await
                     .expect("ignite");
@@ -82,10 +93,18 @@ impl Server {
         });
         let shutdown = rx.recv_timeout(real::STARTUP).expect("the server ignited");
         let deadline = std::time::Instant::now() + real::STARTUP;
-        while raw_get(port, "/keys", None).is_err() {
+        // Our own token, not just any answer: a port taken by another process between
+        // free_port() and the launch shows up here.
+        let mut last = None;
+        loop {
+            match raw_get(port, "/token", None) {
+                Ok(res) if res.status == 200 && res.body == expected => break,
+                Ok(res) => last = Some(res),
+                Err(_) => {}
+            }
             assert!(
                 std::time::Instant::now() < deadline,
-                "the server never answered"
+                "the server never answered as itself on port {port}; last answer: {last:?}"
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }

@@ -79,7 +79,21 @@ impl Drop for TempDir {
     }
 }
 
-/// `n` distinct free TCP ports on 127.0.0.1 (all bound at once, then released).
+/// A token no other process on this machine uses: this process's id, a counter and the
+/// clock. A server started with one proves it is the one the test started by echoing it.
+pub fn unique_token(label: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{label}-{}-{n}-{nanos:x}", std::process::id())
+}
+
+/// `n` distinct free TCP ports on 127.0.0.1 (all bound at once, then released). Another
+/// process may take one before the server does, so every start waits for an answer that
+/// carries the server's own token (see [`Proc::wait_identity`]), not for any answer.
 pub fn free_ports(n: usize) -> Vec<u16> {
     let listeners: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port"))
@@ -179,17 +193,30 @@ impl Proc {
         }
     }
 
-    /// Waits until `port` on 127.0.0.1 answers `GET path` with any HTTP status, or fails.
-    pub fn wait_http(&mut self, port: u16, path: &str) {
+    /// Waits until `port` on 127.0.0.1 answers `GET path` with a response that `is_ours`
+    /// accepts (one that proves it comes from the server this process started), or fails. A
+    /// different server on the port (a port taken between [`free_ports`] and the start) is a
+    /// failure that names what answered, never a silent success.
+    pub fn wait_identity(
+        &mut self,
+        port: u16,
+        path: &str,
+        is_ours: impl Fn(&RawResponse) -> bool,
+    ) -> RawResponse {
         let deadline = Instant::now() + STARTUP;
+        let mut last = None;
         loop {
             self.assert_running();
-            if raw_get(port, path, None).is_ok() {
-                return;
+            if let Ok(res) = raw_get(port, path, None) {
+                if is_ours(&res) {
+                    return res;
+                }
+                last = Some(res);
             }
             assert!(
                 Instant::now() < deadline,
-                "{} did not answer on port {port} within {STARTUP:?}; output:\n{}",
+                "{} did not answer as itself on port {port} within {STARTUP:?}; last answer \
+                 there: {last:?}; output:\n{}",
                 self.name,
                 tail(&self.log(), 4000)
             );
@@ -249,7 +276,8 @@ pub struct Shop {
     pub proc: Proc,
     /// Its port.
     pub port: u16,
-    /// The `SHOP_INSTANCE` name it reports in `/state.json`.
+    /// The `SHOP_INSTANCE` name it reports in `/state.json` and on every page: the name the
+    /// test gave plus a token unique to this start.
     pub instance: String,
     _dir: TempDir,
 }
@@ -259,6 +287,7 @@ impl Shop {
     /// answers.
     pub fn start(port: u16, instance: &str, ring: &[&KeyConfig]) -> Shop {
         let dir = TempDir::new(&format!("shop-{instance}"));
+        let instance = unique_token(instance);
         let mut cmd = Command::new(shop_binary());
         // A directory of its own, so no stray Rocket.toml is picked up.
         cmd.current_dir(dir.path())
@@ -268,17 +297,21 @@ impl Shop {
             .env("ROCKET_LOG_LEVEL", "normal")
             .env("ROCKET_CLI_COLORS", "false")
             .env("ROCKET_SEALED", sealed_env(ring))
-            .env("SHOP_INSTANCE", instance);
+            .env("SHOP_INSTANCE", &instance);
         let mut proc = Proc::spawn(
             &format!("shop {instance} (port {port})"),
             cmd,
             dir.path().join("shop.log"),
         );
-        proc.wait_http(port, "/state.json");
+        proc.wait_identity(port, "/state.json", |res| {
+            res.status == 200
+                && serde_json::from_str::<serde_json::Value>(&res.body)
+                    .is_ok_and(|state| state["instance"] == instance.as_str())
+        });
         Shop {
             proc,
             port,
-            instance: instance.to_owned(),
+            instance,
             _dir: dir,
         }
     }
@@ -313,6 +346,7 @@ impl Nginx {
         let nginx = tool("nginx");
         let dir = TempDir::new("nginx");
         let port = free_port();
+        let token = unique_token("nginx");
         let d = dir.path().display();
         let mut servers = String::new();
         for p in upstreams {
@@ -352,6 +386,7 @@ http {{
             proxy_pass http://shop;
             proxy_set_header Host $http_host;
             add_header X-Upstream $upstream_addr always;
+            add_header X-Proxy-Token {token} always;
 {extra}        }}
     }}
 }}
@@ -367,7 +402,11 @@ http {{
             .arg("-e")
             .arg(dir.path().join("error.log"));
         let mut proc = Proc::spawn("nginx", cmd, dir.path().join("stdout.log"));
-        proc.wait_http(port, "/state.json");
+        // Any status will do (an upstream may still be starting); the header proves that this
+        // nginx, with this configuration, answered.
+        proc.wait_identity(port, "/state.json", |res| {
+            res.all("x-proxy-token") == [token.as_str()]
+        });
         Nginx { proc, port, dir }
     }
 
