@@ -1,4 +1,13 @@
 //! Cookie attributes and the `Set-Cookie` lines they produce.
+//!
+//! ```
+//! use rocket_sealed::attrs::CookieAttrs;
+//!
+//! let attrs = CookieAttrs { domain: Some("example.com".into()), ..CookieAttrs::default() };
+//! assert!(attrs.set_line("s", "v").ends_with("; Path=/; Domain=example.com"));
+//! // A deletion carries the same Path and Domain, or the browser would keep the cookie.
+//! assert!(attrs.delete_line("s").contains("; Path=/; Domain=example.com"));
+//! ```
 
 use std::fmt;
 
@@ -8,6 +17,25 @@ use cookie::SameSite;
 
 /// The attributes every cookie of a store carries. Deletions repeat them, because a browser
 /// only replaces a cookie whose name, path and domain match.
+///
+/// The default is `Path=/`, `SameSite=Lax`, `HttpOnly`, not `Secure`, no `Domain` and no
+/// `Max-Age`; [`Config::cookie_attrs`](crate::Config::cookie_attrs) builds them from
+/// configuration.
+///
+/// ```
+/// use rocket::http::SameSite;
+/// use rocket_sealed::attrs::CookieAttrs;
+///
+/// let attrs = CookieAttrs {
+///     same_site: SameSite::Strict,
+///     secure: true,
+///     max_age: Some(600),
+///     ..CookieAttrs::default()
+/// };
+/// let line = attrs.set_line("s", "v");
+/// assert_eq!(line, "s=v; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=600");
+/// assert_eq!(attrs.attr_len(), line.len() - "s=v".len());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieAttrs {
     /// `Path`.

@@ -3,6 +3,16 @@
 //! When `NAME=value` plus its attributes would exceed the chunk size, `NAME` holds `chunks-N`
 //! and the pieces go in `NAMEC1` … `NAMECN`, the scheme ASP.NET Core's chunking cookie manager
 //! uses. Values are base64url text, so a split at any byte is a split at a character.
+//!
+//! ```
+//! use rocket_sealed::chunk::{split, ChunkLimits};
+//!
+//! let limits = ChunkLimits { chunk_size: 100, max_chunks: 8 };
+//! let cookies = split("s", &"x".repeat(300), 0, limits).unwrap();
+//! let names: Vec<&str> = cookies.iter().map(|(n, _)| n.as_str()).collect();
+//! assert_eq!(names, ["s", "sC1", "sC2", "sC3", "sC4"]);
+//! assert_eq!(cookies[0].1, "chunks-4");
+//! ```
 
 use std::borrow::Cow;
 
@@ -91,6 +101,13 @@ impl<'a> SentCookies<'a> {
 }
 
 /// Bytes a list of cookies takes in a `Cookie` header: `a=1; b=2`.
+///
+/// ```
+/// use rocket_sealed::chunk::header_len;
+///
+/// assert_eq!(header_len([("a", "1"), ("b", "2")]), "a=1; b=2".len());
+/// assert_eq!(header_len([]), 0);
+/// ```
 pub fn header_len<'a>(cookies: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
     let mut total = 0;
     let mut count: usize = 0;
@@ -102,11 +119,24 @@ pub fn header_len<'a>(cookies: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 }
 
 /// The name of chunk `index` (1-based) of the store `name`.
+///
+/// ```
+/// assert_eq!(rocket_sealed::chunk::chunk_name("sealed_session", 2), "sealed_sessionC2");
+/// ```
 pub fn chunk_name(name: &str, index: usize) -> String {
     format!("{name}C{index}")
 }
 
 /// If `candidate` is `NAMEC<n>` with a canonical decimal `n >= 1`, returns `n`.
+///
+/// ```
+/// use rocket_sealed::chunk::{chunk_index, chunk_name};
+///
+/// assert_eq!(chunk_index("s", &chunk_name("s", 12)), Some(12));
+/// assert_eq!(chunk_index("s", "sC0"), None);
+/// assert_eq!(chunk_index("s", "sC01"), None); // not canonical
+/// assert_eq!(chunk_index("s", "s"), None); // the main cookie is not a chunk
+/// ```
 pub fn chunk_index(name: &str, candidate: &str) -> Option<usize> {
     let digits = candidate.strip_prefix(name)?.strip_prefix('C')?;
     parse_count(digits)
@@ -146,7 +176,18 @@ fn digits(n: usize) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
-/// Limits that shape the split.
+/// Limits that shape the split; [`Config::chunk_limits`](crate::Config::chunk_limits) gives
+/// the configured ones.
+///
+/// ```
+/// use rocket_sealed::chunk::ChunkLimits;
+///
+/// let limits = ChunkLimits { chunk_size: 100, max_chunks: 9 };
+/// // The longest chunk name, `sC9=`, and 20 bytes of attributes leave 76 bytes per piece.
+/// assert_eq!(limits.piece_len("s", 20), Some(76));
+/// assert_eq!(limits.piece_len("s", 96), None);
+/// assert_eq!(limits.max_value_len(), 900);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkLimits {
     /// Upper bound of one `Set-Cookie` value: `name=value` plus attributes.
@@ -317,6 +358,19 @@ pub fn split_header_len(
 /// Refuses a malformed count, a count above the maximum, a missing chunk, and a joined value
 /// longer than the limits allow. Chunks sent in the wrong order or duplicated join into a value
 /// that fails authentication when opened. A value that was not chunked is borrowed, not copied.
+///
+/// ```
+/// use rocket_sealed::chunk::{join, ChunkLimits, SentCookies};
+/// use rocket_sealed::{Malformed, Rejection};
+///
+/// let limits = ChunkLimits { chunk_size: 4000, max_chunks: 8 };
+/// let sent = SentCookies::collect("s", [("s", "chunks-2"), ("sC1", "ab"), ("sC2", "cd")]);
+/// assert_eq!(join(&sent, limits).unwrap().as_deref(), Some("abcd"));
+///
+/// let missing = SentCookies::collect("s", [("s", "chunks-2"), ("sC1", "ab")]);
+/// assert_eq!(join(&missing, limits), Err(Rejection::Malformed(Malformed::MissingChunk)));
+/// assert_eq!(join(&SentCookies::collect("s", []), limits), Ok(None));
+/// ```
 pub fn join<'a>(
     sent: &SentCookies<'a>,
     limits: ChunkLimits,

@@ -16,7 +16,18 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> u64;
 }
 
-/// The system's wall clock.
+/// The system's wall clock; the fairing's default.
+///
+/// ```
+/// use rocket_sealed::{Clock, Sealed, SystemClock};
+///
+/// let (a, b) = (SystemClock.now(), SystemClock.now());
+/// assert!(a > 1_600_000_000 && b >= a);
+/// // Explicitly, what `Sealed::fairing()` uses anyway.
+/// let rocket = rocket::build().attach(Sealed::fairing().with_clock(SystemClock));
+/// let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+/// assert!(client.rocket().state::<Sealed>().unwrap().now() >= b);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 

@@ -1,5 +1,23 @@
 //! Between a store's envelope and its cookies: join + open on the way in; seal + split +
 //! budget check + stale-chunk deletion on the way out.
+//!
+//! ```
+//! use rocket_sealed::attrs::CookieAttrs;
+//! use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+//! use rocket_sealed::codec::StoreSpec;
+//!
+//! let spec = StoreSpec {
+//!     name: "s".into(),
+//!     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+//!     budget: 1024,
+//!     attrs: CookieAttrs::default(),
+//! };
+//! // Erasing a chunked store deletes the marker cookie and every chunk sent.
+//! let sent = SentCookies::collect("s", [("s", "chunks-2"), ("sC1", "a"), ("sC2", "b")]);
+//! let erased = spec.erase(&sent);
+//! assert_eq!(erased.lines.len(), 3);
+//! assert!(erased.lines.iter().all(|l| l.contains("Max-Age=0")));
+//! ```
 
 use crate::attrs::CookieAttrs;
 use crate::chunk::{self, ChunkLimits, SentCookies};
@@ -8,6 +26,35 @@ use crate::seal::{self, Envelope, EnvelopeView, Opened, Plaintext};
 use crate::{Error, Rejection};
 
 /// Everything needed to turn one store into cookies.
+///
+/// ```
+/// use rocket_sealed::attrs::CookieAttrs;
+/// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::seal::Envelope;
+/// use rocket_sealed::{Error, KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let spec = StoreSpec {
+///     name: "s".into(),
+///     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+///     budget: 1024,
+///     attrs: CookieAttrs::default(),
+/// };
+/// let env = Envelope { entries: vec![("k".into(), vec![1, 2, 3])], ..Envelope::default() };
+/// let nothing = SentCookies::collect("s", []);
+/// let written = spec.write(&ring, &nothing, &env).unwrap();
+///
+/// // The browser sends `name=value` back; it opens to the same envelope.
+/// let cookie = written.lines[0].split(';').next().unwrap().split_once('=').unwrap();
+/// let sent = SentCookies::collect("s", [cookie]);
+/// assert_eq!(spec.read(&ring, &sent).unwrap().unwrap().envelope, env);
+/// assert_eq!(written.header_len, sent.header_len());
+///
+/// // Over the budget, nothing is written.
+/// let big = Envelope { entries: vec![("k".into(), vec![0; 2000])], ..Envelope::default() };
+/// assert!(matches!(spec.write(&ring, &nothing, &big), Err(Error::TooLarge { limit: 1024, .. })));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreSpec {
     /// The cookie name (also bound into the AAD).
@@ -21,11 +68,46 @@ pub struct StoreSpec {
 }
 
 /// The `Set-Cookie` values a commit emits.
+///
+/// ```
+/// use rocket_sealed::attrs::CookieAttrs;
+/// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::seal::Envelope;
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let spec = StoreSpec {
+///     name: "s".into(),
+///     limits: ChunkLimits { chunk_size: 200, max_chunks: 8 },
+///     budget: 4000,
+///     attrs: CookieAttrs::default(),
+/// };
+/// // Too long for one 200-byte cookie: a `chunks-N` marker and N chunks.
+/// let big = Envelope { entries: vec![("k".into(), vec![7; 500])], ..Envelope::default() };
+/// let written = spec.write(&ring, &SentCookies::collect("s", []), &big).unwrap();
+/// assert!(written.cookies > 2);
+/// assert_eq!(written.lines.len(), written.cookies);
+/// assert!(written.lines[0].starts_with(&format!("s=chunks-{}", written.cookies - 1)));
+///
+/// // Written again smaller, it fits one cookie; the old chunks are deleted.
+/// let pairs: Vec<(&str, &str)> = written
+///     .lines
+///     .iter()
+///     .map(|l| l.split(';').next().unwrap().split_once('=').unwrap())
+///     .collect();
+/// let sent = SentCookies::collect("s", pairs);
+/// let small = spec.write(&ring, &sent, &Envelope::default()).unwrap();
+/// assert_eq!(small.cookies, 1);
+/// assert_eq!(small.lines.len(), 1 + (written.cookies - 1));
+/// assert!(small.lines[1..].iter().all(|l| l.contains("Max-Age=0")));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Written {
     /// `Set-Cookie` values, in order: the store's cookies, then deletions.
     pub lines: Vec<String>,
-    /// How many cookies carry the value (1 when not chunked).
+    /// How many cookies the store now takes, the `chunks-N` marker cookie included (1 when
+    /// not chunked, 0 for an erasure).
     pub cookies: usize,
     /// Bytes the new cookies will take in the browser's `Cookie` header.
     pub header_len: usize,

@@ -49,6 +49,21 @@ pub struct Config {
 }
 
 /// Session settings (`sealed.session`).
+///
+/// ```
+/// use rocket_sealed::{Config, SessionConfig};
+///
+/// let session = SessionConfig::default();
+/// assert_eq!(session.cookie_name, "sealed_session");
+/// assert_eq!(session.idle_timeout_secs, 1200);
+/// assert_eq!(session.absolute_timeout_secs, None);
+/// assert_eq!((session.refresh_share, session.budget), (0.5, 5120));
+///
+/// // A refresh share of 1.0 or more is refused.
+/// let mut config = Config::default();
+/// config.session = SessionConfig { refresh_share: 1.0, ..SessionConfig::default() };
+/// assert!(config.validate().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SessionConfig {
@@ -69,6 +84,21 @@ pub struct SessionConfig {
 }
 
 /// TempData settings (`sealed.tempdata`).
+///
+/// ```
+/// use rocket_sealed::{Config, TempDataConfig};
+///
+/// let tempdata = TempDataConfig::default();
+/// assert_eq!(tempdata.cookie_name, "sealed_tempdata");
+/// assert_eq!(tempdata.lifetime_secs, 24 * 60 * 60);
+/// assert_eq!(tempdata.budget, 2048);
+/// assert!(tempdata.keep_on_redirect);
+///
+/// // The TempData cookie may not share the session's name.
+/// let mut config = Config::default();
+/// config.tempdata.cookie_name = config.session.cookie_name.clone();
+/// assert!(config.validate().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TempDataConfig {
@@ -89,6 +119,21 @@ pub struct TempDataConfig {
 }
 
 /// Cookie attributes (`sealed.cookie`).
+///
+/// ```
+/// use rocket_sealed::{Config, CookieConfig};
+///
+/// let cookie = CookieConfig::default();
+/// assert_eq!((cookie.path.as_str(), cookie.same_site.as_str()), ("/", "lax"));
+/// assert!(cookie.http_only && !cookie.persistent);
+/// assert_eq!((cookie.domain, cookie.secure), (None, None));
+///
+/// // `SameSite=None` with `Secure` explicitly off is refused: browsers would drop the cookies.
+/// let mut config = Config::default();
+/// config.cookie.same_site = "none".into();
+/// config.cookie.secure = Some(false);
+/// assert!(config.validate().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CookieConfig {
@@ -158,7 +203,19 @@ impl Default for CookieConfig {
     }
 }
 
-/// The longest `Set-Cookie` value browsers are required to accept.
+/// The longest `Set-Cookie` value browsers are required to accept, and so the highest
+/// [`Config::chunk_size`] that [`Config::validate`] allows.
+///
+/// ```
+/// use rocket_sealed::{Config, BROWSER_COOKIE_LIMIT};
+///
+/// assert_eq!(BROWSER_COOKIE_LIMIT, 4096);
+/// let mut config = Config::default();
+/// config.chunk_size = BROWSER_COOKIE_LIMIT;
+/// assert!(config.validate().is_ok());
+/// config.chunk_size = BROWSER_COOKIE_LIMIT + 1;
+/// assert!(config.validate().is_err());
+/// ```
 pub const BROWSER_COOKIE_LIMIT: usize = 4096;
 
 fn valid_cookie_name(name: &str) -> bool {
@@ -170,7 +227,15 @@ fn valid_cookie_name(name: &str) -> bool {
 }
 
 impl Config {
-    /// The chunking limits.
+    /// The chunking limits: [`chunk_size`](Self::chunk_size) and
+    /// [`max_chunks`](Self::max_chunks).
+    ///
+    /// ```
+    /// use rocket_sealed::Config;
+    ///
+    /// let limits = Config::default().chunk_limits();
+    /// assert_eq!((limits.chunk_size, limits.max_chunks), (4000, 8));
+    /// ```
     pub fn chunk_limits(&self) -> ChunkLimits {
         ChunkLimits {
             chunk_size: self.chunk_size,
@@ -191,7 +256,21 @@ impl Config {
     }
 
     /// The attributes of a store's cookies; `tls` says whether the server serves TLS (used
-    /// when `cookie.secure` is not set) and `max_age` is the store's lifetime.
+    /// when `cookie.secure` is not set) and `max_age` is the store's lifetime (used only when
+    /// `cookie.persistent` is on).
+    ///
+    /// ```
+    /// use rocket_sealed::Config;
+    ///
+    /// let mut config = Config::default();
+    /// // `Secure` follows TLS unless configured.
+    /// assert!(!config.cookie_attrs(false, 1200).secure);
+    /// assert!(config.cookie_attrs(true, 1200).secure);
+    /// // Browser-session cookies unless persistent.
+    /// assert_eq!(config.cookie_attrs(true, 1200).max_age, None);
+    /// config.cookie.persistent = true;
+    /// assert_eq!(config.cookie_attrs(true, 1200).max_age, Some(1200));
+    /// ```
     pub fn cookie_attrs(&self, tls: bool, max_age: u64) -> CookieAttrs {
         CookieAttrs {
             path: self.cookie.path.clone(),

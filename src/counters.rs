@@ -32,7 +32,38 @@ pub struct Counters {
     chunks_written: AtomicU64,
 }
 
-/// The counters' values at one moment.
+/// The counters' values at one moment, from [`Counters::snapshot`]. It is `Serialize`, to be
+/// served as JSON or fed to a metrics exporter.
+///
+/// ```
+/// use rocket::http::Cookie;
+/// use rocket::local::blocking::Client;
+/// use rocket::{get, routes};
+/// use rocket_sealed::{CounterSnapshot, Sealed, Session};
+///
+/// #[get("/login")]
+/// fn login(session: Session<'_>) {
+///     session.set("user", "ada").unwrap();
+/// }
+///
+/// #[get("/whoami")]
+/// fn whoami(session: Session<'_>) -> String {
+///     session.get::<String>("user").unwrap().unwrap_or_default()
+/// }
+///
+/// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![login, whoami]);
+/// let client = Client::tracked(rocket).unwrap();
+/// // A forged cookie is refused (and deleted); the request goes on with an empty session.
+/// let forged = client.get("/whoami").cookie(Cookie::new("sealed_session", "garbage"));
+/// assert_eq!(forged.dispatch().into_string().unwrap(), "");
+/// client.get("/login").dispatch();
+/// assert_eq!(client.get("/whoami").dispatch().into_string().unwrap(), "ada");
+///
+/// let counters: CounterSnapshot = client.rocket().state::<Sealed>().unwrap().counters().snapshot();
+/// assert_eq!(counters.rejected_malformed, 1);
+/// assert_eq!(counters.rejected(), 1);
+/// assert_eq!((counters.erased, counters.sealed, counters.opened), (1, 1, 1));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CounterSnapshot {
     /// Cookies opened successfully (both stores).

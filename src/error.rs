@@ -42,6 +42,17 @@ pub enum Rejection {
 }
 
 /// What exactly was malformed about a cookie. See [`Rejection::Malformed`].
+///
+/// ```
+/// use rocket_sealed::seal::open;
+/// use rocket_sealed::{KeyConfig, KeyRing, Malformed, Rejection};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let reason = open(&ring, "s", "not base64!", 4096).unwrap_err();
+/// assert_eq!(reason, Rejection::Malformed(Malformed::NotBase64));
+/// assert_eq!(open(&ring, "s", "AAAA", 4096).unwrap_err(), Malformed::TooShort.into());
+/// assert_eq!(reason.to_string(), "malformed: the value is not base64url without padding");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Malformed {
@@ -62,6 +73,15 @@ pub enum Malformed {
 }
 
 /// Which lifetime a store outlived. See [`Rejection::Expired`].
+///
+/// ```
+/// use rocket_sealed::{Expiry, Rejection, Status};
+///
+/// let status = Status::Rejected(Rejection::Expired(Expiry::Absolute));
+/// assert_eq!(status.expiry(), Some(Expiry::Absolute));
+/// assert_eq!(Expiry::Absolute.to_string(), "absolute timeout");
+/// assert_eq!(Status::Loaded.expiry(), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Expiry {

@@ -16,12 +16,25 @@ use crate::{Clock, Config, Error, KeyRing, Sealed, SystemClock};
 /// The fairing that [`Sealed::fairing()`] and [`Sealed::custom()`] return. Attach it once.
 ///
 /// ```
-/// use rocket_sealed::{ManualClock, Sealed};
+/// use rocket::local::blocking::Client;
+/// use rocket::{get, routes};
+/// use rocket_sealed::{ManualClock, Sealed, Session};
+///
+/// #[get("/count")]
+/// fn count(session: Session<'_>) -> String {
+///     session.update::<u32, _>("n", |n| { *n += 1; *n }).unwrap().to_string()
+/// }
 ///
 /// // A clock the tests can move (the default is the system clock).
 /// let clock = ManualClock::new(1_700_000_000);
-/// let rocket = rocket::build().attach(Sealed::fairing().with_clock(clock.clone()));
-/// # let _ = rocket;
+/// let rocket = rocket::build()
+///     .attach(Sealed::fairing().with_clock(clock.clone()))
+///     .mount("/", routes![count]);
+/// let client = Client::tracked(rocket).unwrap();
+/// assert_eq!(client.get("/count").dispatch().into_string().unwrap(), "1");
+/// assert_eq!(client.get("/count").dispatch().into_string().unwrap(), "2");
+/// clock.advance(20 * 60 + 1); // past the default idle timeout
+/// assert_eq!(client.get("/count").dispatch().into_string().unwrap(), "1");
 /// ```
 pub struct SealedFairing {
     config: Option<Config>,

@@ -23,6 +23,9 @@ use crate::{FairingMissing, Sealed, TempData};
 /// fn save() -> Flash<Redirect> {
 ///     Flash::success(Redirect::to("/"), "Saved").and_info("A copy went to your inbox")
 /// }
+///
+/// let texts: Vec<_> = save().messages().iter().map(|m| m.text.clone()).collect();
+/// assert_eq!(texts, ["Saved", "A copy went to your inbox"]);
 /// ```
 #[derive(Debug)]
 pub struct Flash<R> {
@@ -128,6 +131,16 @@ impl<R> Sentinel for Flash<R> {
 ///         .map(|m| format!("[{}] {}\n", m.level.as_str(), m.text))
 ///         .collect()
 /// }
+///
+/// # use rocket::{post, routes, response::Redirect, local::blocking::Client};
+/// # use rocket_sealed::{Flash, Sealed};
+/// # #[post("/save")]
+/// # fn save() -> Flash<Redirect> { Flash::warning(Redirect::to("/"), "Saved as a draft") }
+/// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![index, save]);
+/// let client = Client::tracked(rocket).unwrap();
+/// client.post("/save").dispatch();
+/// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "[warning] Saved as a draft\n");
+/// assert_eq!(client.get("/").dispatch().into_string().unwrap(), ""); // shown once
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Flashes {

@@ -37,7 +37,13 @@ use crate::{Error, Sealed, Status};
 ///     format!("{n} visits")
 /// }
 ///
-/// # let _ = rocket::build().mount("/", routes![visit, visits]);
+/// # use rocket::local::blocking::Client;
+/// # use rocket_sealed::Sealed;
+/// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![visit, visits]);
+/// let client = Client::tracked(rocket).unwrap();
+/// client.post("/visit").dispatch();
+/// assert_eq!(client.post("/visit").dispatch().into_string().unwrap(), "visit number 2");
+/// assert_eq!(client.get("/visits").dispatch().into_string().unwrap(), "2 visits");
 /// ```
 ///
 /// Methods lock the request's state briefly; do not call a `Session` method from inside an
@@ -57,7 +63,7 @@ pub struct Session<'r> {
 /// | loaded, [`peek`](TempData::peek)ed            | yes                        |
 /// | loaded, [`get`](TempData::get) (read)         | no                         |
 /// | read, then [`keep`](TempData::keep)/[`keep_all`](TempData::keep_all) | yes |
-/// | read, and the response is a redirect (3xx)    | yes (unless `keep_on_redirect = false`) |
+/// | read, and the response is a redirect (301, 302, 303, 307, 308) | yes (unless `keep_on_redirect = false`) |
 /// | [`set`](TempData::set) in this request        | yes                        |
 /// | set, then read in this request                | no                         |
 ///
@@ -77,7 +83,13 @@ pub struct Session<'r> {
 ///     // Shown once: a reload finds nothing.
 ///     temp.get::<String>("draft").unwrap().unwrap_or_default()
 /// }
-/// # let _ = rocket::build().mount("/", routes![save, show]);
+/// # use rocket::local::blocking::Client;
+/// # use rocket_sealed::Sealed;
+/// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![save, show]);
+/// let client = Client::tracked(rocket).unwrap();
+/// client.post("/draft").dispatch();
+/// assert_eq!(client.get("/draft").dispatch().into_string().unwrap(), "half a letter");
+/// assert_eq!(client.get("/draft").dispatch().into_string().unwrap(), "");
 /// ```
 pub struct TempData<'r> {
     sealed: &'r Sealed,
@@ -114,6 +126,16 @@ pub struct TempData<'r> {
 ///         }
 ///     }
 /// }
+///
+/// # use rocket::{get, routes, http::Status, local::blocking::Client};
+/// #[get("/me")]
+/// fn me(user: User) -> String {
+///     user.0
+/// }
+///
+/// // Launch cannot see the `Session` inside `User`: without the fairing, requests fail.
+/// let client = Client::tracked(rocket::build().mount("/", routes![me])).unwrap();
+/// assert_eq!(client.get("/me").dispatch().status(), Status::InternalServerError);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FairingMissing;
@@ -260,7 +282,8 @@ impl<'r> Session<'r> {
         self.with(|s| s.id())
     }
 
-    /// Gives the session a new id, keeping its data. Call it on sign-in.
+    /// Gives the session a new id, keeping its data; the absolute timeout starts again. Call
+    /// it on sign-in.
     pub fn renew(&self) {
         let now = self.stores.now(self.sealed);
         self.with(|s| s.renew(now))
@@ -374,8 +397,9 @@ impl<'r> TempData<'r> {
         self.with(|t| t.flash(level, text))
     }
 
-    /// Checks now that what would survive this request (counting read entries as kept, as on
-    /// a redirect when `keep_on_redirect` is on) fits the budget; returns the bytes needed.
+    /// Checks now that what would survive this request fits the budget; returns the bytes
+    /// needed. When `keep_on_redirect` is on, read entries count as kept, as they would be if
+    /// the response turned out to be a redirect.
     pub fn commit(&self) -> Result<usize, Error> {
         let now = self.stores.now(self.sealed);
         let worst = self.sealed.config.tempdata.keep_on_redirect;

@@ -23,6 +23,28 @@ use crate::store::SessionState;
 ///         session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
 ///     }
 /// }
+///
+/// # use rocket::{get, routes, local::blocking::Client};
+/// # use rocket_sealed::{Sealed, Session};
+/// #[get("/login/<name>")]
+/// fn login(session: Session<'_>, name: &str) {
+///     session.set("user", name).unwrap();
+/// }
+///
+/// #[get("/me")]
+/// fn me(session: Session<'_>) -> String {
+///     session.get::<String>("user").unwrap().unwrap_or_default()
+/// }
+///
+/// let rocket = rocket::build()
+///     .attach(Sealed::fairing().with_validator(NoBannedUsers))
+///     .mount("/", routes![login, me]);
+/// let client = Client::tracked(rocket).unwrap();
+/// client.get("/login/ada").dispatch();
+/// assert_eq!(client.get("/me").dispatch().into_string().unwrap(), "ada");
+/// client.get("/login/mallory").dispatch();
+/// // The next request's session is refused: empty, and its cookie deleted.
+/// assert_eq!(client.get("/me").dispatch().into_string().unwrap(), "");
 /// ```
 #[rocket::async_trait]
 pub trait Validator: Send + Sync + 'static {

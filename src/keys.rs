@@ -11,6 +11,17 @@ use crate::cipher::Cipher;
 use crate::Error;
 
 /// Length of a key in bytes.
+///
+/// ```
+/// use rocket_sealed::{KeyConfig, KeyRing, KEY_LEN};
+///
+/// assert_eq!(KEY_LEN, 32);
+/// // 32 bytes are 43 characters of unpadded base64url.
+/// let exact = "A".repeat((KEY_LEN * 4).div_ceil(3));
+/// assert!(KeyRing::from_config(&[KeyConfig::new(1, exact)]).is_ok());
+/// let short = "A".repeat(42); // 31 bytes
+/// assert!(KeyRing::from_config(&[KeyConfig::new(1, short)]).is_err());
+/// ```
 pub const KEY_LEN: usize = 32;
 
 /// One key of the ring as it appears in configuration: a numeric id and 32 bytes in base64url.
@@ -143,6 +154,13 @@ impl KeyRing {
 
     /// A ring of one random key, for development only: cookies sealed with it die with the
     /// process and are not shared with any other instance.
+    ///
+    /// ```
+    /// use rocket_sealed::KeyRing;
+    ///
+    /// let ring = KeyRing::ephemeral();
+    /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), vec![0]);
+    /// ```
     pub fn ephemeral() -> KeyRing {
         let bytes = Zeroizing::new(random_key_bytes());
         KeyRing {

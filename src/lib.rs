@@ -79,7 +79,7 @@
 //! ## Cargo features
 //!
 //! - `ring` (default): XChaCha20-Poly1305 composed from HChaCha20 (the `chacha20` crate) and
-//!   `ring`'s ChaCha20-Poly1305, as draft-irtf-cfrg-xchacha constructs it; 2-3× faster per
+//!   `ring`'s ChaCha20-Poly1305, as draft-irtf-cfrg-xchacha constructs it; 2.4–4× faster per
 //!   cookie than the pure-Rust crate in a build without `-C target-cpu`. Without it the
 //!   `chacha20poly1305` crate is used. Both write and read the same bytes.
 //!

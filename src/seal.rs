@@ -8,6 +8,16 @@
 //!
 //! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
 //! Session cookie fails to open. There is deliberately no compression (CRIME/BREACH).
+//!
+//! ```
+//! use rocket_sealed::seal::{open, seal, Envelope};
+//! use rocket_sealed::{KeyConfig, KeyRing, Rejection};
+//!
+//! let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+//! let value = seal(&ring, "sealed_tempdata", &Envelope::default()).unwrap();
+//! assert!(open(&ring, "sealed_tempdata", &value, 4096).is_ok());
+//! assert_eq!(open(&ring, "sealed_session", &value, 4096).unwrap_err(), Rejection::Tampered);
+//! ```
 
 use std::borrow::Cow;
 
@@ -20,18 +30,63 @@ use crate::cipher::{NONCE_LEN, TAG_LEN};
 use crate::keys::KeyRing;
 use crate::{Error, Malformed, Rejection};
 
-/// The format version this build writes and reads.
+/// The format version this build writes and reads: the first byte of every sealed value,
+/// followed by the sealing key's id.
+///
+/// ```
+/// use base64::Engine as _;
+/// use rocket_sealed::seal::{seal, Envelope, VERSION};
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(7)]).unwrap();
+/// let value = seal(&ring, "s", &Envelope::default()).unwrap();
+/// let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&value).unwrap();
+/// assert_eq!(raw[0], VERSION);
+/// assert_eq!(raw[1..5], 7u32.to_be_bytes());
+/// ```
 pub const VERSION: u8 = 1;
 /// A fixed label that starts every AAD, so our values cannot be confused with another
 /// protocol's under the same key.
 const AAD_LABEL: &[u8] = b"rocket_sealed";
 const HEADER_LEN: usize = 1 + 4 + NONCE_LEN;
-/// Bytes a sealed value adds to its plaintext before base64.
+/// Bytes a sealed value adds to its plaintext before base64: version (1), key id (4), nonce
+/// (24) and tag (16).
+///
+/// ```
+/// use base64::Engine as _;
+/// use rocket_sealed::seal::{seal, Envelope, OVERHEAD};
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// assert_eq!(OVERHEAD, 45);
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let env = Envelope { entries: vec![("k".into(), vec![0; 100])], ..Envelope::default() };
+/// let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+///     .decode(seal(&ring, "s", &env).unwrap())
+///     .unwrap();
+/// assert_eq!(raw.len(), postcard::to_allocvec(&env).unwrap().len() + OVERHEAD);
+/// ```
 pub const OVERHEAD: usize = HEADER_LEN + TAG_LEN;
 
 /// The decrypted content of a store's cookie.
 ///
 /// Entries stay as postcard bytes so a value is only decoded when a handler asks for it.
+///
+/// ```
+/// use rocket_sealed::seal::{open, seal, Envelope};
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let env = Envelope {
+///     issued_at: 1_700_000_000,
+///     refreshed_at: 1_700_000_600,
+///     session_id: Some([9; 16]),
+///     entries: vec![("a".into(), vec![1]), ("b".into(), vec![2, 3])],
+/// };
+/// let value = seal(&ring, "sealed_session", &env).unwrap();
+/// let opened = open(&ring, "sealed_session", &value, 4096).unwrap().envelope;
+/// assert_eq!(opened, env);
+/// assert_eq!(Envelope::default().entries.len(), 0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Envelope {
     /// When the store was created (unix seconds).
@@ -48,6 +103,20 @@ pub struct Envelope {
 }
 
 /// The result of opening a sealed value.
+///
+/// ```
+/// use rocket_sealed::seal::{open, seal, Envelope};
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let (old, new) = (KeyConfig::generate(1), KeyConfig::generate(2));
+/// let value = seal(&KeyRing::from_config(&[old.clone()]).unwrap(), "s", &Envelope::default()).unwrap();
+///
+/// // After a rotation key 2 seals, and key 1 still opens what it sealed.
+/// let ring = KeyRing::from_config(&[new, old]).unwrap();
+/// let opened = open(&ring, "s", &value, 4096).unwrap();
+/// assert_eq!(opened.key_id, 1);
+/// assert!(opened.needs_reseal);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opened {
     /// The decrypted envelope.
@@ -272,6 +341,25 @@ fn seal_serialized(
 /// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.
 ///
 /// `max_len` bounds the text before any work is done on it.
+///
+/// ```
+/// use rocket_sealed::seal::{open, seal, Envelope};
+/// use rocket_sealed::{KeyConfig, KeyRing, Malformed, Rejection};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let value = seal(&ring, "s", &Envelope::default()).unwrap();
+/// assert!(open(&ring, "s", &value, 4096).is_ok());
+///
+/// // One character of the tag changed, and authentication fails.
+/// let at = value.len() - 5;
+/// let other = if &value[at..at + 1] == "A" { "B" } else { "A" };
+/// let mut tampered = value.clone();
+/// tampered.replace_range(at..at + 1, other);
+/// assert_eq!(open(&ring, "s", &tampered, 4096).unwrap_err(), Rejection::Tampered);
+/// // Longer than `max_len`: refused before decoding.
+/// let too_long = open(&ring, "s", &value, 10).unwrap_err();
+/// assert_eq!(too_long, Rejection::Malformed(Malformed::TooLong));
+/// ```
 pub fn open(
     ring: &KeyRing,
     cookie_name: &str,

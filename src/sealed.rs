@@ -19,9 +19,16 @@ use crate::{Clock, Config, Error, KeyRing};
 /// use rocket_sealed::{Config, KeyConfig, Sealed};
 ///
 /// let mut config = Config::default();
-/// config.keys = vec![KeyConfig::generate(1)];
+/// config.keys = vec![KeyConfig::generate(2), KeyConfig::generate(1)];
+/// config.session.cookie_name = "sid".into();
 /// let rocket = rocket::build().attach(Sealed::custom(config));
-/// # let _ = rocket;
+///
+/// // Once ignited, the state is there for handlers (`&State<Sealed>`) and tests.
+/// let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+/// let sealed = client.rocket().state::<Sealed>().unwrap();
+/// assert_eq!(sealed.key_ring().sealing_key_id(), 2);
+/// assert_eq!(sealed.config().session.cookie_name, "sid");
+/// assert_eq!(sealed.counters().snapshot().sealed, 0);
 /// ```
 pub struct Sealed {
     pub(crate) ring: KeyRing,

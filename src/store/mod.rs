@@ -1,5 +1,18 @@
 //! The framework-free state model: what a request may do with a store, and what the commit
 //! writes back.
+//!
+//! ```
+//! use rocket_sealed::store::{SessionState, TempDataState};
+//! use rocket_sealed::{Level, Status};
+//!
+//! let mut session = SessionState::new(1_000, Status::New);
+//! session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+//! assert_eq!(session.get::<u32>("visits").unwrap(), Some(1));
+//!
+//! let mut temp = TempDataState::new(Status::New);
+//! temp.flash(Level::Info, "Welcome").unwrap();
+//! assert_eq!(temp.take_flashes().unwrap()[0].text, "Welcome");
+//! ```
 
 mod session;
 mod status;
@@ -13,6 +26,31 @@ pub use tempdata::{FlashMessage, Level, TempDataState, FLASH_KEY};
 use crate::codec::Written;
 
 /// What a commit writes, and why.
+///
+/// ```
+/// use rocket_sealed::chunk::SentCookies;
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::store::{Commit, CommitReason, SessionState};
+/// use rocket_sealed::{Config, KeyConfig, KeyRing, Status};
+///
+/// let config = Config::default();
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let spec = StoreSpec {
+///     name: "sid".into(),
+///     limits: config.chunk_limits(),
+///     budget: config.session.budget,
+///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+/// };
+/// let nothing = SentCookies::collect("sid", []);
+/// let mut session = SessionState::new(1_000, Status::New);
+/// session.set("user", "ada").unwrap();
+/// let Commit { written, reason } =
+///     session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap().unwrap();
+/// assert_eq!(reason, CommitReason::Changed);
+/// assert_eq!(written.cookies, 1);
+/// assert!(written.lines[0].starts_with("sid="));
+/// assert!(written.lines[0].ends_with("; HttpOnly; SameSite=Lax; Path=/"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
     /// The `Set-Cookie` values.
@@ -22,6 +60,49 @@ pub struct Commit {
 }
 
 /// Why a store is written at the end of a request.
+///
+/// ```
+/// use rocket_sealed::chunk::SentCookies;
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::store::{CommitReason, SessionState};
+/// use rocket_sealed::{Config, KeyConfig, KeyRing, Status};
+///
+/// let config = Config::default();
+/// let (old, new) = (KeyConfig::generate(1), KeyConfig::generate(2));
+/// let before = KeyRing::from_config(&[old.clone()]).unwrap();
+/// let after = KeyRing::from_config(&[new, old]).unwrap(); // key 2 now seals; 1 still opens
+/// let spec = StoreSpec {
+///     name: "sid".into(),
+///     limits: config.chunk_limits(),
+///     budget: config.session.budget,
+///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+/// };
+/// let reason = |ring: &KeyRing, sent: &SentCookies, now: u64, clear: bool| {
+///     let mut session = SessionState::load(ring, &spec, &config.session, sent, now);
+///     if clear {
+///         session.clear();
+///     }
+///     let commit = session.commit(ring, &spec, &config.session, sent, now).unwrap();
+///     commit.map(|c| c.reason)
+/// };
+///
+/// let mut session = SessionState::new(1_000, Status::New);
+/// session.set("user", "ada").unwrap();
+/// let nothing = SentCookies::collect("sid", []);
+/// let commit = session.commit(&before, &spec, &config.session, &nothing, 1_000).unwrap();
+/// let line = commit.unwrap().written.lines.remove(0);
+/// let cookie = line.split(';').next().unwrap().split_once('=').unwrap();
+/// let sent = SentCookies::collect("sid", [cookie]);
+///
+/// // Read-only, soon after: nothing to write.
+/// assert_eq!(reason(&before, &sent, 1_010, false), None);
+/// // Half the idle timeout (`refresh_share` 0.5 of 1200 s) later: refreshed.
+/// assert_eq!(reason(&before, &sent, 1_600, false), Some(CommitReason::Refreshed));
+/// // Opened with a key that no longer seals: re-sealed with the new one.
+/// assert_eq!(reason(&after, &sent, 1_010, false), Some(CommitReason::Resealed));
+/// // Emptied: its cookies are deleted.
+/// assert_eq!(reason(&before, &sent, 1_010, true), Some(CommitReason::Erased));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitReason {
     /// The request changed it (or it is new, or replaces a refused cookie).

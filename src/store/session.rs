@@ -19,6 +19,20 @@ use crate::{Error, Expiry, Rejection};
 ///
 /// It identifies a session to the application (for logs, or a revocation list); it is not a
 /// bearer token into a server store, because there is no server store.
+///
+/// ```
+/// use rocket_sealed::store::SessionState;
+/// use rocket_sealed::{SessionId, Status};
+///
+/// let id: SessionId = SessionState::new(0, Status::New).id();
+/// let hex = id.to_string();
+/// assert_eq!(hex.len(), 32);
+/// let bytes: String = id.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+/// assert_eq!(hex, bytes);
+/// assert_eq!(format!("{id:?}"), format!("SessionId({hex})"));
+/// // Every new session draws a fresh id.
+/// assert_ne!(id, SessionState::new(0, Status::New).id());
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId([u8; 16]);
 
@@ -47,6 +61,48 @@ impl fmt::Debug for SessionId {
 
 /// One browser's session, as loaded for one request. Framework-free: the Rocket guard
 /// [`Session`](crate::Session) wraps it.
+///
+/// Load it from the cookies the browser sent, use it, and [`commit`](Self::commit) it to get
+/// the `Set-Cookie` values; all times are unix seconds passed in by the caller.
+///
+/// ```
+/// use rocket_sealed::chunk::SentCookies;
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::store::{CommitReason, SessionState};
+/// use rocket_sealed::{Config, Expiry, KeyConfig, KeyRing, Status};
+///
+/// let config = Config::default();
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let spec = StoreSpec {
+///     name: config.session.cookie_name.clone(),
+///     limits: config.chunk_limits(),
+///     budget: config.session.budget,
+///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+/// };
+///
+/// // First request: the browser sends nothing.
+/// let nothing = SentCookies::collect(&spec.name, []);
+/// let mut session = SessionState::load(&ring, &spec, &config.session, &nothing, 1_000);
+/// assert_eq!(session.status(), &Status::New);
+/// session.set("user", "ada").unwrap();
+/// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap().unwrap();
+/// assert_eq!(commit.reason, CommitReason::Changed);
+///
+/// // Next request: the browser sends the cookie back.
+/// let cookie = commit.written.lines[0].split(';').next().unwrap();
+/// let sent = SentCookies::collect(&spec.name, [cookie.split_once('=').unwrap()]);
+/// let mut again = SessionState::load(&ring, &spec, &config.session, &sent, 1_060);
+/// assert!(again.status().is_loaded());
+/// assert_eq!(again.id(), session.id());
+/// assert_eq!(again.get::<String>("user").unwrap().as_deref(), Some("ada"));
+/// // Only read, a minute into a 20-minute idle timeout: nothing to write.
+/// assert_eq!(again.commit(&ring, &spec, &config.session, &sent, 1_060).unwrap(), None);
+///
+/// // Past the idle timeout the session starts over, empty.
+/// let late = SessionState::load(&ring, &spec, &config.session, &sent, 1_000 + 1_201);
+/// assert_eq!(late.status().expiry(), Some(Expiry::Idle));
+/// assert!(late.is_empty());
+/// ```
 pub struct SessionState {
     status: Status,
     id: SessionId,
@@ -114,6 +170,17 @@ impl SessionState {
 
     /// Marks the session refused by the application (see the validation hook): it becomes
     /// empty with a fresh id and status `Rejected(Revoked)`.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::{Rejection, Status};
+    ///
+    /// let mut session = SessionState::new(1_000, Status::Loaded);
+    /// session.set("user", "mallory").unwrap();
+    /// session.revoke(1_000);
+    /// assert!(session.is_empty());
+    /// assert_eq!(session.status().rejection(), Some(&Rejection::Revoked));
+    /// ```
     pub fn revoke(&mut self, now: u64) {
         *self = SessionState::new(now, Status::Rejected(Rejection::Revoked));
     }
@@ -196,6 +263,19 @@ impl SessionState {
 
     /// A new id (and a new absolute-timeout start) for the same data. Call it when the user
     /// signs in, so an id seen before sign-in is worth nothing after.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("cart", &vec!["tea".to_string()]).unwrap();
+    /// let before = session.id();
+    /// session.renew(2_000);
+    /// assert_ne!(session.id(), before);
+    /// assert_eq!(session.issued_at(), 2_000);
+    /// assert_eq!(session.get::<Vec<String>>("cart").unwrap(), Some(vec!["tea".to_string()]));
+    /// ```
     pub fn renew(&mut self, now: u64) {
         self.id = SessionId::random();
         self.issued_at = now;

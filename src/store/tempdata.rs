@@ -6,10 +6,12 @@
 //! | loaded, `peek`ed                               | yes                        |
 //! | loaded, `get` (read)                           | no                         |
 //! | loaded, `get`, then `keep(key)` or `keep_all`  | yes                        |
-//! | loaded, `get`, response is a redirect (30x)    | yes, unless configured off |
+//! | loaded, `get`, response is a redirect¹         | yes, unless configured off |
 //! | `set` in this request                          | yes                        |
 //! | `set`, then `get` in this request              | no (as ASP.NET Core)       |
 //! | `remove`d                                      | no                         |
+//!
+//! ¹ 301, 302, 303, 307 or 308, with `keep_on_redirect` on (the default).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -27,10 +29,32 @@ use crate::keys::KeyRing;
 use crate::seal::{EntryRef, EnvelopeView};
 use crate::{Error, Expiry, Rejection};
 
-/// The TempData entry that holds pending flash messages.
+/// The TempData entry that holds pending flash messages: a `Vec<FlashMessage>`, oldest
+/// first. It follows the same rules as any entry, so [`TempDataState::keep`] on it keeps the
+/// messages for one more request.
+///
+/// ```
+/// use rocket_sealed::store::{TempDataState, FLASH_KEY};
+/// use rocket_sealed::{FlashMessage, Level, Status};
+///
+/// let mut temp = TempDataState::new(Status::New);
+/// temp.flash(Level::Success, "Saved").unwrap();
+/// assert!(temp.contains(FLASH_KEY));
+/// let pending: Vec<FlashMessage> = temp.peek(FLASH_KEY).unwrap().unwrap();
+/// assert_eq!(pending, vec![FlashMessage { level: Level::Success, text: "Saved".into() }]);
+/// ```
 pub const FLASH_KEY: &str = "_flash";
 
-/// A flash message's level.
+/// A flash message's level, ordered from `Debug` (lowest) to `Error` (highest).
+///
+/// ```
+/// use rocket_sealed::Level;
+///
+/// assert!(Level::Debug < Level::Info && Level::Warning < Level::Error);
+/// let levels = [Level::Info, Level::Error, Level::Warning];
+/// let serious: Vec<&str> = levels.iter().filter(|l| **l >= Level::Warning).map(Level::as_str).collect();
+/// assert_eq!(serious, ["error", "warning"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Level {
     /// Diagnostic detail.
@@ -63,6 +87,15 @@ impl Level {
 }
 
 /// One flash message.
+///
+/// ```
+/// use rocket_sealed::{Flash, FlashMessage, Level};
+///
+/// let flash = Flash::warning((), "Disk almost full").and(Level::Info, "Cleanup runs tonight");
+/// let first = FlashMessage { level: Level::Warning, text: "Disk almost full".into() };
+/// assert_eq!(flash.messages()[0], first);
+/// assert_eq!(flash.messages()[1].level.as_str(), "info");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlashMessage {
     /// Its level.
@@ -73,6 +106,51 @@ pub struct FlashMessage {
 
 /// One browser's TempData, as loaded for one request. Framework-free: the Rocket guard
 /// [`TempData`](crate::TempData) wraps it.
+///
+/// ```
+/// use rocket_sealed::chunk::SentCookies;
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::store::TempDataState;
+/// use rocket_sealed::{Config, KeyConfig, KeyRing, Status};
+///
+/// let config = Config::default();
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let spec = StoreSpec {
+///     name: config.tempdata.cookie_name.clone(),
+///     limits: config.chunk_limits(),
+///     budget: config.tempdata.budget,
+///     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+/// };
+/// // What the browser sends back of a commit's first `Set-Cookie` line.
+/// let cookie = |line: &str| line.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+///
+/// // A request leaves two entries.
+/// let nothing = SentCookies::collect(&spec.name, []);
+/// let mut temp = TempDataState::new(Status::New);
+/// temp.set("notice", "Saved").unwrap();
+/// temp.set("draft", "half a letter").unwrap();
+/// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
+/// let value = cookie(&commit.written.lines[0]);
+/// let sent = SentCookies::collect(&spec.name, [(spec.name.as_str(), value.as_str())]);
+///
+/// // The next one reads one entry and peeks at the other.
+/// let mut next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
+/// assert!(next.status().is_loaded());
+/// assert_eq!(next.get::<String>("notice").unwrap().as_deref(), Some("Saved"));
+/// assert_eq!(next.peek::<String>("draft").unwrap().as_deref(), Some("half a letter"));
+/// let commit = next.commit(&ring, &spec, &sent, false, 1_010).unwrap().unwrap();
+/// let value = cookie(&commit.written.lines[0]);
+/// let sent = SentCookies::collect(&spec.name, [(spec.name.as_str(), value.as_str())]);
+///
+/// // Only the entry that was not read is left.
+/// let last = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_020);
+/// assert_eq!(last.keys(), ["draft"]);
+///
+/// // On a redirect that keeps read entries, a read changes nothing: the cookie stays.
+/// let mut redirected = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_030);
+/// assert!(redirected.get::<String>("draft").unwrap().is_some());
+/// assert_eq!(redirected.commit(&ring, &spec, &sent, true, 1_030).unwrap(), None);
+/// ```
 pub struct TempDataState {
     status: Status,
     values: Values,
@@ -207,7 +285,7 @@ impl TempDataState {
         self.values.encoded_len(key)
     }
 
-    /// Adds a flash message. Messages already shown in this request are not shown again.
+    /// Adds a flash message after any pending ones.
     ///
     /// Messages already taken in this request (by [`take_flashes`](Self::take_flashes)) are
     /// not shown again, unless the response is a redirect that keeps read entries: then they
@@ -221,7 +299,21 @@ impl TempDataState {
         self.set(FLASH_KEY, &messages)
     }
 
-    /// Takes the pending flash messages: they are not shown again after this request.
+    /// Takes the pending flash messages: they are not shown again after this request, unless
+    /// the response is a redirect that keeps read entries.
+    ///
+    /// ```
+    /// use rocket_sealed::store::{TempDataState, FLASH_KEY};
+    /// use rocket_sealed::{Level, Status};
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.flash(Level::Info, "one").unwrap();
+    /// temp.flash(Level::Error, "two").unwrap();
+    /// let taken = temp.take_flashes().unwrap();
+    /// assert_eq!(taken.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["one", "two"]);
+    /// // Taken, but still there until the request ends (it is a read, not a removal).
+    /// assert!(temp.contains(FLASH_KEY));
+    /// ```
     pub fn take_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
         let messages: Vec<FlashMessage> = self.get(FLASH_KEY)?.unwrap_or_default();
         self.flashes_taken = messages.len();
@@ -237,7 +329,6 @@ impl TempDataState {
         self.flashes_taken = 0;
     }
 
-    /// The keys that survive this request.
     /// The entries that survive this request, encoded.
     fn surviving(&self, redirect_keeps: bool) -> Result<Vec<EntryRef<'_>>, Error> {
         let mut entries = self.values.encoded()?;
