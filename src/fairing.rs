@@ -185,10 +185,8 @@ impl Fairing for SealedFairing {
             // Flashes a guard took but the handler never looked at (a later guard failed, the
             // route forwarded, or it answered without them) stay pending, as Rocket's own
             // `FlashMessage` is only cleared once it is read.
-            if let Some(shown) = stores.flashes_shown.get() {
-                if !shown.load(Ordering::Relaxed) {
-                    state.untake_flashes();
-                }
+            if stores.flashes_unseen() {
+                state.untake_flashes();
             }
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
@@ -332,6 +330,13 @@ impl RequestStores {
     /// The flag a `Flashes` guard hands its value, shared by every `Flashes` of the request.
     pub(crate) fn flashes_shown(&self) -> Arc<std::sync::atomic::AtomicBool> {
         self.flashes_shown.get_or_init(Default::default).clone()
+    }
+
+    /// `true` while a `Flashes` guard took messages the handler has not looked at.
+    pub(crate) fn flashes_unseen(&self) -> bool {
+        self.flashes_shown
+            .get()
+            .is_some_and(|shown| !shown.load(Ordering::Relaxed))
     }
 }
 

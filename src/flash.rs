@@ -142,7 +142,7 @@ impl<R> Sentinel for Flash<R> {
 /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "[warning] Saved as a draft\n");
 /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), ""); // shown once
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Flashes {
     messages: Vec<FlashMessage>,
     /// Shared with the fairing, which puts the messages back if this stays false.
@@ -179,7 +179,14 @@ impl Flashes {
     }
 }
 
-/// Compares the messages only.
+/// Prints the messages, which counts as looking at them (a page may show them that way).
+impl std::fmt::Debug for Flashes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Flashes").field(&self.shown()).finish()
+    }
+}
+
+/// Compares the messages only; comparing does not count as looking at them.
 impl PartialEq for Flashes {
     fn eq(&self, other: &Flashes) -> bool {
         self.messages == other.messages

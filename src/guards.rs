@@ -403,6 +403,8 @@ impl<'r> TempData<'r> {
     pub fn commit(&self) -> Result<usize, Error> {
         let now = self.stores.now(self.sealed);
         let worst = self.sealed.config.tempdata.keep_on_redirect;
-        self.with(|t| t.check_size(&self.sealed.tempdata, worst, now))
+        // Flashes taken but not looked at yet may still be put back at commit: count them.
+        let untaken = self.stores.flashes_unseen();
+        self.with(|t| t.check_size_untaken(&self.sealed.tempdata, worst, untaken, now))
     }
 }

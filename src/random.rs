@@ -5,8 +5,9 @@
 //! reseeded when the process forks: a child would draw the very nonces its parent draws next,
 //! and two messages under one key and one nonce give away the XOR of their plaintexts and the
 //! Poly1305 key. So every draw first asks a fork detector (`forkguard`, a counter bumped by a
-//! `pthread_atfork` handler: one atomic load) and reseeds from the OS after a fork. Keys are
-//! drawn from the OS directly (see `keys`).
+//! `pthread_atfork` handler: one atomic load) and reseeds from the OS after a fork. A child
+//! made by a raw `fork`/`clone` system call skips libc's fork handlers and is not seen; such a
+//! child must not seal. Keys are drawn from the OS directly (see `keys`).
 
 use std::cell::RefCell;
 
