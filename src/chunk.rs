@@ -235,6 +235,14 @@ pub fn split(
     attr_len: usize,
     limits: ChunkLimits,
 ) -> Result<Vec<(String, String)>, Error> {
+    if !value.is_ascii() {
+        // Pieces are cut by bytes. The crate's own values are base64url, so only this public
+        // entry point checks.
+        return Err(Error::Encode {
+            key: name.to_owned(),
+            reason: "a cookie value must be ASCII".into(),
+        });
+    }
     let mut cookies = Vec::new();
     split_each(name, value, attr_len, limits, |n, v| {
         cookies.push((n.to_owned(), v.to_owned()))
@@ -244,7 +252,7 @@ pub fn split(
 
 /// [`split`] without building the list: calls `f` with each cookie's name and value, in
 /// order, borrowing the pieces from `value`, and returns how many there were. Nothing is
-/// called on error.
+/// called on error. `value` must be ASCII (sealed text is base64url; [`split`] checks).
 ///
 /// A commit turns each cookie straight into its `Set-Cookie` line, so collecting owned
 /// copies of the value first would only add an allocation and a copy of the whole value.
@@ -255,13 +263,6 @@ pub(crate) fn split_each(
     limits: ChunkLimits,
     mut f: impl FnMut(&str, &str),
 ) -> Result<usize, Error> {
-    if !value.is_ascii() {
-        // Pieces are cut by bytes; a cookie value is ASCII (ours are base64url) anyway.
-        return Err(Error::Encode {
-            key: name.to_owned(),
-            reason: "a cookie value must be ASCII".into(),
-        });
-    }
     let Some((count, piece)) = layout(name, value.len(), attr_len, limits)? else {
         f(name, value);
         return Ok(1);

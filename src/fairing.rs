@@ -182,11 +182,11 @@ impl Fairing for SealedFairing {
             record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().state.as_mut() {
-            // Flashes a guard took but the handler never looked at (a later guard failed, the
-            // route forwarded, or it answered without them) stay pending, as Rocket's own
-            // `FlashMessage` is only cleared once it is read.
-            if stores.flashes_unseen() {
-                state.untake_flashes();
+            // Flashes a guard handed out go only if the handler looked at them; if it never
+            // did (a later guard failed, the route forwarded, or it answered without them)
+            // they stay pending, as Rocket's own `FlashMessage` is only cleared once read.
+            if stores.flashes_seen() {
+                state.flashes_shown();
             }
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
@@ -332,11 +332,11 @@ impl RequestStores {
         self.flashes_shown.get_or_init(Default::default).clone()
     }
 
-    /// `true` while a `Flashes` guard took messages the handler has not looked at.
-    pub(crate) fn flashes_unseen(&self) -> bool {
+    /// `true` once the handler looked at the messages a `Flashes` guard was handed.
+    pub(crate) fn flashes_seen(&self) -> bool {
         self.flashes_shown
             .get()
-            .is_some_and(|shown| !shown.load(Ordering::Relaxed))
+            .is_some_and(|shown| shown.load(Ordering::Relaxed))
     }
 }
 

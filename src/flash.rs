@@ -219,7 +219,7 @@ impl<'r> FromRequest<'r> for Flashes {
         let Some(temp) = TempData::from_req(req) else {
             return crate::guards::fairing_missing();
         };
-        match temp.with(|t| t.take_flashes()) {
+        match temp.with(|t| t.offer_flashes()) {
             Ok(messages) if messages.is_empty() => Outcome::Success(Flashes::default()),
             Ok(messages) => Outcome::Success(Flashes {
                 messages,

@@ -403,8 +403,14 @@ impl<'r> TempData<'r> {
     pub fn commit(&self) -> Result<usize, Error> {
         let now = self.stores.now(self.sealed);
         let worst = self.sealed.config.tempdata.keep_on_redirect;
-        // Flashes taken but not looked at yet may still be put back at commit: count them.
-        let untaken = self.stores.flashes_unseen();
-        self.with(|t| t.check_size_untaken(&self.sealed.tempdata, worst, untaken, now))
+        let seen = self.stores.flashes_seen();
+        self.with(|t| {
+            // Flashes a `Flashes` guard handed out count as gone only once they were looked
+            // at (the fairing does the same at commit); until then they count as kept.
+            if seen {
+                t.flashes_shown();
+            }
+            t.check_size(&self.sealed.tempdata, worst, now)
+        })
     }
 }

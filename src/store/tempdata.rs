@@ -162,8 +162,9 @@ pub struct TempDataState {
     needs_reseal: bool,
     /// How many flash messages this request took (and so displayed).
     flashes_taken: usize,
-    /// The flash entry was read with `get`, not only taken by `take_flashes`.
-    flashes_read: bool,
+    /// How many flash messages a `Flashes` guard was handed; they count as taken once the
+    /// handler looks at them ([`flashes_shown`](Self::flashes_shown)).
+    flashes_offered: usize,
 }
 
 impl TempDataState {
@@ -178,7 +179,7 @@ impl TempDataState {
             modified: false,
             needs_reseal: false,
             flashes_taken: 0,
-            flashes_read: false,
+            flashes_offered: 0,
         }
     }
 
@@ -214,7 +215,7 @@ impl TempDataState {
             modified: false,
             needs_reseal,
             flashes_taken: 0,
-            flashes_read: false,
+            flashes_offered: 0,
         }
     }
 
@@ -225,11 +226,6 @@ impl TempDataState {
 
     /// Reads `key` and marks it for deletion at the end of this request.
     pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, Error> {
-        self.flashes_read |= key == FLASH_KEY;
-        self.read(key)
-    }
-
-    fn read<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, Error> {
         let value = self.values.get(key)?;
         self.unread.remove(key);
         Ok(value)
@@ -265,6 +261,7 @@ impl TempDataState {
         if key == FLASH_KEY {
             // Messages flashed after this are new: none of them was taken.
             self.flashes_taken = 0;
+            self.flashes_offered = 0;
         }
         let removed = self.values.remove(key);
         self.unread.remove(key);
@@ -328,46 +325,33 @@ impl TempDataState {
     /// assert!(temp.contains(FLASH_KEY));
     /// ```
     pub fn take_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
-        let messages: Vec<FlashMessage> = self.read(FLASH_KEY)?.unwrap_or_default();
+        let messages: Vec<FlashMessage> = self.get(FLASH_KEY)?.unwrap_or_default();
         self.flashes_taken = messages.len();
         Ok(messages)
     }
 
-    /// `true` when [`untake_flashes`](Self::untake_flashes) would put messages back: they
-    /// were taken, and not also read through `get`.
-    fn flashes_untakable(&self) -> bool {
-        self.flashes_taken > 0 && !self.flashes_read
+    /// The pending flash messages for a `Flashes` guard, without taking them: nothing changes
+    /// until [`flashes_shown`](Self::flashes_shown) says the handler looked at them.
+    pub(crate) fn offer_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
+        let messages: Vec<FlashMessage> = self.peek(FLASH_KEY)?.unwrap_or_default();
+        self.flashes_offered = messages.len();
+        Ok(messages)
     }
 
-    /// Undoes [`take_flashes`](Self::take_flashes) for messages nobody looked at: they stay
-    /// pending, with any flashed in this request after them. Messages the handler read
-    /// itself (`get` of the flash entry) stay read.
-    pub(crate) fn untake_flashes(&mut self) {
-        if !self.flashes_untakable() {
-            return;
-        }
-        if self.values.contains(FLASH_KEY) {
-            self.unread.insert(FLASH_KEY.to_owned());
-        }
-        self.flashes_taken = 0;
+    /// The offered messages were shown: they go at commit (the same trim as for taken
+    /// flashes, so messages flashed after them stay), unless kept.
+    pub(crate) fn flashes_shown(&mut self) {
+        self.flashes_taken = self.flashes_taken.max(self.flashes_offered);
     }
 
-    /// The entries that survive this request, encoded. With `untaken`, as if
-    /// [`untake_flashes`](Self::untake_flashes) had been called (the worst case while a
-    /// `Flashes` has not been looked at yet).
-    fn surviving(&self, redirect_keeps: bool, untaken: bool) -> Result<Vec<EntryRef<'_>>, Error> {
+    /// The entries that survive this request, encoded.
+    fn surviving(&self, redirect_keeps: bool) -> Result<Vec<EntryRef<'_>>, Error> {
         let mut entries = self.values.encoded()?;
         if !redirect_keeps {
-            let flashes_back = untaken && self.flashes_untakable();
-            entries.retain(|(k, _)| {
-                self.unread.contains(*k)
-                    || self.retained.contains(*k)
-                    || (flashes_back && *k == FLASH_KEY)
-            });
+            entries.retain(|(k, _)| self.unread.contains(*k) || self.retained.contains(*k));
             // Flashes taken and displayed by this request, then joined by new ones: only the
             // new ones go on (unless the app kept the entry explicitly).
-            let trim =
-                !flashes_back && self.flashes_taken > 0 && !self.retained.contains(FLASH_KEY);
+            let trim = self.flashes_taken > 0 && !self.retained.contains(FLASH_KEY);
             if let Some(pos) = entries.iter().position(|(k, _)| trim && *k == FLASH_KEY) {
                 let mut messages: Vec<FlashMessage> =
                     super::values::decode(FLASH_KEY, &entries[pos].1)?;
@@ -399,18 +383,7 @@ impl TempDataState {
         is_redirect: bool,
         now: u64,
     ) -> Result<usize, Error> {
-        self.check_size_untaken(spec, is_redirect, false, now)
-    }
-
-    /// [`check_size`](Self::check_size), counting taken flashes as kept when `untaken`.
-    pub(crate) fn check_size_untaken(
-        &self,
-        spec: &StoreSpec,
-        is_redirect: bool,
-        untaken: bool,
-        now: u64,
-    ) -> Result<usize, Error> {
-        let entries = self.surviving(is_redirect, untaken)?;
+        let entries = self.surviving(is_redirect)?;
         if entries.is_empty() {
             return Ok(0);
         }
@@ -428,7 +401,7 @@ impl TempDataState {
         redirect_keeps: bool,
         now: u64,
     ) -> Result<Option<Commit>, Error> {
-        let entries = self.surviving(redirect_keeps, false)?;
+        let entries = self.surviving(redirect_keeps)?;
         if entries.is_empty() {
             return Ok((!sent.is_empty()).then(|| Commit {
                 written: spec.erase(sent),
