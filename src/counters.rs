@@ -23,6 +23,7 @@ pub struct Counters {
     rejected_wrong_version: AtomicU64,
     rejected_malformed: AtomicU64,
     rejected_expired: AtomicU64,
+    rejected_clock_ahead: AtomicU64,
     rejected_revoked: AtomicU64,
     sealed: AtomicU64,
     refreshed: AtomicU64,
@@ -78,6 +79,8 @@ pub struct CounterSnapshot {
     pub rejected_malformed: u64,
     /// Cookies refused as expired.
     pub rejected_expired: u64,
+    /// Cookies refused because they were sealed by a clock too far ahead of this one.
+    pub rejected_clock_ahead: u64,
     /// Sessions refused by the validation hook.
     pub rejected_revoked: u64,
     /// Stores sealed and written (any reason).
@@ -102,6 +105,7 @@ impl CounterSnapshot {
             + self.rejected_wrong_version
             + self.rejected_malformed
             + self.rejected_expired
+            + self.rejected_clock_ahead
             + self.rejected_revoked
     }
 }
@@ -116,6 +120,7 @@ impl Counters {
             rejected_wrong_version: self.rejected_wrong_version.load(Relaxed),
             rejected_malformed: self.rejected_malformed.load(Relaxed),
             rejected_expired: self.rejected_expired.load(Relaxed),
+            rejected_clock_ahead: self.rejected_clock_ahead.load(Relaxed),
             rejected_revoked: self.rejected_revoked.load(Relaxed),
             sealed: self.sealed.load(Relaxed),
             refreshed: self.refreshed.load(Relaxed),
@@ -137,6 +142,7 @@ impl Counters {
             Rejection::WrongVersion { .. } => &self.rejected_wrong_version,
             Rejection::Malformed(_) => &self.rejected_malformed,
             Rejection::Expired(_) => &self.rejected_expired,
+            Rejection::ClockAhead { .. } => &self.rejected_clock_ahead,
             Rejection::Revoked => &self.rejected_revoked,
         };
         counter.fetch_add(1, Relaxed);

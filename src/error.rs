@@ -36,6 +36,13 @@ pub enum Rejection {
     Malformed(Malformed),
     /// The sealed timestamps say the store is past its lifetime.
     Expired(Expiry),
+    /// A sealed timestamp lies more than [`MAX_CLOCK_AHEAD_SECS`](crate::store::MAX_CLOCK_AHEAD_SECS)
+    /// ahead of this server's clock (a farm member whose clock ran ahead sealed it): its age is
+    /// unknown, so the timeouts could not be enforced.
+    ClockAhead {
+        /// How many seconds the later of the two sealed timestamps is ahead of this clock.
+        ahead_secs: u64,
+    },
     /// The application's validation hook refused the store (for example a session that was
     /// signed out everywhere).
     Revoked,
@@ -131,6 +138,11 @@ impl fmt::Display for Rejection {
             }
             Rejection::Malformed(what) => write!(f, "malformed: {what}"),
             Rejection::Expired(which) => write!(f, "expired: past its {which}"),
+            Rejection::ClockAhead { ahead_secs } => write!(
+                f,
+                "sealed {ahead_secs} s ahead of this server's clock (more than the {} s allowed)",
+                crate::store::MAX_CLOCK_AHEAD_SECS
+            ),
             Rejection::Revoked => f.write_str("revoked by the application's validation hook"),
         }
     }

@@ -175,6 +175,69 @@ fn expired_absolute_session_starts_fresh() {
 }
 
 #[test]
+fn a_session_sealed_by_a_clock_far_ahead_is_refused() {
+    // A farm member whose clock ran a month ahead seals a session with an absolute timeout of
+    // an hour; a member with the right clock must not take it as fresh for that month.
+    let mut config = common::config(&[1]);
+    config.session.absolute_timeout_secs = Some(3600);
+    let app = App::new(config);
+    let month = 30 * 24 * 3600;
+    app.clock.set(T0 + month);
+    app.get("/s/set/a/1");
+    app.clock.set(T0);
+    let reply = app.get("/s/info");
+    let (status, len, _) = info(&reply);
+    assert_eq!(
+        status,
+        status_str(Status::Rejected(Rejection::ClockAhead {
+            ahead_secs: month
+        }))
+    );
+    assert_eq!(len, 0);
+    assert_eq!(reply.deleted(), vec![SESSION], "refused cookie removed");
+    assert_eq!(app.counters().rejected_clock_ahead, 1);
+}
+
+#[test]
+fn clocks_a_minute_apart_share_a_session_and_its_timeouts() {
+    let mut config = common::config(&[1]);
+    config.session.absolute_timeout_secs = Some(3600);
+    let app = App::new(config);
+    let skew = rocket_sealed::store::MAX_CLOCK_AHEAD_SECS;
+    // Issued by a clock `skew` ahead, refreshed by one on time: still one session ...
+    app.clock.set(T0 + skew);
+    app.get("/s/set/a/1");
+    app.clock.set(T0);
+    assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
+    app.get("/s/set/b/2");
+    // ... whose absolute timeout runs from the issuing clock's time (stretched by at most the
+    // skew), not from whenever this clock passes it. A read every 700 s keeps it active.
+    for _ in 0..5 {
+        app.clock.advance(700);
+        assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
+    }
+    app.clock.set(T0 + skew + 3600);
+    assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
+    app.clock.advance(1);
+    let (status, _, _) = info(&app.get("/s/info"));
+    assert_eq!(
+        status,
+        status_str(Status::Rejected(Rejection::Expired(Expiry::Absolute)))
+    );
+    // One second more skew than allowed is refused.
+    app.clock.set(T0 + skew + 1);
+    app.get("/s/set/c/3");
+    app.clock.set(T0);
+    let (status, _, _) = info(&app.get("/s/info"));
+    assert_eq!(
+        status,
+        status_str(Status::Rejected(Rejection::ClockAhead {
+            ahead_secs: skew + 1
+        }))
+    );
+}
+
+#[test]
 fn renew_restarts_the_absolute_timeout() {
     let mut config = common::config(&[1]);
     config.session.absolute_timeout_secs = Some(1000);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{App, TEMPDATA};
+use common::{App, T0, TEMPDATA};
 use rocket::http::Status as HttpStatus;
 
 /// One row: request 1 and request 2 each do an action on entry `k` and answer `ok` (200) or
@@ -229,6 +229,22 @@ fn tempdata_does_not_touch_the_session() {
         vec![TEMPDATA]
     );
     assert_eq!(app.jar_names(), vec![TEMPDATA]);
+}
+
+#[test]
+fn tempdata_sealed_by_a_clock_far_ahead_is_refused() {
+    let app = App::new(common::config(&[1]));
+    let lifetime = rocket_sealed::TempDataConfig::default().lifetime_secs;
+    app.clock.set(T0 + 2 * lifetime);
+    app.get("/td/act/set/ok");
+    app.clock.set(T0);
+    let reply = app.get("/td/info");
+    let expected = rocket_sealed::Status::Rejected(rocket_sealed::Rejection::ClockAhead {
+        ahead_secs: 2 * lifetime,
+    });
+    assert_eq!(reply.body, format!("{expected:?};0"));
+    assert_eq!(reply.deleted(), vec![TEMPDATA]);
+    assert_eq!(app.counters().rejected_clock_ahead, 1);
 }
 
 #[test]

@@ -146,6 +146,9 @@ impl SessionState {
             Ok(loaded) => loaded,
             Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
         };
+        if let Err(reason) = super::check_clock(&env, now) {
+            return SessionState::new(now, Status::Rejected(reason));
+        }
         if let Err(expiry) = check_expiry(&env, config, now) {
             return SessionState::new(now, Status::Rejected(Rejection::Expired(expiry)));
         }

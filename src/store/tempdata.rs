@@ -202,6 +202,9 @@ impl TempDataState {
             Ok(loaded) => loaded,
             Err(reason) => return TempDataState::new(Status::Rejected(reason)),
         };
+        if let Err(reason) = super::check_clock(&env, now) {
+            return TempDataState::new(Status::Rejected(reason));
+        }
         if now.saturating_sub(env.refreshed_at) > config.lifetime_secs {
             return TempDataState::new(Status::Rejected(Rejection::Expired(Expiry::Lifetime)));
         }
