@@ -454,16 +454,6 @@ fn decode_value(bytes: &[u8]) -> String {
     format!("(type tag {tag_hex}) hex {}", hex(body))
 }
 
-/// The type tag the library gives a type: FNV-1a of its name.
-fn tag_of<T: ?Sized>() -> [u8; 4] {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in std::any::type_name::<T>().bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash.to_be_bytes()
-}
-
 /// Decodes values of common types, recognised by their type tag.
 fn decode_known(tag: &[u8], body: &[u8]) -> Option<String> {
     fn exact<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
@@ -475,7 +465,7 @@ fn decode_known(tag: &[u8], body: &[u8]) -> Option<String> {
     macro_rules! known {
         ($($ty:ty => $show:expr),* $(,)?) => {
             $(
-                if tag == tag_of::<$ty>() {
+                if tag == rocket_sealed::store::type_tag::<$ty>() {
                     let name = std::any::type_name::<$ty>()
                         .replace("alloc::string::", "")
                         .replace("alloc::vec::", "")

@@ -22,6 +22,7 @@ pub(crate) mod values;
 pub use session::{SessionId, SessionState};
 pub use status::Status;
 pub use tempdata::{FlashMessage, Level, TempDataState, FLASH_KEY};
+pub use values::type_tag;
 
 use crate::codec::Written;
 use crate::seal::EnvelopeFields;

@@ -16,34 +16,102 @@ use crate::{Error, Rejection};
 
 const TAG_LEN: usize = 4;
 
-/// A fingerprint of a Rust type's name. References and unsized forms are folded into their
-/// owned forms (`&str` and `str` into `String`, `[T]` into `Vec<T>`), because they serialize
-/// identically.
-fn type_tag<T: ?Sized>() -> [u8; TAG_LEN] {
+/// A fingerprint of a Rust type's name without its module paths (`Vec<String>`, not
+/// `alloc::vec::Vec<alloc::string::String>`). References and unsized forms are folded into
+/// their owned forms (`&str` and `str` into `String`, `[T]` into `Vec<T>`), because they
+/// serialize identically.
+///
+/// Paths are left out because they change for reasons that do not change the bytes: the
+/// compiler may print a standard type's path differently in another version (`IpAddr` moved
+/// from `std::net` to `core::net` in Rust 1.77), and an app may move a type to another module
+/// or rename its crate. Stored values then still read back.
+///
+/// Each stored value's bytes start with this tag; tools that look at raw entries (those of a
+/// [`seal::open`](crate::seal::open)ed envelope) can use it to recognise a type.
+///
+/// ```
+/// use rocket_sealed::chunk::SentCookies;
+/// use rocket_sealed::codec::StoreSpec;
+/// use rocket_sealed::store::{type_tag, SessionState};
+/// use rocket_sealed::{seal, Config, KeyConfig, KeyRing, Status};
+///
+/// assert_eq!(type_tag::<&str>(), type_tag::<String>());
+/// assert_ne!(type_tag::<u32>(), type_tag::<u64>());
+///
+/// let config = Config::default();
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+/// let spec = StoreSpec {
+///     name: "sid".into(),
+///     limits: config.chunk_limits(),
+///     budget: config.session.budget,
+///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+/// };
+/// let mut session = SessionState::new(1_000, Status::New);
+/// session.set("visits", &3u32).unwrap();
+/// let nothing = SentCookies::collect("sid", []);
+/// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap().unwrap();
+/// let value = commit.written.lines[0].split(';').next().unwrap().strip_prefix("sid=").unwrap();
+/// let envelope = seal::open(&ring, "sid", value, 4096).unwrap().envelope;
+/// let (name, bytes) = &envelope.entries[0];
+/// assert_eq!((name.as_str(), &bytes[..4]), ("visits", &type_tag::<u32>()[..]));
+/// ```
+pub fn type_tag<T: ?Sized>() -> [u8; TAG_LEN] {
     let mut name = std::any::type_name::<T>();
     while let Some(rest) = name.strip_prefix('&') {
         name = rest.strip_prefix("mut ").unwrap_or(rest);
     }
-    let owned;
-    let name = if name == "str" {
-        "alloc::string::String"
-    } else if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-        if inner.contains(';') {
-            name // a fixed-size array serializes as a tuple, not a Vec
-        } else {
-            owned = format!("alloc::vec::Vec<{inner}>");
-            &owned
-        }
+    let mut hash = Fnv1a::new();
+    if name == "str" {
+        hash.write(b"String");
+    } else if let Some(inner) = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .filter(|inner| !inner.contains(';'))
+    // a fixed-size array serializes as a tuple
+    {
+        hash.write(b"Vec<");
+        hash.write_without_paths(inner);
+        hash.write(b">");
     } else {
-        name
-    };
-    // FNV-1a, 32 bits: a fingerprint against mistakes, not an adversary (the bytes are sealed).
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
+        hash.write_without_paths(name);
     }
-    hash.to_be_bytes()
+    hash.0.to_be_bytes()
+}
+
+/// FNV-1a, 32 bits: a fingerprint against mistakes, not an adversary (the bytes are sealed).
+struct Fnv1a(u32);
+
+impl Fnv1a {
+    fn new() -> Fnv1a {
+        Fnv1a(0x811c_9dc5)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u32::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0193);
+        }
+    }
+
+    /// Hashes a type name with every `path::` prefix left out.
+    fn write_without_paths(&mut self, name: &str) {
+        let bytes = name.as_bytes();
+        let mut segment = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(b"::") {
+                i += 2;
+                segment = i;
+            } else {
+                if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    self.write(&bytes[segment..=i]);
+                    segment = i + 1;
+                }
+                i += 1;
+            }
+        }
+        self.write(&bytes[segment..]);
+    }
 }
 
 /// Encodes a value as type tag + postcard bytes.
@@ -316,6 +384,40 @@ mod tests {
         assert_ne!(type_tag::<[u32; 2]>(), type_tag::<Vec<u32>>());
         assert_ne!(type_tag::<u32>(), type_tag::<u64>());
         assert_ne!(type_tag::<String>(), type_tag::<Vec<u8>>());
+    }
+
+    fn fnv1a(bytes: &[u8]) -> [u8; TAG_LEN] {
+        let mut hash = Fnv1a::new();
+        hash.write(bytes);
+        hash.0.to_be_bytes()
+    }
+
+    mod shop {
+        pub struct Cart;
+    }
+    mod checkout {
+        pub mod moved {
+            pub struct Cart;
+        }
+    }
+
+    #[test]
+    fn a_tag_is_the_type_name_without_module_paths() {
+        assert_eq!(type_tag::<String>(), fnv1a(b"String"));
+        assert_eq!(type_tag::<std::net::IpAddr>(), fnv1a(b"IpAddr"));
+        assert_eq!(
+            type_tag::<Option<Vec<(u32, std::collections::BTreeMap<String, bool>)>>>(),
+            fnv1a(b"Option<Vec<(u32, BTreeMap<String, bool>)>>")
+        );
+        assert_eq!(type_tag::<[String]>(), fnv1a(b"Vec<String>"));
+        assert_eq!(type_tag::<[std::net::IpAddr; 2]>(), fnv1a(b"[IpAddr; 2]"));
+        assert_eq!(type_tag::<&&mut str>(), fnv1a(b"String"));
+        // A type moved to another module (or crate) keeps its tag.
+        assert_eq!(
+            type_tag::<shop::Cart>(),
+            type_tag::<checkout::moved::Cart>()
+        );
+        assert_eq!(type_tag::<shop::Cart>(), fnv1a(b"Cart"));
     }
 
     #[test]
