@@ -263,9 +263,7 @@ fn read_config(path: &str, profile: &str) -> Result<Config, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let figment = Figment::from(Toml::string(&text).nested()).select(profile);
     match figment.find_value("sealed") {
-        Ok(_) => figment
-            .extract_inner::<Config>("sealed")
-            .map_err(|e| format!("{path}: invalid `sealed` table: {e}")),
+        Ok(_) => Config::from_figment(&figment).map_err(|e| format!("{path}: {e}")),
         Err(e) if e.missing() => Ok(Config::default()),
         Err(e) => Err(format!("{path}: {e}")),
     }

@@ -227,9 +227,7 @@ fn read_config(path: &str, profile: &str) -> Result<Config, String> {
         }
         Err(e) => return Err(format!("{path}: {e}")),
     }
-    figment
-        .extract_inner::<Config>("sealed")
-        .map_err(|e| format!("{path}: invalid `sealed` table: {e}"))
+    Config::from_figment(&figment).map_err(|e| format!("{path}: {e}"))
 }
 
 /// How long a cookie sealed with an old key can still open after the last instance stopped

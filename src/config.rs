@@ -227,6 +227,34 @@ fn valid_cookie_name(name: &str) -> bool {
 }
 
 impl Config {
+    /// The `sealed` table of `figment` (as the fairing reads it from Rocket's figment), or the
+    /// defaults when there is none. An error names the field; a value under `keys`, which may
+    /// be a key, is not quoted.
+    ///
+    /// ```
+    /// use rocket::figment::{providers::Serialized, Figment};
+    /// use rocket_sealed::{Config, Error};
+    ///
+    /// let figment = Figment::from(Serialized::global("sealed.chunk_size", 3000));
+    /// assert_eq!(Config::from_figment(&figment).unwrap().chunk_size, 3000);
+    /// assert_eq!(Config::from_figment(&Figment::new()).unwrap(), Config::default());
+    ///
+    /// let key = "pKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKQ";
+    /// let figment = Figment::from(Serialized::global("sealed.keys", [key]));
+    /// let Err(Error::Config { field, reason }) = Config::from_figment(&figment) else { panic!() };
+    /// assert_eq!(field, "sealed.keys.0");
+    /// assert!(reason.contains("found a string (not shown), expected struct KeyConfig"));
+    /// assert!(!reason.contains(key));
+    /// ```
+    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Config, Error> {
+        if !figment.contains("sealed") {
+            return Ok(Config::default());
+        }
+        figment
+            .extract_inner::<Config>("sealed")
+            .map_err(crate::figment_config::config_error)
+    }
+
     /// The chunking limits: [`chunk_size`](Self::chunk_size) and
     /// [`max_chunks`](Self::max_chunks).
     ///

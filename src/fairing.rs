@@ -74,10 +74,7 @@ impl SealedFairing {
         let figment = rocket.figment();
         let config = match &self.config {
             Some(config) => config.clone(),
-            None if figment.contains("sealed") => figment
-                .extract_inner::<Config>("sealed")
-                .map_err(|e| Error::config(sealed_path(&e), e.to_string()))?,
-            None => Config::default(),
+            None => Config::from_figment(figment)?,
         };
         let ring = if config.keys.is_empty() {
             if figment.profile() == rocket::Config::DEBUG_PROFILE {
@@ -112,19 +109,6 @@ impl SealedFairing {
             self.validator.clone(),
         )
     }
-}
-
-/// The field a figment error is about, as `sealed.…`.
-fn sealed_path(e: &rocket::figment::Error) -> String {
-    // `extract_inner("sealed")` appends "sealed" to the end of the error's path, not the front.
-    let inner = match e.path.split_last() {
-        Some((last, inner)) if last == "sealed" => inner,
-        _ => &e.path[..],
-    };
-    std::iter::once("sealed")
-        .chain(inner.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 #[rocket::async_trait]
@@ -378,33 +362,5 @@ pub(crate) fn note_status(sealed: &Sealed, store: &str, status: &crate::Status) 
                 log::warn!("rocket_sealed: {store} cookie rejected ({reason}); starting fresh");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use rocket::figment::providers::Serialized;
-    use rocket::figment::Figment;
-
-    use super::sealed_path;
-    use crate::Config;
-
-    fn path_of_error(key: &str, value: rocket::figment::value::Value) -> String {
-        let figment = Figment::from(Serialized::global(key, value));
-        let e = figment.extract_inner::<Config>("sealed").unwrap_err();
-        sealed_path(&e)
-    }
-
-    #[test]
-    fn figment_errors_name_the_field() {
-        assert_eq!(
-            path_of_error("sealed.session.idle_timeout_secs", "abc".into()),
-            "sealed.session.idle_timeout_secs"
-        );
-        assert_eq!(
-            path_of_error("sealed.keys", vec![1u8].into()),
-            "sealed.keys.0"
-        );
-        assert_eq!(path_of_error("sealed", 7.into()), "sealed");
     }
 }

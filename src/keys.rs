@@ -135,9 +135,11 @@ impl KeyRing {
                 ));
             }
             let text = config.key.trim().trim_end_matches('=');
-            let decoded = Zeroizing::new(URL_SAFE_NO_PAD.decode(text).map_err(|e| {
-                Error::config(&field, format!("the key is not valid base64url: {e}"))
-            })?);
+            let decoded = Zeroizing::new(
+                URL_SAFE_NO_PAD
+                    .decode(text)
+                    .map_err(|e| Error::config(&field, not_base64url(&e)))?,
+            );
             if decoded.len() != KEY_LEN {
                 return Err(Error::config(
                     field,
@@ -210,4 +212,20 @@ impl fmt::Debug for KeyRing {
             .field("keys", &"<redacted>")
             .finish()
     }
+}
+
+/// Why a key is not base64url, without the character that is wrong: the rest of the text is
+/// a key (or almost one).
+fn not_base64url(e: &base64::DecodeError) -> String {
+    use base64::DecodeError::*;
+    let why = match e {
+        InvalidByte(offset, _) => format!(
+            "character {} is not in the base64url alphabet (A-Z, a-z, 0-9, '-', '_')",
+            offset + 1
+        ),
+        InvalidLength(_) => "its length is not that of base64 text".to_owned(),
+        InvalidLastSymbol(..) => "its last character does not end base64 text".to_owned(),
+        InvalidPadding => "its padding is wrong".to_owned(),
+    };
+    format!("the key is not valid base64url: {why}")
 }

@@ -100,6 +100,7 @@ mod config;
 mod counters;
 mod error;
 mod fairing;
+mod figment_config;
 mod flash;
 mod guards;
 mod hook;

@@ -51,6 +51,9 @@ fn bad_base64_names_the_key() {
         "{field}"
     );
     assert!(reason.contains("base64url"), "{reason}");
+    // Where, but not which character: the rest of the text is (nearly) a key.
+    assert!(reason.contains("character 43 "), "{reason}");
+    assert!(!reason.contains('!') && !reason.contains("33"), "{reason}");
     // Standard base64's '+' and '/' are not base64url.
     let standard = STANDARD.encode([0xFB; KEY_LEN]);
     assert!(standard.contains('+') || standard.contains('/'));
@@ -60,6 +63,7 @@ fn bad_base64_names_the_key() {
         "{field}"
     );
     assert!(reason.contains("base64url"), "{reason}");
+    assert!(!reason.contains('+') && !reason.contains('/'), "{reason}");
 }
 
 #[test]

@@ -1,0 +1,141 @@
+//! Reading the `sealed` table from a figment, with errors that name the field and never quote
+//! a key.
+
+use rocket::figment::error::{Actual, Kind};
+
+use crate::Error;
+
+/// A figment error about the `sealed` table as this crate's error, naming the field.
+///
+/// figment quotes the value it was given, and under `keys` (or for the table itself, such as
+/// `ROCKET_SEALED` set to a bare key) that value may be a key: there the value is left out.
+pub(crate) fn config_error(e: rocket::figment::Error) -> Error {
+    let field = sealed_path(&e);
+    let text = e
+        .into_iter()
+        .map(|mut one| {
+            if matches!(
+                inner_path(&one).first().map(String::as_str),
+                None | Some("keys")
+            ) {
+                one.kind = without_values(one.kind);
+            }
+            one.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Error::config(field, text)
+}
+
+/// `kind` with every text the configuration held replaced by a note that it is not shown.
+fn without_values(kind: Kind) -> Kind {
+    let hidden = |actual: Actual| match actual {
+        Actual::Str(_) => Actual::Other("a string (not shown)".into()),
+        Actual::Bytes(_) => Actual::Other("bytes (not shown)".into()),
+        Actual::Char(_) => Actual::Other("a character (not shown)".into()),
+        Actual::Other(_) => Actual::Other("a value (not shown)".into()),
+        other => other,
+    };
+    match kind {
+        Kind::InvalidType(actual, expected) => Kind::InvalidType(hidden(actual), expected),
+        Kind::InvalidValue(actual, expected) => Kind::InvalidValue(hidden(actual), expected),
+        Kind::Unsupported(actual) => Kind::Unsupported(hidden(actual)),
+        Kind::UnsupportedKey(actual, key) => Kind::UnsupportedKey(hidden(actual), key),
+        Kind::UnknownVariant(_, expected) => Kind::UnknownVariant("(not shown)".into(), expected),
+        Kind::Message(_) => Kind::Message("the value is not valid here (not shown)".into()),
+        other => other,
+    }
+}
+
+/// The error's path inside the `sealed` table.
+fn inner_path(e: &rocket::figment::Error) -> &[String] {
+    // `extract_inner("sealed")` appends "sealed" to the end of the error's path, not the front.
+    match e.path.split_last() {
+        Some((last, inner)) if last == "sealed" => inner,
+        _ => &e.path[..],
+    }
+}
+
+/// The field a figment error is about, as `sealed.…`.
+fn sealed_path(e: &rocket::figment::Error) -> String {
+    std::iter::once("sealed")
+        .chain(inner_path(e).iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use rocket::figment::providers::Serialized;
+    use rocket::figment::Figment;
+
+    use super::{config_error, sealed_path};
+    use crate::{Config, KeyConfig};
+
+    fn path_of_error(key: &str, value: rocket::figment::value::Value) -> String {
+        let figment = Figment::from(Serialized::global(key, value));
+        let e = figment.extract_inner::<Config>("sealed").unwrap_err();
+        sealed_path(&e)
+    }
+
+    #[test]
+    fn figment_errors_name_the_field() {
+        assert_eq!(
+            path_of_error("sealed.session.idle_timeout_secs", "abc".into()),
+            "sealed.session.idle_timeout_secs"
+        );
+        assert_eq!(
+            path_of_error("sealed.keys", vec![1u8].into()),
+            "sealed.keys.0"
+        );
+        assert_eq!(path_of_error("sealed", 7.into()), "sealed");
+    }
+
+    fn error_of(figment: Figment) -> String {
+        config_error(figment.extract_inner::<Config>("sealed").unwrap_err()).to_string()
+    }
+
+    #[test]
+    fn figment_errors_do_not_quote_a_key() {
+        let key = KeyConfig::generate(1).key.clone();
+        // `keys = ["…"]` instead of `keys = [{ id = 1, key = "…" }]`, a bare key for the ring or
+        // the table, a key whose id is text, an unknown field next to a key.
+        let mistakes: Vec<Figment> = vec![
+            Figment::from(Serialized::global("sealed.keys", vec![key.clone()])),
+            Figment::from(Serialized::global("sealed.keys", key.clone())),
+            Figment::from(Serialized::global("sealed", key.clone())),
+            Figment::from(Serialized::global(
+                "sealed.keys",
+                vec![[key.clone(), key.clone()]],
+            )),
+            Figment::from(Serialized::global(
+                "sealed.keys",
+                vec![std::collections::BTreeMap::from([
+                    ("id", key.clone()),
+                    ("key", key.clone()),
+                ])],
+            )),
+        ];
+        for figment in mistakes {
+            let text = error_of(figment);
+            assert!(text.starts_with("invalid configuration `sealed"), "{text}");
+            assert!(!text.contains(&key), "{text}");
+            assert!(!text.contains(&key[..8]), "{text}");
+        }
+        let text = error_of(Figment::from(Serialized::global(
+            "sealed.keys",
+            vec![key.clone()],
+        )));
+        assert!(text.contains("`sealed.keys.0`"), "{text}");
+        assert!(
+            text.contains("found a string (not shown), expected"),
+            "{text}"
+        );
+        // Outside the key ring the value is quoted as figment gives it: it helps.
+        let text = error_of(Figment::from(Serialized::global(
+            "sealed.session.idle_timeout_secs",
+            "soon",
+        )));
+        assert!(text.contains("\"soon\""), "{text}");
+    }
+}
