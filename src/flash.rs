@@ -9,7 +9,7 @@ use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
 
 use crate::store::{FlashMessage, Level};
-use crate::{FairingMissing, Sealed, TempData};
+use crate::{GuardError, Sealed, TempData};
 
 /// Wraps a responder (usually a `Redirect`) and leaves flash messages in TempData, in
 /// Rocket's style. Several messages may ride on one response.
@@ -213,7 +213,7 @@ impl<'a> IntoIterator for &'a Flashes {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Flashes {
-    type Error = FairingMissing;
+    type Error = GuardError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let Some(temp) = TempData::from_req(req) else {

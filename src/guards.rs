@@ -19,7 +19,7 @@ use crate::{Error, Sealed, Status};
 ///
 /// Taking a `Session` in a route while the fairing is not attached makes launch fail; asked
 /// for from inside another guard (`req.guard::<Session>()`), where Rocket cannot see it at
-/// launch, it fails the request with a 500 and [`FairingMissing`].
+/// launch, it fails the request with a 500 and [`GuardError::FairingMissing`].
 ///
 /// ```
 /// use rocket::{get, post, routes};
@@ -97,24 +97,21 @@ pub struct TempData<'r> {
     jar: &'r CookieJar<'r>,
 }
 
-/// The error of the [`Session`], [`TempData`] and [`Flashes`](crate::Flashes) guards: the
-/// `Sealed` fairing is not attached. In a route's own arguments the guards make launch fail
-/// instead (they are Rocket `Sentinel`s); this is for a guard reached from another guard's
-/// `from_request`, which launch cannot check. The request fails with a 500, as Rocket's own
-/// `&State<T>` does for unmanaged state.
+/// Why a [`Session`], [`TempData`] or [`Flashes`](crate::Flashes) guard failed a request
+/// (with a 500, as Rocket's own `&State<T>` does for unmanaged state).
 ///
 /// ```
 /// use rocket::request::{FromRequest, Outcome, Request};
-/// use rocket_sealed::{FairingMissing, Session};
+/// use rocket_sealed::{GuardError, Session};
 ///
 /// /// A signed-in user, found through the session.
 /// struct User(String);
 ///
 /// #[rocket::async_trait]
 /// impl<'r> FromRequest<'r> for User {
-///     type Error = FairingMissing;
+///     type Error = GuardError;
 ///
-///     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, FairingMissing> {
+///     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, GuardError> {
 ///         let session = match req.guard::<Session<'_>>().await {
 ///             Outcome::Success(session) => session,
 ///             Outcome::Error(e) => return Outcome::Error(e),
@@ -138,19 +135,40 @@ pub struct TempData<'r> {
 /// assert_eq!(client.get("/me").dispatch().status(), Status::InternalServerError);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FairingMissing;
+#[non_exhaustive]
+pub enum GuardError {
+    /// The `Sealed` fairing is not attached. In a route's own arguments the guards make launch
+    /// fail instead (they are Rocket `Sentinel`s); this is for a guard reached from another
+    /// guard's `from_request`, which launch cannot check.
+    FairingMissing,
+    /// A [`Session`] was asked for while the session's [`Validator`](crate::Validator) was
+    /// judging it (say through a `User` guard built on the session). The validator is handed
+    /// the session it judges; a `Session` guard there would have to judge the session again,
+    /// and whatever was computed from it (and perhaps cached in the request) would come from a
+    /// session not yet accepted.
+    InsideValidator,
+}
 
-impl std::fmt::Display for FairingMissing {
+impl std::fmt::Display for GuardError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the `Sealed` fairing is not attached")
+        f.write_str(match self {
+            GuardError::FairingMissing => "the `Sealed` fairing is not attached",
+            GuardError::InsideValidator => {
+                "the `Session` guard was asked for inside the session's validator, which is \
+                 handed the session instead"
+            }
+        })
     }
 }
 
-impl std::error::Error for FairingMissing {}
+impl std::error::Error for GuardError {}
 
 /// What a guard answers when the fairing is not attached.
-pub(crate) fn fairing_missing<T>() -> Outcome<T, FairingMissing> {
-    Outcome::Error((rocket::http::Status::InternalServerError, FairingMissing))
+pub(crate) fn fairing_missing<T>() -> Outcome<T, GuardError> {
+    Outcome::Error((
+        rocket::http::Status::InternalServerError,
+        GuardError::FairingMissing,
+    ))
 }
 
 fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
@@ -163,7 +181,7 @@ fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Session<'r> {
-    type Error = FairingMissing;
+    type Error = GuardError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let Some(sealed) = sealed_state(req) else {
@@ -177,10 +195,22 @@ impl<'r> FromRequest<'r> for Session<'r> {
             .as_ref()
             .filter(|_| !stores.session().is_loaded());
         if let Some(validator) = unchecked {
+            if !stores.begin_validation() {
+                log::error!(
+                    "rocket_sealed: the `Session` guard was asked for inside the session's \
+                     validator; the validator is handed the session, use that"
+                );
+                return Outcome::Error((
+                    rocket::http::Status::InternalServerError,
+                    GuardError::InsideValidator,
+                ));
+            }
             let now = stores.now(sealed);
             let sent = sent_cookies(jar, &sealed.session.name);
             let mut state = load_session(sealed, &sent, now);
-            if state.status().is_loaded() && !validator.validate(&state, req).await {
+            let accepted = !state.status().is_loaded() || validator.validate(&state, req).await;
+            stores.end_validation();
+            if !accepted {
                 state.revoke(now);
                 note_status(sealed, "session", state.status());
             }
@@ -196,7 +226,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for TempData<'r> {
-    type Error = FairingMissing;
+    type Error = GuardError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match TempData::from_req(req) {

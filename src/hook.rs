@@ -11,6 +11,12 @@ use crate::store::SessionState;
 /// `Rejected(Revoked)`; its cookies are deleted at commit. With a validator installed, the
 /// session is opened when the guard is created (the check is async), not lazily.
 ///
+/// The validator is handed the session it judges: read it from there. It must not ask the
+/// request for a [`Session`](crate::Session) guard (nor for a guard built on one, such as an
+/// app's `User`), which would have to judge the same session again: that guard fails with a
+/// 500 and [`GuardError::InsideValidator`](crate::GuardError::InsideValidator). Other guards,
+/// a database pool's for instance, are fine.
+///
 /// ```
 /// use rocket::Request;
 /// use rocket_sealed::{store::SessionState, Validator};

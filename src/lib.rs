@@ -116,7 +116,7 @@ pub use counters::{CounterSnapshot, Counters};
 pub use error::{Error, Expiry, Malformed, Rejection};
 pub use fairing::SealedFairing;
 pub use flash::{Flash, Flashes};
-pub use guards::{FairingMissing, Session, TempData};
+pub use guards::{GuardError, Session, TempData};
 pub use hook::Validator;
 pub use keys::{KeyConfig, KeyRing, KEY_LEN};
 pub use sealed::Sealed;

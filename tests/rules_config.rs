@@ -13,8 +13,8 @@ use rocket::local::blocking::Client;
 use rocket::response::Redirect;
 use rocket::{get, routes, Route};
 use rocket_sealed::{
-    Config, Error, FairingMissing, Flash, Flashes, KeyConfig, KeyRing, ManualClock, Sealed,
-    Session, TempData,
+    Config, Error, Flash, Flashes, GuardError, KeyConfig, KeyRing, ManualClock, Sealed, Session,
+    TempData,
 };
 
 /// Launches the test routes with the fairing reading `figment`'s `sealed` table.
@@ -303,10 +303,10 @@ struct Indirect;
 
 #[rocket::async_trait]
 impl<'r> rocket::request::FromRequest<'r> for Indirect {
-    type Error = FairingMissing;
+    type Error = GuardError;
     async fn from_request(
         req: &'r rocket::Request<'_>,
-    ) -> rocket::request::Outcome<Self, FairingMissing> {
+    ) -> rocket::request::Outcome<Self, GuardError> {
         use rocket::request::Outcome;
         let which = req.query_value::<&str>("guard").unwrap().unwrap();
         let outcome = match which {
@@ -316,7 +316,7 @@ impl<'r> rocket::request::FromRequest<'r> for Indirect {
         };
         match outcome {
             Outcome::Error((status, e)) => {
-                assert_eq!(e, FairingMissing);
+                assert_eq!(e, GuardError::FairingMissing);
                 Outcome::Error((status, e))
             }
             other => other,

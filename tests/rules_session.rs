@@ -282,6 +282,54 @@ fn validator_rejection_gives_revoked_and_a_fresh_session() {
     assert_eq!(status, "New");
 }
 
+/// A validator that asks for the `Session` guard itself (as one that reaches for the app's
+/// `User` guard would), and notes what it got.
+struct AsksForTheSession(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+#[rocket::async_trait]
+impl Validator for AsksForTheSession {
+    async fn validate(&self, session: &SessionState, req: &Request<'_>) -> bool {
+        use rocket::request::Outcome;
+        let got = match req.guard::<rocket_sealed::Session<'_>>().await {
+            Outcome::Success(_) => "success".to_owned(),
+            Outcome::Error((status, e)) => format!("{} {e:?}", status.code),
+            Outcome::Forward(status) => format!("forward {}", status.code),
+        };
+        self.0.lock().unwrap().push(got);
+        session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
+    }
+}
+
+#[test]
+fn a_session_guard_inside_the_validator_fails_instead_of_recursing() {
+    // Before, the inner guard loaded and validated the session again, without end: the
+    // stack overflowed and the process aborted.
+    let clock = ManualClock::new(T0);
+    let seen = std::sync::Arc::default();
+    let fairing = Sealed::custom(common::config(&[1]))
+        .with_clock(clock.clone())
+        .with_validator(AsksForTheSession(std::sync::Arc::clone(&seen)));
+    let app = App::from_fairing(fairing, clock);
+
+    app.get("/s/set/user/alice");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a new session is not validated"
+    );
+    let reply = app.get("/s/get/user");
+    assert_eq!(reply.status, HttpStatus::Ok);
+    assert_eq!(
+        reply.body, r#"Some("alice")"#,
+        "the validator's verdict stands"
+    );
+    assert_eq!(*seen.lock().unwrap(), vec!["500 InsideValidator"]);
+    // Later guards of the request, and later requests, are not affected.
+    app.get("/s/set/user/mallory");
+    let (status, _, _) = info(&app.get("/s/info"));
+    assert_eq!(status, status_str(Status::Rejected(Rejection::Revoked)));
+    assert_eq!(seen.lock().unwrap().len(), 3);
+}
+
 trait ClockNow {
     fn clock_now(&self) -> u64;
 }
