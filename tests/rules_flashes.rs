@@ -44,6 +44,17 @@ fn read_entry(_flashes: Flashes, temp: TempData<'_>) -> String {
     )
 }
 
+/// Reads the entry itself, then flashes a new message.
+#[get("/read_entry_then_flash")]
+fn read_entry_then_flash(temp: TempData<'_>) -> String {
+    let shown = temp
+        .get::<Vec<FlashMessage>>("_flash")
+        .unwrap()
+        .unwrap_or_default();
+    temp.flash(Level::Info, "new").unwrap();
+    texts(&shown)
+}
+
 #[get("/debug")]
 fn debug(flashes: Flashes) -> String {
     format!("{flashes:?}")
@@ -97,6 +108,7 @@ fn client(config: Config) -> Client {
                 flash_big,
                 show,
                 read_entry,
+                read_entry_then_flash,
                 debug,
                 two,
                 remove_then_flash,
@@ -124,6 +136,14 @@ fn a_handler_that_reads_the_entry_itself_consumes_it() {
     let client = flashed();
     assert_eq!(get(&client, "/read_entry"), "hello");
     assert_eq!(get(&client, "/show"), "", "shown once");
+}
+
+#[test]
+fn a_flash_after_reading_the_entry_itself_does_not_bring_the_read_ones_back() {
+    let client = flashed();
+    assert_eq!(get(&client, "/read_entry_then_flash"), "hello");
+    assert_eq!(get(&client, "/show"), "new", "hello was shown once");
+    assert_eq!(get(&client, "/show"), "");
 }
 
 #[test]

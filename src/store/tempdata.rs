@@ -231,6 +231,16 @@ impl TempDataState {
     pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, Error> {
         let value = self.values.get(key)?;
         self.unread.remove(key);
+        if key == FLASH_KEY {
+            // Reading the entry shows every message in it, as take_flashes does: a message
+            // flashed after this read must not bring them back.
+            self.flashes_taken = self
+                .values
+                .get::<Vec<FlashMessage>>(FLASH_KEY)
+                .ok()
+                .flatten()
+                .map_or(0, |messages| messages.len());
+        }
         Ok(value)
     }
 
@@ -328,7 +338,8 @@ impl TempDataState {
     /// assert!(temp.contains(FLASH_KEY));
     /// ```
     pub fn take_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
-        let messages: Vec<FlashMessage> = self.get(FLASH_KEY)?.unwrap_or_default();
+        let messages: Vec<FlashMessage> = self.values.get(FLASH_KEY)?.unwrap_or_default();
+        self.unread.remove(FLASH_KEY);
         self.flashes_taken = messages.len();
         Ok(messages)
     }
