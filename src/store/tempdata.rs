@@ -257,11 +257,10 @@ impl TempDataState {
         Ok(())
     }
 
-    /// Keeps `key` for one more request even if it was read.
+    /// Keeps `key` for one more request even if it was read (also when it is set and read
+    /// only after this call, as ASP.NET Core's `Keep(key)` does).
     pub fn keep(&mut self, key: &str) {
-        if self.values.contains(key) {
-            self.retained.insert(key.to_owned());
-        }
+        self.retained.insert(key.to_owned());
     }
 
     /// Keeps every entry for one more request.
@@ -278,7 +277,6 @@ impl TempDataState {
         }
         let removed = self.values.remove(key);
         self.unread.remove(key);
-        self.retained.remove(key);
         self.modified |= removed;
         removed
     }
