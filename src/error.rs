@@ -173,7 +173,7 @@ impl From<Malformed> for Rejection {
 pub enum Error {
     /// The configuration is invalid. `field` names the setting (or key) and `reason` says why.
     Config {
-        /// The offending setting, e.g. `sealed.keys[1].key`.
+        /// The offending setting, e.g. `sealed.chunk_size` or `sealed.keys[1] (id 2)`.
         field: String,
         /// What is wrong with it.
         reason: String,

@@ -296,6 +296,15 @@ fn a_tampered_or_misplaced_cookie_is_refused_with_the_guards_reason() {
         text.contains(&reason(Malformed::BadChunkCount.into())),
         "{text}"
     );
+
+    // Chunks without their main cookie are no store cookie: nothing was found.
+    let out = inspect(&config, &[], "app_sessionC1=abc; app_sessionC2=def");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("only chunk cookies, without the main cookie `app_session`"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -101,6 +101,33 @@ fn five_xx_commits_nothing() {
 }
 
 #[test]
+fn four_xx_commits_what_changed() {
+    let app = App::new(common::config(&[1]));
+    // The handler answers 400 after changing both stores: both are written.
+    let rejected = app.get("/s/reject/a/1");
+    assert_eq!(rejected.status, HttpStatus::BadRequest);
+    let mut written: Vec<String> = rejected.written().into_iter().map(|(n, _)| n).collect();
+    written.sort();
+    assert_eq!(written, vec![SESSION, TEMPDATA]);
+    assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
+    assert_eq!(app.get("/td/peek/a").body, r#"Some("1")"#);
+    // A guard changes the session and fails with 401, so Rocket's catcher answers: written too
+    // (Rocket's own jar would drop a failed route's changes here).
+    let denied = app.get("/s/set_then_denied");
+    assert_eq!(denied.status, HttpStatus::Unauthorized);
+    assert_eq!(
+        denied
+            .written()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>(),
+        vec![SESSION]
+    );
+    assert_eq!(app.get("/s/get/guard").body, r#"Some("set")"#);
+    assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
+}
+
+#[test]
 fn five_xx_keeps_a_tempdata_entry_that_get_consumed() {
     let app = App::new(common::config(&[1]));
     app.get("/td/act/set/ok");

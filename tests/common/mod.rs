@@ -72,6 +72,33 @@ fn s_fail(session: Session<'_>, temp: TempData<'_>, key: &str, value: &str) -> H
     HttpStatus::InternalServerError
 }
 
+/// As `/s/fail`, answering 400: a 4xx the handler chose.
+#[get("/s/reject/<key>/<value>")]
+fn s_reject(session: Session<'_>, temp: TempData<'_>, key: &str, value: &str) -> HttpStatus {
+    session.set(key, value).unwrap();
+    temp.set(key, value).unwrap();
+    HttpStatus::BadRequest
+}
+
+/// A guard that writes `guard = "set"` into the session, then fails with 401: Rocket's
+/// catcher answers, the handler never runs.
+pub struct SetsThenDenies;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for SetsThenDenies {
+    type Error = ();
+    async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let session = req.guard::<Session<'_>>().await.unwrap();
+        session.set("guard", "set").unwrap();
+        rocket::request::Outcome::Error((HttpStatus::Unauthorized, ()))
+    }
+}
+
+#[get("/s/set_then_denied")]
+fn s_set_then_denied(_guard: SetsThenDenies) -> &'static str {
+    "unreachable"
+}
+
 /// Consumes TempData entry `key` with `get`, then answers 500 with what it read.
 #[get("/td/fail_get/<key>")]
 fn td_fail_get(temp: TempData<'_>, key: &str) -> Custom<String> {
@@ -360,6 +387,8 @@ pub fn all_routes() -> Vec<Route> {
         s_with_jar,
         s_info,
         s_fail,
+        s_reject,
+        s_set_then_denied,
         td_fail_get,
         s_fail_clear,
         s_big,
