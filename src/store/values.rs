@@ -6,6 +6,7 @@
 
 use std::any::{Any, TypeId};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
@@ -56,7 +57,31 @@ const TAG_LEN: usize = 4;
 /// assert_eq!((name.as_str(), &bytes[..4]), ("visits", &type_tag::<u32>()[..]));
 /// ```
 pub fn type_tag<T: ?Sized>() -> [u8; TAG_LEN] {
-    let mut name = std::any::type_name::<T>();
+    // Walking the name costs ~0.5k instructions, and handlers ask for the same few types on
+    // every request: each thread remembers recent tags by the address of the type's name
+    // (`T` need not be `'static`, so there is no `TypeId`). Equal address and length mean the
+    // same text, so a hit is always right; a collision only means walking the name again.
+    thread_local! {
+        static RECENT: [Cell<(usize, usize, [u8; TAG_LEN])>; 32] =
+            const { [const { Cell::new((0, 0, [0; TAG_LEN])) }; 32] };
+    }
+    let name = std::any::type_name::<T>();
+    let (addr, len) = (name.as_ptr() as usize, name.len());
+    RECENT.with(|recent| {
+        let slot = &recent[(addr ^ (addr >> 7)) % recent.len()];
+        match slot.get() {
+            (a, l, tag) if a == addr && l == len => tag,
+            _ => {
+                let tag = tag_of_name(name);
+                slot.set((addr, len, tag));
+                tag
+            }
+        }
+    })
+}
+
+/// [`type_tag`] of the type called `name`.
+fn tag_of_name(mut name: &str) -> [u8; TAG_LEN] {
     while let Some(rest) = name.strip_prefix('&') {
         name = rest.strip_prefix("mut ").unwrap_or(rest);
     }
@@ -95,22 +120,19 @@ impl Fnv1a {
 
     /// Hashes a type name with every `path::` prefix left out.
     fn write_without_paths(&mut self, name: &str) {
-        let bytes = name.as_bytes();
-        let mut segment = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i..].starts_with(b"::") {
-                i += 2;
-                segment = i;
-            } else {
-                if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    self.write(&bytes[segment..=i]);
-                    segment = i + 1;
-                }
-                i += 1;
+        // The hash as it was after the last character that is not part of a name: a `:`
+        // (only paths have one) goes back to it, dropping the path segment hashed since.
+        let mut before_segment = self.0;
+        for &b in name.as_bytes() {
+            if b == b':' {
+                self.0 = before_segment;
+                continue;
+            }
+            self.write(&[b]);
+            if !(b.is_ascii_alphanumeric() || b == b'_') {
+                before_segment = self.0;
             }
         }
-        self.write(&bytes[segment..]);
     }
 }
 
