@@ -13,8 +13,9 @@
 //! What it shows, page by page:
 //!
 //! - **Sign in / sign out** (`/login`, `/logout`): the session id is renewed on sign-in
-//!   ([`Session::renew`]), and every form post answers with a redirect that carries a flash
-//!   message ([`Flash`]), shown once by the next page ([`Flashes`]).
+//!   ([`Session::renew`]), and every form post but the lab's size demo answers with a
+//!   redirect that carries a flash message ([`Flash`]), shown once by the next page
+//!   ([`Flashes`]).
 //! - **A cart in the session** (`/products`, `/cart`): each line carries a free-text gift note,
 //!   so a cart soon outgrows one cookie and is split into chunk cookies (and the chunks are
 //!   deleted again as it shrinks). Adding calls [`Session::commit`] to learn *now* whether the
@@ -668,6 +669,9 @@ fn checkout_3(
 
 #[post("/checkout/3")]
 fn checkout_3_post(session: Session<'_>, temp: TempData<'_>) -> Flash<Redirect> {
+    if cart(&session).items.is_empty() {
+        return Flash::warning(Redirect::to("/products"), "Your cart is empty");
+    }
     let Some(draft) = temp.get::<Draft>("draft").ok().flatten() else {
         return Flash::warning(Redirect::to("/checkout/1"), NO_DRAFT);
     };

@@ -242,12 +242,15 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
         cookies.get("sealed_session").map(String::as_str),
         Some("chunks-2")
     );
+    // Chrome kept both chunks the marker names (it drops a cookie over its 4096-byte limit
+    // rather than refuse the response, so a missing chunk is how an oversized one shows).
     assert!(
-        cookies.contains_key("sealed_sessionC2"),
+        cookies.contains_key("sealed_sessionC1")
+            && cookies.contains_key("sealed_sessionC2")
+            && !cookies.contains_key("sealed_sessionC3"),
         "{:?}",
         cookies.keys()
     );
-    assert!(cookies.iter().all(|(n, v)| n.len() + v.len() + 1 < 4096));
 
     // Browse: the cart is intact on every page.
     for path in ["/", "/products", "/checkout/1", "/cart"] {
@@ -286,6 +289,8 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
     let levels: Vec<String> = b.flashes().await?.into_iter().map(|f| f.0).collect();
     assert_eq!(levels, ["debug", "info", "success", "warning", "error"]);
     b.client.refresh().await?;
+    assert_eq!(b.path().await?, "/");
+    assert_eq!(b.user().await?, "ivy", "the reload shows the shop's page");
     assert!(b.flashes().await?.is_empty(), "shown again after a reload");
 
     // The wizard: the draft survives its steps (and reloads), and is gone after finishing.

@@ -166,7 +166,6 @@ impl Walk {
 
     /// Adds one line to the cart; `true` if it was added, `false` if the cart was full.
     fn add(&mut self, product: u32, note: &str) -> bool {
-        let before = self.expect.cart;
         let product = product.to_string();
         let page = self.fetch(|agent| {
             agent.post(
@@ -181,7 +180,6 @@ impl Walk {
             self.expect.cart += 1;
         }
         self.page("POST /cart/add", page);
-        assert!(self.expect.cart == before + 1 || full);
         !full
     }
 
@@ -313,7 +311,6 @@ fn fifty_steps_through_nginx_never_lose_state_and_the_largest_state_passes() {
         }
         i += 1;
     }
-    assert_eq!(walk.steps, 50);
     let a_addr = format!("127.0.0.1:{}", a.port);
     let b_addr = format!("127.0.0.1:{}", b.port);
     let mut both = vec![&a_addr, &b_addr];

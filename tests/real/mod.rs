@@ -164,7 +164,11 @@ impl Proc {
             .open(&log)
             .expect("open a log file");
         let err = out.try_clone().expect("clone the log file handle");
+        // A process group of its own, so that stopping it also stops what it started
+        // (chromedriver's chromium, nginx's workers).
+        use std::os::unix::process::CommandExt as _;
         let child = cmd
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -242,8 +246,12 @@ impl Proc {
         }
     }
 
-    /// Kills the process and waits for it.
+    /// Kills the process and everything it started (its process group), and waits for it.
     pub fn stop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -289,8 +297,16 @@ impl Shop {
         let dir = TempDir::new(&format!("shop-{instance}"));
         let instance = unique_token(instance);
         let mut cmd = Command::new(shop_binary());
-        // A directory of its own, so no stray Rocket.toml is picked up.
+        // Nothing of the environment's Rocket configuration: no inherited ROCKET_ variables,
+        // and a config file path that does not exist (Rocket would otherwise look for a
+        // Rocket.toml in the working directory and every directory above it).
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ROCKET_") {
+                cmd.env_remove(name);
+            }
+        }
         cmd.current_dir(dir.path())
+            .env("ROCKET_CONFIG", dir.path().join("no-Rocket.toml"))
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_PROFILE", "release")
@@ -603,6 +619,8 @@ impl Agent {
 
     fn with_jar(base: &str, jar: Arc<reqwest::cookie::Jar>) -> Agent {
         let client = reqwest::blocking::Client::builder()
+            // Only 127.0.0.1 is ever asked, and never through a proxy from the environment.
+            .no_proxy()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
