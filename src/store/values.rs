@@ -17,15 +17,15 @@ use crate::{Error, Rejection};
 
 const TAG_LEN: usize = 4;
 
-/// A fingerprint of a Rust type's name without its module paths (`Vec<String>`, not
-/// `alloc::vec::Vec<alloc::string::String>`). References and unsized forms are folded into
-/// their owned forms (`&str` and `str` into `String`, `[T]` into `Vec<T>`), because they
-/// serialize identically.
+/// A fingerprint of a Rust type's name, with the paths of the standard library's types left
+/// out (`Vec<String>`, not `alloc::vec::Vec<alloc::string::String>`; `Vec<my_app::Cart>`).
+/// References and unsized forms are folded into their owned forms (`&str` and `str` into
+/// `String`, `[T]` into `Vec<T>`), because they serialize identically.
 ///
-/// Paths are left out because they change for reasons that do not change the bytes: the
-/// compiler may print a standard type's path differently in another version (`IpAddr` moved
-/// from `std::net` to `core::net` in Rust 1.77), and an app may move a type to another module
-/// or rename its crate. Stored values then still read back.
+/// The standard library's paths are left out because the compiler may print them differently
+/// in another version (`IpAddr` moved from `std::net` to `core::net` in Rust 1.77), which
+/// would make stored values unreadable after a toolchain upgrade. The app's own types keep
+/// their paths, so two types of the same name in different modules stay apart.
 ///
 /// Each stored value's bytes start with this tag; tools that look at raw entries (those of a
 /// [`seal::open`](crate::seal::open)ed envelope) can use it to recognise a type.
@@ -95,10 +95,35 @@ fn tag_of_name(mut name: &str) -> [u8; TAG_LEN] {
     // a fixed-size array serializes as a tuple
     {
         hash.write(b"Vec<");
-        hash.write_without_paths(inner);
+        hash.write_without_std_paths(inner);
         hash.write(b">");
     } else {
-        hash.write_without_paths(name);
+        hash.write_without_std_paths(name);
+    }
+    hash.0.to_be_bytes()
+}
+
+/// The tag of builds before the standard library's paths were left out: FNV-1a of the whole
+/// name (`str` and `[T]` folded into `alloc::string::String` and `alloc::vec::Vec<T>`). Values
+/// they stored still read back.
+fn legacy_tag<T: ?Sized>() -> [u8; TAG_LEN] {
+    let mut name = std::any::type_name::<T>();
+    while let Some(rest) = name.strip_prefix('&') {
+        name = rest.strip_prefix("mut ").unwrap_or(rest);
+    }
+    let mut hash = Fnv1a::new();
+    if name == "str" {
+        hash.write(b"alloc::string::String");
+    } else if let Some(inner) = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .filter(|inner| !inner.contains(';'))
+    {
+        hash.write(b"alloc::vec::Vec<");
+        hash.write(inner.as_bytes());
+        hash.write(b">");
+    } else {
+        hash.write(name.as_bytes());
     }
     hash.0.to_be_bytes()
 }
@@ -118,20 +143,32 @@ impl Fnv1a {
         }
     }
 
-    /// Hashes a type name with every `path::` prefix left out.
-    fn write_without_paths(&mut self, name: &str) {
-        // The hash as it was after the last character that is not part of a name: a `:`
-        // (only paths have one) goes back to it, dropping the path segment hashed since.
-        let mut before_segment = self.0;
-        for &b in name.as_bytes() {
-            if b == b':' {
-                self.0 = before_segment;
+    /// Hashes a type name with the paths of `core`, `alloc` and `std` items left out.
+    fn write_without_std_paths(&mut self, name: &str) {
+        let bytes = name.as_bytes();
+        // The current path: where it began, the hash there, and whether it is the standard
+        // library's (known at its first `::`).
+        let (mut start, mut at_start, mut first_separator, mut std_path) = (0, self.0, true, false);
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(b"::") {
+                if first_separator {
+                    std_path = matches!(&bytes[start..i], b"core" | b"alloc" | b"std");
+                    first_separator = false;
+                }
+                if std_path {
+                    self.0 = at_start; // drop the segment just hashed
+                } else {
+                    self.write(b"::");
+                }
+                i += 2;
                 continue;
             }
-            self.write(&[b]);
-            if !(b.is_ascii_alphanumeric() || b == b'_') {
-                before_segment = self.0;
+            self.write(&bytes[i..=i]);
+            if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                (start, at_start, first_separator, std_path) = (i + 1, self.0, true, false);
             }
+            i += 1;
         }
     }
 }
@@ -154,7 +191,7 @@ pub(crate) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, 
     let (tag, body) = bytes
         .split_at_checked(TAG_LEN)
         .ok_or_else(|| err("the stored value is truncated".into()))?;
-    if tag != type_tag::<T>() {
+    if tag != type_tag::<T>() && tag != legacy_tag::<T>() {
         return Err(err(format!(
             "it was stored as a different type than `{}`",
             std::any::type_name::<T>()
@@ -417,6 +454,10 @@ mod tests {
     mod shop {
         pub struct Cart;
     }
+    #[allow(non_snake_case)]
+    mod größen {
+        pub struct Maß;
+    }
     mod checkout {
         pub mod moved {
             pub struct Cart;
@@ -424,7 +465,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tag_is_the_type_name_without_module_paths() {
+    fn a_tag_leaves_out_the_standard_librarys_paths_only() {
         assert_eq!(type_tag::<String>(), fnv1a(b"String"));
         assert_eq!(type_tag::<std::net::IpAddr>(), fnv1a(b"IpAddr"));
         assert_eq!(
@@ -434,12 +475,42 @@ mod tests {
         assert_eq!(type_tag::<[String]>(), fnv1a(b"Vec<String>"));
         assert_eq!(type_tag::<[std::net::IpAddr; 2]>(), fnv1a(b"[IpAddr; 2]"));
         assert_eq!(type_tag::<&&mut str>(), fnv1a(b"String"));
-        // A type moved to another module (or crate) keeps its tag.
-        assert_eq!(
+        // The app's own types keep their paths: same name, other module, other tag.
+        let cart = std::any::type_name::<shop::Cart>();
+        assert!(cart.ends_with("::shop::Cart"), "{cart}");
+        assert_eq!(type_tag::<shop::Cart>(), fnv1a(cart.as_bytes()));
+        assert_ne!(
             type_tag::<shop::Cart>(),
             type_tag::<checkout::moved::Cart>()
         );
-        assert_eq!(type_tag::<shop::Cart>(), fnv1a(b"Cart"));
+        assert_eq!(
+            type_tag::<Vec<shop::Cart>>(),
+            fnv1a(format!("Vec<{cart}>").as_bytes())
+        );
+        // Names need not be ASCII.
+        let mass = std::any::type_name::<Vec<größen::Maß>>();
+        assert_eq!(
+            tag_of_name(mass),
+            fnv1a(mass.trim_start_matches("alloc::vec::").as_bytes())
+        );
+        // Cached or not, the same answer.
+        for _ in 0..3 {
+            assert_eq!(
+                type_tag::<Vec<shop::Cart>>(),
+                tag_of_name(std::any::type_name::<Vec<shop::Cart>>())
+            );
+        }
+    }
+
+    #[test]
+    fn values_stored_with_the_old_whole_name_tags_still_read() {
+        let mut old = fnv1a(b"alloc::string::String").to_vec();
+        old.extend(postcard::to_allocvec("abc").unwrap());
+        assert_eq!(decode::<String>("k", &old).unwrap(), "abc");
+        let mut old = fnv1a(b"alloc::vec::Vec<u32>").to_vec();
+        old.extend(postcard::to_allocvec(&vec![1u32, 2]).unwrap());
+        assert_eq!(decode::<Vec<u32>>("k", &old).unwrap(), vec![1, 2]);
+        assert!(decode::<Vec<u64>>("k", &old).is_err());
     }
 
     #[test]
