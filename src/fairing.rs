@@ -261,8 +261,6 @@ pub(crate) struct RequestStores {
     tempdata: Mutex<StoreCell<TempDataState>>,
     /// Set once the handler looks at the flash messages a `Flashes` guard took.
     flashes_shown: std::sync::OnceLock<Arc<std::sync::atomic::AtomicBool>>,
-    /// Set while the session's validator runs.
-    validating: std::sync::atomic::AtomicBool,
 }
 
 impl Default for RequestStores {
@@ -273,7 +271,6 @@ impl Default for RequestStores {
             session: Default::default(),
             tempdata: Default::default(),
             flashes_shown: Default::default(),
-            validating: Default::default(),
         }
     }
 }
@@ -291,17 +288,6 @@ impl RequestStores {
             }
             now => now,
         }
-    }
-
-    /// Marks the session's validator as running; `false` if it already is (a guard asked for
-    /// from inside it).
-    pub(crate) fn begin_validation(&self) -> bool {
-        !self.validating.swap(true, Ordering::Relaxed)
-    }
-
-    /// Marks the session's validator as done.
-    pub(crate) fn end_validation(&self) {
-        self.validating.store(false, Ordering::Relaxed);
     }
 
     /// The cells, created on first use by a guard.

@@ -179,6 +179,12 @@ fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
     sealed
 }
 
+rocket::tokio::task_local! {
+    /// Set for the futures a session's validator polls (and only for those: not for a guard
+    /// running beside it, and not once the validation is done, dropped or panicked).
+    static VALIDATING: ();
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Session<'r> {
     type Error = GuardError;
@@ -195,7 +201,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
             .as_ref()
             .filter(|_| !stores.session().is_loaded());
         if let Some(validator) = unchecked {
-            if !stores.begin_validation() {
+            if VALIDATING.try_with(|_| ()).is_ok() {
                 log::error!(
                     "rocket_sealed: the `Session` guard was asked for inside the session's \
                      validator; the validator is handed the session, use that"
@@ -208,8 +214,8 @@ impl<'r> FromRequest<'r> for Session<'r> {
             let now = stores.now(sealed);
             let sent = sent_cookies(jar, &sealed.session.name);
             let mut state = load_session(sealed, &sent, now);
-            let accepted = !state.status().is_loaded() || validator.validate(&state, req).await;
-            stores.end_validation();
+            let accepted = !state.status().is_loaded()
+                || VALIDATING.scope((), validator.validate(&state, req)).await;
             if !accepted {
                 state.revoke(now);
                 note_status(sealed, "session", state.status());

@@ -330,6 +330,91 @@ fn a_session_guard_inside_the_validator_fails_instead_of_recursing() {
     assert_eq!(seen.lock().unwrap().len(), 3);
 }
 
+/// A validator that takes its time.
+struct SlowValidator;
+
+#[rocket::async_trait]
+impl Validator for SlowValidator {
+    async fn validate(&self, _session: &SessionState, _req: &Request<'_>) -> bool {
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        true
+    }
+}
+
+/// A guard that gives up on the session guard after 1 ms (dropping it mid-validation) and
+/// forwards to the next route.
+struct Impatient;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Impatient {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let wait = std::time::Duration::from_millis(1);
+        let _ = rocket::tokio::time::timeout(wait, req.guard::<rocket_sealed::Session<'_>>()).await;
+        rocket::request::Outcome::Forward(HttpStatus::NotFound)
+    }
+}
+
+/// Two session guards polled at once.
+struct Both;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Both {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let (a, b) = rocket::tokio::join!(
+            req.guard::<rocket_sealed::Session<'_>>(),
+            req.guard::<rocket_sealed::Session<'_>>()
+        );
+        if a.is_success() && b.is_success() {
+            rocket::request::Outcome::Success(Both)
+        } else {
+            rocket::request::Outcome::Error((HttpStatus::InternalServerError, ()))
+        }
+    }
+}
+
+#[rocket::get("/slow/login")]
+fn slow_login(session: rocket_sealed::Session<'_>) {
+    session.set("user", "ada").unwrap();
+}
+
+#[rocket::get("/slow/me")]
+fn slow_me_impatient(_i: Impatient) -> &'static str {
+    "unreachable"
+}
+
+#[rocket::get("/slow/me", rank = 2)]
+fn slow_me(session: rocket_sealed::Session<'_>) -> String {
+    session.get::<String>("user").unwrap().unwrap_or_default()
+}
+
+#[rocket::get("/slow/both")]
+fn slow_both(_b: Both, session: rocket_sealed::Session<'_>) -> String {
+    session.get::<String>("user").unwrap().unwrap_or_default()
+}
+
+#[test]
+fn a_validation_dropped_halfway_or_run_beside_another_guard_leaves_no_trace() {
+    let rocket = rocket::custom(common::figment())
+        .attach(Sealed::custom(common::config(&[1])).with_validator(SlowValidator))
+        .mount(
+            "/",
+            rocket::routes![slow_login, slow_me_impatient, slow_me, slow_both],
+        );
+    let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+    client.get("/slow/login").dispatch();
+    // The first route's guard drops its Session guard while the validator sleeps; the next
+    // route's Session guard validates afresh.
+    let me = client.get("/slow/me").dispatch();
+    assert_eq!(me.status(), HttpStatus::Ok);
+    assert_eq!(me.into_string().unwrap(), "ada");
+    // Two Session guards at once are not "inside the validator".
+    let both = client.get("/slow/both").dispatch();
+    assert_eq!(both.status(), HttpStatus::Ok);
+    assert_eq!(both.into_string().unwrap(), "ada");
+}
+
 trait ClockNow {
     fn clock_now(&self) -> u64;
 }
