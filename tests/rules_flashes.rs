@@ -15,6 +15,11 @@ fn flash() -> Flash<Redirect> {
     Flash::info(Redirect::to("/"), "hello")
 }
 
+#[post("/flash_two")]
+fn flash_two() -> Flash<Redirect> {
+    Flash::info(Redirect::to("/"), "fine").and(Level::Error, "broken")
+}
+
 #[post("/flash_big")]
 fn flash_big() -> Flash<Redirect> {
     Flash::info(Redirect::to("/"), "m".repeat(800))
@@ -53,6 +58,22 @@ fn read_entry_then_flash(temp: TempData<'_>) -> String {
         .unwrap_or_default();
     temp.flash(Level::Info, "new").unwrap();
     texts(&shown)
+}
+
+/// Reads the messages, keeps only the errors, and writes them back.
+#[get("/keep_errors")]
+fn keep_errors(temp: TempData<'_>) -> String {
+    let all = temp
+        .get::<Vec<FlashMessage>>("_flash")
+        .unwrap()
+        .unwrap_or_default();
+    let errors: Vec<FlashMessage> = all
+        .iter()
+        .filter(|m| m.level == Level::Error)
+        .cloned()
+        .collect();
+    temp.set("_flash", &errors).unwrap();
+    texts(&all)
 }
 
 #[get("/debug")]
@@ -105,10 +126,12 @@ fn client(config: Config) -> Client {
             "/",
             routes![
                 flash,
+                flash_two,
                 flash_big,
                 show,
                 read_entry,
                 read_entry_then_flash,
+                keep_errors,
                 debug,
                 two,
                 remove_then_flash,
@@ -143,6 +166,15 @@ fn a_flash_after_reading_the_entry_itself_does_not_bring_the_read_ones_back() {
     let client = flashed();
     assert_eq!(get(&client, "/read_entry_then_flash"), "hello");
     assert_eq!(get(&client, "/show"), "new", "hello was shown once");
+    assert_eq!(get(&client, "/show"), "");
+}
+
+#[test]
+fn a_list_the_handler_writes_back_itself_goes_on_whole() {
+    let client = client(common::config(&[1]));
+    client.post("/flash_two").dispatch();
+    assert_eq!(get(&client, "/keep_errors"), "fine,broken");
+    assert_eq!(get(&client, "/show"), "broken");
     assert_eq!(get(&client, "/show"), "");
 }
 

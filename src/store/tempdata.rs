@@ -251,6 +251,16 @@ impl TempDataState {
 
     /// Stores `value` under `key` for the next request.
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if key == FLASH_KEY {
+            // A list the app writes itself is what goes on, whatever was shown of the old one.
+            self.flashes_taken = 0;
+            self.flashes_offered = 0;
+        }
+        self.put(key, value)
+    }
+
+    /// [`set`](Self::set), keeping the count of flash messages shown (for [`flash`](Self::flash)).
+    fn put<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.values.set(key, value)?;
         self.unread.insert(key.to_owned());
         self.modified = true;
@@ -317,7 +327,7 @@ impl TempDataState {
             level,
             text: text.into(),
         });
-        self.set(FLASH_KEY, &messages)
+        self.put(FLASH_KEY, &messages)
     }
 
     /// Takes the pending flash messages: they are not shown again after this request, unless
