@@ -264,11 +264,8 @@ fn run(args: &[String]) -> Result<(String, bool), String> {
 fn read_config(path: &str, profile: &str) -> Result<Config, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let figment = Figment::from(Toml::string(&text).nested()).select(profile);
-    match figment.find_value("sealed") {
-        Ok(_) => Config::from_figment(&figment).map_err(|e| format!("{path}: {e}")),
-        Err(e) if e.missing() => Ok(Config::default()),
-        Err(e) => Err(format!("{path}: {e}")),
-    }
+    // The defaults without a `sealed` table; errors quote no key.
+    Config::from_figment(&figment).map_err(|e| format!("{path}: {e}"))
 }
 
 /// The cookies of a `Cookie` header as Rocket reads them: `;`-separated, trimmed,

@@ -217,16 +217,13 @@ fn rotate(args: &[String]) -> Result<String, String> {
 fn read_config(path: &str, profile: &str) -> Result<Config, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let figment = Figment::from(Toml::string(&text).nested()).select(profile);
-    match figment.find_value("sealed") {
-        Ok(_) => {}
-        Err(e) if e.missing() => {
-            return Err(format!(
-                "{path}: profile `{profile}` has no `sealed` table, so no `sealed.keys` to \
-                 rotate (`cargo run --example keys -- new` makes a first key)"
-            ))
-        }
-        Err(e) => return Err(format!("{path}: {e}")),
+    if figment.find_value("sealed").is_err_and(|e| e.missing()) {
+        return Err(format!(
+            "{path}: profile `{profile}` has no `sealed` table, so no `sealed.keys` to rotate \
+             (`cargo run --example keys -- new` makes a first key)"
+        ));
     }
+    // Its errors quote no key (not even the line of a file that does not parse).
     Config::from_figment(&figment).map_err(|e| format!("{path}: {e}"))
 }
 

@@ -229,7 +229,7 @@ fn valid_cookie_name(name: &str) -> bool {
 impl Config {
     /// The `sealed` table of `figment` (as the fairing reads it from Rocket's figment), or the
     /// defaults when there is none. An error names the field; a value under `keys`, which may
-    /// be a key, is not quoted.
+    /// be a key, is not quoted, and neither is the line of a configuration that does not parse.
     ///
     /// ```
     /// use rocket::figment::{providers::Serialized, Figment};
@@ -247,12 +247,15 @@ impl Config {
     /// assert!(!reason.contains(key));
     /// ```
     pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Config, Error> {
-        if !figment.contains("sealed") {
-            return Ok(Config::default());
+        use crate::figment_config::config_error;
+        match figment.find_value("sealed") {
+            Ok(_) => figment
+                .extract_inner::<Config>("sealed")
+                .map_err(config_error),
+            Err(e) if e.missing() => Ok(Config::default()),
+            // The configuration does not parse at all (a TOML syntax error, say).
+            Err(e) => Err(config_error(e)),
         }
-        figment
-            .extract_inner::<Config>("sealed")
-            .map_err(crate::figment_config::config_error)
     }
 
     /// The chunking limits: [`chunk_size`](Self::chunk_size) and

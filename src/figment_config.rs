@@ -10,21 +10,37 @@ use crate::Error;
 /// figment quotes the value it was given, and under `keys` (or for the table itself, such as
 /// `ROCKET_SEALED` set to a bare key) that value may be a key: there the value is left out.
 pub(crate) fn config_error(e: rocket::figment::Error) -> Error {
-    let field = sealed_path(&e);
+    let mut field = None;
     let text = e
         .into_iter()
         .map(|mut one| {
-            if matches!(
-                inner_path(&one).first().map(String::as_str),
-                None | Some("keys")
-            ) {
-                one.kind = without_values(one.kind);
-            }
+            hide_what_may_be_a_key(&mut one);
+            field.get_or_insert_with(|| sealed_path(&one));
             one.to_string()
         })
         .collect::<Vec<_>>()
         .join("; ");
-    Error::config(field, text)
+    Error::config(field.unwrap_or_else(|| "sealed".into()), text)
+}
+
+/// Leaves out the text of an error about the `sealed` table itself or its key ring, where any
+/// text may be a key: the values figment quotes, and an unknown field's name (which figment
+/// also puts in the error's path).
+fn hide_what_may_be_a_key(e: &mut rocket::figment::Error) {
+    let inner = inner_path(e);
+    let unknown = match &e.kind {
+        Kind::UnknownField(name, _) if inner.last() == Some(name) => Some(inner.len() - 1),
+        _ => None,
+    };
+    let table = &inner[..unknown.unwrap_or(inner.len())];
+    if !matches!(table.first().map(String::as_str), None | Some("keys")) {
+        return;
+    }
+    if let Some(at) = unknown {
+        // `inner` is the front of the path (see `inner_path`).
+        e.path.remove(at);
+    }
+    e.kind = without_values(std::mem::replace(&mut e.kind, Kind::Message(String::new())));
 }
 
 /// `kind` with every text the configuration held replaced by a note that it is not shown.
@@ -42,6 +58,14 @@ fn without_values(kind: Kind) -> Kind {
         Kind::Unsupported(actual) => Kind::Unsupported(hidden(actual)),
         Kind::UnsupportedKey(actual, key) => Kind::UnsupportedKey(hidden(actual), key),
         Kind::UnknownVariant(_, expected) => Kind::UnknownVariant("(not shown)".into(), expected),
+        Kind::UnknownField(_, expected) => Kind::UnknownField("(not shown)".into(), expected),
+        // A parse error's first line says where; the others quote the line.
+        Kind::Message(message) if message.starts_with("TOML parse error at line ") => {
+            Kind::Message(format!(
+                "{} (the line is not shown)",
+                message.lines().next().unwrap_or_default()
+            ))
+        }
         Kind::Message(_) => Kind::Message("the value is not valid here (not shown)".into()),
         other => other,
     }
@@ -66,7 +90,7 @@ fn sealed_path(e: &rocket::figment::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use rocket::figment::providers::Serialized;
+    use rocket::figment::providers::{Format, Serialized, Toml};
     use rocket::figment::Figment;
 
     use super::{config_error, sealed_path};
@@ -116,6 +140,16 @@ mod tests {
                 ])],
             )),
         ];
+        // A key pasted as a field name, at the top of the table or in a ring entry.
+        let mut mistakes = mistakes;
+        mistakes.push(Figment::from(Serialized::global(
+            &format!("sealed.{key}"),
+            1,
+        )));
+        mistakes.push(Figment::from(Serialized::global(
+            "sealed.keys",
+            vec![std::collections::BTreeMap::from([(key.clone(), 1)])],
+        )));
         for figment in mistakes {
             let text = error_of(figment);
             assert!(text.starts_with("invalid configuration `sealed"), "{text}");
@@ -131,6 +165,16 @@ mod tests {
             text.contains("found a string (not shown), expected"),
             "{text}"
         );
+        // A configuration that does not parse says where, not what the line holds; it is an
+        // error, not the defaults.
+        let toml = format!("[default.sealed]\nkeys = [{{ id = 1, key = {key} }}]\n");
+        let figment = Figment::from(Toml::string(&toml).nested());
+        let text = Config::from_figment(&figment).unwrap_err().to_string();
+        assert!(!text.contains(&key[..8]), "{text}");
+        assert!(text.contains("TOML parse error at line 2"), "{text}");
+        // An unknown field elsewhere is named: it is no key.
+        let text = error_of(Figment::from(Serialized::global("sealed.session.idle", 5)));
+        assert!(text.contains("`idle`"), "{text}");
         // Outside the key ring the value is quoted as figment gives it: it helps.
         let text = error_of(Figment::from(Serialized::global(
             "sealed.session.idle_timeout_secs",
