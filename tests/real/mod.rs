@@ -153,6 +153,7 @@ pub struct Proc {
     child: Child,
     name: String,
     log: PathBuf,
+    stopped: bool,
 }
 
 impl Proc {
@@ -178,6 +179,7 @@ impl Proc {
             child,
             name: name.to_owned(),
             log,
+            stopped: false,
         }
     }
 
@@ -247,7 +249,12 @@ impl Proc {
     }
 
     /// Kills the process and everything it started (its process group), and waits for it.
+    /// Once stopped, it is not signalled again (its id may then belong to another process).
     pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
         if let Ok(pid) = i32::try_from(self.child.id()) {
             // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
             unsafe { libc::kill(-pid, libc::SIGKILL) };
