@@ -226,7 +226,9 @@ impl<'r> FromRequest<'r> for Flashes {
                 shown: Some(temp.stores.flashes_shown()),
             }),
             Err(e) => {
-                // Only a build with another `FlashMessage` layout could cause this.
+                // Only another build's `FlashMessage` (another layout, or another path: the
+                // path is part of the stored list's type tag) or an app that stored something
+                // else under `_flash` could cause this.
                 log::warn!("rocket_sealed: pending flash messages unreadable, dropped: {e}");
                 temp.remove(crate::store::FLASH_KEY);
                 Outcome::Success(Flashes::default())

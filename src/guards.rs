@@ -220,7 +220,12 @@ impl<'r> FromRequest<'r> for Session<'r> {
                 state.revoke(now);
                 note_status(sealed, "session", state.status());
             }
-            stores.session().put(state);
+            // A Session guard polled beside this one (join!) may have stored its own judgement
+            // while this one waited: the first one stands, with whatever was done through it.
+            let mut cell = stores.session();
+            if !cell.is_loaded() {
+                cell.put(state);
+            }
         }
         Outcome::Success(Session {
             sealed,

@@ -35,6 +35,7 @@ pub const KEY_LEN: usize = 32;
 /// assert_eq!(format!("{k:?}"), "KeyConfig { id: 1, key: <redacted> }");
 /// ```
 #[derive(Clone, Deserialize, Serialize, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct KeyConfig {
     /// The key's id, written into every cookie it seals. Ids must be unique within a ring.
     #[zeroize(skip)]

@@ -330,13 +330,16 @@ fn a_session_guard_inside_the_validator_fails_instead_of_recursing() {
     assert_eq!(seen.lock().unwrap().len(), 3);
 }
 
-/// A validator that takes its time.
-struct SlowValidator;
+/// A validator that takes its time: 20 ms on its first call, 40 on its second, and so on, so
+/// that of two validations started together the first ends first.
+#[derive(Default)]
+struct SlowValidator(std::sync::atomic::AtomicU64);
 
 #[rocket::async_trait]
 impl Validator for SlowValidator {
     async fn validate(&self, _session: &SessionState, _req: &Request<'_>) -> bool {
-        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let calls = 1 + self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20 * calls)).await;
         true
     }
 }
@@ -362,10 +365,14 @@ struct Both;
 impl<'r> rocket::request::FromRequest<'r> for Both {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
-        let (a, b) = rocket::tokio::join!(
-            req.guard::<rocket_sealed::Session<'_>>(),
-            req.guard::<rocket_sealed::Session<'_>>()
-        );
+        let first = async {
+            let outcome = req.guard::<rocket_sealed::Session<'_>>().await;
+            if let rocket::request::Outcome::Success(session) = &outcome {
+                session.set("first", "was here").unwrap();
+            }
+            outcome
+        };
+        let (a, b) = rocket::tokio::join!(first, req.guard::<rocket_sealed::Session<'_>>());
         if a.is_success() && b.is_success() {
             rocket::request::Outcome::Success(Both)
         } else {
@@ -391,13 +398,15 @@ fn slow_me(session: rocket_sealed::Session<'_>) -> String {
 
 #[rocket::get("/slow/both")]
 fn slow_both(_b: Both, session: rocket_sealed::Session<'_>) -> String {
-    session.get::<String>("user").unwrap().unwrap_or_default()
+    let user = session.get::<String>("user").unwrap().unwrap_or_default();
+    let first = session.get::<String>("first").unwrap().unwrap_or_default();
+    format!("{user}; {first}")
 }
 
 #[test]
 fn a_validation_dropped_halfway_or_run_beside_another_guard_leaves_no_trace() {
     let rocket = rocket::custom(common::figment())
-        .attach(Sealed::custom(common::config(&[1])).with_validator(SlowValidator))
+        .attach(Sealed::custom(common::config(&[1])).with_validator(SlowValidator::default()))
         .mount(
             "/",
             rocket::routes![slow_login, slow_me_impatient, slow_me, slow_both],
@@ -409,10 +418,11 @@ fn a_validation_dropped_halfway_or_run_beside_another_guard_leaves_no_trace() {
     let me = client.get("/slow/me").dispatch();
     assert_eq!(me.status(), HttpStatus::Ok);
     assert_eq!(me.into_string().unwrap(), "ada");
-    // Two Session guards at once are not "inside the validator".
+    // Two Session guards at once are not "inside the validator", and what is done through
+    // the first is not undone when the second stores its own load.
     let both = client.get("/slow/both").dispatch();
     assert_eq!(both.status(), HttpStatus::Ok);
-    assert_eq!(both.into_string().unwrap(), "ada");
+    assert_eq!(both.into_string().unwrap(), "ada; was here");
 }
 
 trait ClockNow {

@@ -96,6 +96,8 @@ impl Level {
 /// assert_eq!(flash.messages()[0], first);
 /// assert_eq!(flash.messages()[1].level.as_str(), "info");
 /// ```
+// Its path is part of the type tag of every stored flash list: moving this type makes the
+// flash messages pending in browsers unreadable after an upgrade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlashMessage {
     /// Its level.
