@@ -255,8 +255,7 @@ impl TempDataState {
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         if key == FLASH_KEY {
             // A list the app writes itself is what goes on, whatever was shown of the old one.
-            self.flashes_taken = 0;
-            self.flashes_offered = 0;
+            self.forget_shown_flashes();
         }
         self.put(key, value)
     }
@@ -284,8 +283,7 @@ impl TempDataState {
     pub fn remove(&mut self, key: &str) -> bool {
         if key == FLASH_KEY {
             // Messages flashed after this are new: none of them was taken.
-            self.flashes_taken = 0;
-            self.flashes_offered = 0;
+            self.forget_shown_flashes();
         }
         let removed = self.values.remove(key);
         self.unread.remove(key);
@@ -366,6 +364,12 @@ impl TempDataState {
     /// flashes, so messages flashed after them stay), unless kept.
     pub(crate) fn flashes_shown(&mut self) {
         self.flashes_taken = self.flashes_taken.max(self.flashes_offered);
+    }
+
+    /// No flash message of the entry as it is now was shown (it was written anew or removed).
+    fn forget_shown_flashes(&mut self) {
+        self.flashes_taken = 0;
+        self.flashes_offered = 0;
     }
 
     /// The entries that survive this request, encoded.

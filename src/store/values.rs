@@ -81,51 +81,39 @@ pub fn type_tag<T: ?Sized>() -> [u8; TAG_LEN] {
 }
 
 /// [`type_tag`] of the type called `name`.
-fn tag_of_name(mut name: &str) -> [u8; TAG_LEN] {
-    while let Some(rest) = name.strip_prefix('&') {
-        name = rest.strip_prefix("mut ").unwrap_or(rest);
-    }
+fn tag_of_name(name: &str) -> [u8; TAG_LEN] {
     let mut hash = Fnv1a::new();
-    if name == "str" {
-        hash.write(b"String");
-    } else if let Some(inner) = name
-        .strip_prefix('[')
-        .and_then(|n| n.strip_suffix(']'))
-        .filter(|inner| !inner.contains(';'))
-    // a fixed-size array serializes as a tuple
-    {
-        hash.write(b"Vec<");
-        hash.write_without_std_paths(inner);
-        hash.write(b">");
-    } else {
-        hash.write_without_std_paths(name);
+    for piece in owned_name(name) {
+        hash.write_without_std_paths(piece);
     }
     hash.0.to_be_bytes()
 }
 
 /// The tag of builds before the standard library's paths were left out: FNV-1a of the whole
-/// name (`str` and `[T]` folded into `alloc::string::String` and `alloc::vec::Vec<T>`). Values
-/// they stored still read back.
+/// owned name. Values they stored still read back. (A constant once compiled.)
 fn legacy_tag<T: ?Sized>() -> [u8; TAG_LEN] {
-    let mut name = std::any::type_name::<T>();
+    let mut hash = Fnv1a::new();
+    for piece in owned_name(std::any::type_name::<T>()) {
+        hash.write(piece.as_bytes());
+    }
+    hash.0.to_be_bytes()
+}
+
+/// The name of the owned form of the type called `name`, in pieces to be read in order:
+/// references dropped, `str` as `alloc::string::String` and `[T]` as `alloc::vec::Vec<T>`,
+/// because they serialize identically.
+fn owned_name(mut name: &str) -> [&str; 3] {
     while let Some(rest) = name.strip_prefix('&') {
         name = rest.strip_prefix("mut ").unwrap_or(rest);
     }
-    let mut hash = Fnv1a::new();
     if name == "str" {
-        hash.write(b"alloc::string::String");
-    } else if let Some(inner) = name
-        .strip_prefix('[')
-        .and_then(|n| n.strip_suffix(']'))
-        .filter(|inner| !inner.contains(';'))
-    {
-        hash.write(b"alloc::vec::Vec<");
-        hash.write(inner.as_bytes());
-        hash.write(b">");
-    } else {
-        hash.write(name.as_bytes());
+        return ["alloc::string::String", "", ""];
     }
-    hash.0.to_be_bytes()
+    match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        // A fixed-size array `[T; N]` serializes as a tuple, not as a Vec.
+        Some(inner) if !inner.contains(';') => ["alloc::vec::Vec<", inner, ">"],
+        _ => [name, "", ""],
+    }
 }
 
 /// FNV-1a, 32 bits: a fingerprint against mistakes, not an adversary (the bytes are sealed).
