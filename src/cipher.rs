@@ -123,7 +123,9 @@ impl Cipher {
         let unbound = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &subkey);
         subkey.as_mut_slice().zeroize();
         // ring keeps its own copy of the subkey in the returned key, which it does not wipe
-        // on drop; a subkey is only good for nonces that start with these 16 random bytes.
+        // on drop. A leaked subkey opens this message, and since a sealer chooses the nonce,
+        // it also seals new messages under this 16-byte prefix that open for as long as the
+        // key is in the ring (the README says so: rotate after a memory disclosure).
         let unbound = unbound.expect("a 32-byte key is valid for ChaCha20-Poly1305");
         let mut short = [0u8; 12];
         short[4..].copy_from_slice(&nonce[16..]);
