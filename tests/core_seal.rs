@@ -380,3 +380,93 @@ fn sealed_len_of_each_length_class() {
     assert_eq!(sealed_len(2), 63);
     assert_eq!(sealed_len(3), 64);
 }
+
+/// The plaintext of `sample()`, written out byte by byte: postcard varints for the two
+/// timestamps, `Some` and the 16-byte id, then the entry count and each name and value as a
+/// length and its bytes.
+fn sample_plaintext() -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend([0x80, 0xe2, 0xcf, 0xaa, 0x06]); // 1_700_000_000
+    p.extend([0xe4, 0xe2, 0xcf, 0xaa, 0x06]); // 1_700_000_100
+    p.push(1);
+    p.extend([7; 16]);
+    p.push(2);
+    p.extend(b"\x04cart\x04\x03\x01\x02\x03");
+    p.extend(b"\x04user\x06\x05alice");
+    p
+}
+
+/// The AAD as the wire format defines it, built here by hand rather than by the crate.
+fn wire_aad(key_id: u32, cookie_name: &str) -> Vec<u8> {
+    let mut aad = b"rocket_sealed".to_vec();
+    aad.push(1);
+    aad.extend(key_id.to_be_bytes());
+    aad.extend(cookie_name.as_bytes());
+    aad
+}
+
+#[test]
+fn a_sealed_value_opens_with_a_plain_xchacha20poly1305_and_the_documented_aad() {
+    use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
+
+    let ring = ring(&[(0x0102_0304, 9)]);
+    assert_eq!(
+        postcard::to_allocvec(&sample()).unwrap(),
+        sample_plaintext()
+    );
+    let raw = URL_SAFE_NO_PAD
+        .decode(seal(&ring, NAME, &sample()).unwrap())
+        .unwrap();
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&[9u8; 32].into());
+    let nonce = chacha20poly1305::XNonce::try_from(&raw[5..29]).unwrap();
+    let open_with = |aad: &[u8]| {
+        cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: &raw[29..],
+                    aad,
+                },
+            )
+            .ok()
+    };
+    assert_eq!(
+        open_with(&wire_aad(0x0102_0304, NAME)),
+        Some(sample_plaintext())
+    );
+    // Each part of the AAD counts: without the label, with another version, key id or name,
+    // the tag does not match.
+    let mut no_label = wire_aad(0x0102_0304, NAME);
+    no_label.drain(..b"rocket_sealed".len());
+    let mut version_0 = wire_aad(0x0102_0304, NAME);
+    version_0[b"rocket_sealed".len()] = 0;
+    for aad in [
+        no_label,
+        version_0,
+        wire_aad(0x0102_0305, NAME),
+        wire_aad(0x0102_0304, "sealed_tempdata"),
+        Vec::new(),
+    ] {
+        assert_eq!(open_with(&aad), None, "opened with AAD {aad:?}");
+    }
+}
+
+/// A value sealed once (by the build of 2026-12-02) and kept as text: every later build must
+/// open it, or the cookies of a farm's older instances (and of browsers) stop opening after
+/// an upgrade.
+const SEALED_BY_V1: &str =
+    "AQECAwRJKmLCgwcht9vTEkNSnKDCCqKGbTPHgJg-KC6ffYGYDhecfDD32E3bwSP_dFjYswwR8FILLYvhw7NkMaw1Bf7fkTv1yhsBjbF2yLV10wj_plZ_kCl_tJ9KqjI";
+
+#[test]
+fn a_value_sealed_by_an_earlier_build_still_opens() {
+    let ring = ring(&[(0x0102_0304, 9)]);
+    let opened = open(&ring, NAME, SEALED_BY_V1, MAX).unwrap();
+    assert_eq!(opened.envelope, sample());
+    assert_eq!(opened.key_id, 0x0102_0304);
+    assert!(!opened.needs_reseal);
+    // ... and only under its own name.
+    assert_eq!(
+        rejection(&ring, "sealed_tempdata", SEALED_BY_V1),
+        Rejection::Tampered
+    );
+}

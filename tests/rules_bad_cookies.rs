@@ -80,6 +80,48 @@ fn sealed_with_another_key_of_the_same_id() -> String {
     app.jar_store(SESSION)[0].1.clone()
 }
 
+/// `plaintext` sealed for the session's cookie under key 1 of the tests' ring, with the wire
+/// format's AAD built here: bytes that authenticate but that the crate never writes.
+fn sealed_plaintext(plaintext: &[u8]) -> String {
+    use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
+
+    let key = common::key(1);
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(key.key.as_str())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let mut aad = b"rocket_sealed\x01".to_vec();
+    aad.extend(1u32.to_be_bytes());
+    aad.extend(SESSION.as_bytes());
+    let nonce = [0x5a; 24];
+    let sealed = chacha20poly1305::XChaCha20Poly1305::new(&bytes.into())
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
+        .unwrap();
+    let mut raw = vec![1];
+    raw.extend(1u32.to_be_bytes());
+    raw.extend(nonce);
+    raw.extend(sealed);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// A session envelope of this test's clock, with `session_id`.
+fn session_envelope(session_id: Option<[u8; 16]>) -> Vec<u8> {
+    postcard::to_allocvec(&rocket_sealed::seal::Envelope {
+        issued_at: common::T0,
+        refreshed_at: common::T0,
+        session_id,
+        entries: vec![("a".into(), vec![0; 5])],
+    })
+    .unwrap()
+}
+
 #[test]
 fn each_bad_cookie_class_gives_an_empty_session_with_the_right_status() {
     let s = samples();
@@ -160,6 +202,23 @@ fn each_bad_cookie_class_gives_an_empty_session_with_the_right_status() {
             "chunks swapped",
             reordered,
             Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "authentic, but a session envelope without a session id",
+            one(&sealed_plaintext(&session_envelope(None))),
+            malformed(Malformed::BadEnvelope),
+        ),
+        (
+            "authentic, but not an envelope",
+            one(&sealed_plaintext(b"\xffnot postcard")),
+            malformed(Malformed::BadEnvelope),
+        ),
+        (
+            "authentic, but bytes after the envelope",
+            one(&sealed_plaintext(
+                &[session_envelope(Some([3; 16])), vec![0]].concat(),
+            )),
+            malformed(Malformed::BadEnvelope),
         ),
         (
             "oversized single value",
