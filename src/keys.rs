@@ -135,7 +135,12 @@ impl KeyRing {
                     ),
                 ));
             }
-            let text = config.key.trim().trim_end_matches('=');
+            // Padding is optional; more than base64's two `=` is not padding.
+            let text = config.key.trim();
+            let text = text
+                .strip_suffix("==")
+                .or_else(|| text.strip_suffix('='))
+                .unwrap_or(text);
             let decoded = Zeroizing::new(
                 URL_SAFE_NO_PAD
                     .decode(text)

@@ -100,6 +100,15 @@ fn padding_and_surrounding_whitespace_are_accepted() {
 }
 
 #[test]
+fn more_than_two_padding_characters_are_refused() {
+    for pad in ["==", "==="] {
+        let key = format!("{}{pad}", URL_SAFE.encode([5u8; KEY_LEN]));
+        let err = KeyRing::from_config(&[KeyConfig::new(1, key)]).unwrap_err();
+        assert!(err.to_string().contains("base64url"), "{pad}: {err}");
+    }
+}
+
+#[test]
 fn error_messages_are_actionable_and_hide_the_key() {
     let secret = URL_SAFE_NO_PAD.encode(b"sixteen byte key");
     let err = KeyRing::from_config(&[KeyConfig::new(3, secret.clone())]).unwrap_err();
