@@ -20,7 +20,8 @@ const TAG_LEN: usize = 4;
 /// A fingerprint of a Rust type's name, with the paths of the standard library's types left
 /// out (`Vec<String>`, not `alloc::vec::Vec<alloc::string::String>`; `Vec<my_app::Cart>`).
 /// References and unsized forms are folded into their owned forms (`&str` and `str` into
-/// `String`, `[T]` into `Vec<T>`), because they serialize identically.
+/// `String`, `[T]` into `Vec<T>`, also inside a type: `Vec<&str>` into `Vec<String>`),
+/// because they serialize identically.
 ///
 /// The standard library's paths are left out because the compiler may print them differently
 /// in another version (`IpAddr` moved from `std::net` to `core::net` in Rust 1.77), which
@@ -37,6 +38,7 @@ const TAG_LEN: usize = 4;
 /// use rocket_sealed::{seal, Config, KeyConfig, KeyRing, Status};
 ///
 /// assert_eq!(type_tag::<&str>(), type_tag::<String>());
+/// assert_eq!(type_tag::<Vec<&str>>(), type_tag::<Vec<String>>());
 /// assert_ne!(type_tag::<u32>(), type_tag::<u64>());
 ///
 /// let config = Config::default();
@@ -83,37 +85,108 @@ pub fn type_tag<T: ?Sized>() -> [u8; TAG_LEN] {
 /// [`type_tag`] of the type called `name`.
 fn tag_of_name(name: &str) -> [u8; TAG_LEN] {
     let mut hash = Fnv1a::new();
-    for piece in owned_name(name) {
-        hash.write_without_std_paths(piece);
-    }
+    hash.write_without_std_paths(&owned_name(name));
     hash.0.to_be_bytes()
 }
 
 /// The tag of builds before the standard library's paths were left out: FNV-1a of the whole
-/// owned name. Values they stored still read back. (A constant once compiled.)
+/// owned name. Values they stored still read back. (Only worked out when the tag differs.)
 fn legacy_tag<T: ?Sized>() -> [u8; TAG_LEN] {
     let mut hash = Fnv1a::new();
-    for piece in owned_name(std::any::type_name::<T>()) {
-        hash.write(piece.as_bytes());
-    }
+    hash.write(owned_name(std::any::type_name::<T>()).as_bytes());
     hash.0.to_be_bytes()
 }
 
-/// The name of the owned form of the type called `name`, in pieces to be read in order:
-/// references dropped, `str` as `alloc::string::String` and `[T]` as `alloc::vec::Vec<T>`,
-/// because they serialize identically.
-fn owned_name(mut name: &str) -> [&str; 3] {
+/// The name of the owned form of the type called `name`, because the borrowed and owned forms
+/// serialize identically: references dropped, `str` as `alloc::string::String` and `[T]` as
+/// `alloc::vec::Vec<T>`, at the top and, behind a reference, inside (`Vec<&str>` is
+/// `Vec<String>`, `Option<&[u8]>` is `Option<Vec<u8>>`). A `str` or `[T]` without a reference
+/// inside a type (`Box<str>`) is left as it is: it is already owned and reads back as itself.
+fn owned_name(mut name: &str) -> Cow<'_, str> {
+    name = strip_references(name);
+    if name == "str" {
+        return Cow::Borrowed("alloc::string::String");
+    }
+    if let Some(inner) = slice_element(name) {
+        return Cow::Owned(format!("alloc::vec::Vec<{}>", fold_references(inner)));
+    }
+    if name.contains('&') {
+        Cow::Owned(fold_references(name))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+fn strip_references(mut name: &str) -> &str {
     while let Some(rest) = name.strip_prefix('&') {
         name = rest.strip_prefix("mut ").unwrap_or(rest);
     }
-    if name == "str" {
-        return ["alloc::string::String", "", ""];
+    name
+}
+
+/// `T` of a slice type `[T]`; `None` for anything else, a fixed-size array `[T; N]` included
+/// (it serializes as a tuple, not as a Vec).
+fn slice_element(name: &str) -> Option<&str> {
+    let inner = name.strip_prefix('[')?;
+    let close = matching_bracket(inner)?;
+    if close + 1 != inner.len() {
+        return None;
     }
-    match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-        // A fixed-size array `[T; N]` serializes as a tuple, not as a Vec.
-        Some(inner) if !inner.contains(';') => ["alloc::vec::Vec<", inner, ">"],
-        _ => [name, "", ""],
+    let inner = &inner[..close];
+    let mut depth = 0usize;
+    for b in inner.bytes() {
+        match b {
+            b'[' | b'(' | b'<' => depth += 1,
+            b']' | b')' | b'>' => depth = depth.saturating_sub(1),
+            b';' if depth == 0 => return None,
+            _ => {}
+        }
     }
+    Some(inner)
+}
+
+/// The index of the `]` that closes a `[` just before `text`.
+fn matching_bracket(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'[' => depth += 1,
+            b']' if depth == 0 => return Some(i),
+            b']' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `name` with every reference inside it replaced by its owned form (see [`owned_name`]).
+fn fold_references(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 16);
+    let mut rest = name;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let referent = strip_references(&rest[at..]);
+        let is_str = referent.strip_prefix("str").is_some_and(|after| {
+            !after.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+        });
+        if is_str {
+            out.push_str("alloc::string::String");
+            rest = &referent[3..];
+        } else if let Some(element) = referent
+            .strip_prefix('[')
+            .and_then(matching_bracket)
+            .and_then(|close| slice_element(&referent[..close + 2]))
+        {
+            out.push_str("alloc::vec::Vec<");
+            out.push_str(&fold_references(element));
+            out.push('>');
+            rest = &referent[element.len() + 2..];
+        } else {
+            rest = referent;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// FNV-1a, 32 bits: a fingerprint against mistakes, not an adversary (the bytes are sealed).
@@ -431,6 +504,62 @@ mod tests {
         assert_ne!(type_tag::<[u32; 2]>(), type_tag::<Vec<u32>>());
         assert_ne!(type_tag::<u32>(), type_tag::<u64>());
         assert_ne!(type_tag::<String>(), type_tag::<Vec<u8>>());
+    }
+
+    #[test]
+    fn references_inside_a_type_fold_into_owned_forms_too() {
+        use std::collections::BTreeMap;
+        assert_eq!(type_tag::<Vec<&str>>(), type_tag::<Vec<String>>());
+        assert_eq!(type_tag::<&[&str]>(), type_tag::<Vec<String>>());
+        assert_eq!(type_tag::<(&str, u32)>(), type_tag::<(String, u32)>());
+        assert_eq!(type_tag::<Option<&[u8]>>(), type_tag::<Option<Vec<u8>>>());
+        assert_eq!(
+            type_tag::<BTreeMap<&str, Vec<&&mut str>>>(),
+            type_tag::<BTreeMap<String, Vec<String>>>()
+        );
+        assert_eq!(
+            type_tag::<Vec<&[[u8; 2]]>>(),
+            type_tag::<Vec<Vec<[u8; 2]>>>()
+        );
+        assert_eq!(type_tag::<[[u8; 2]]>(), type_tag::<Vec<[u8; 2]>>());
+        assert_eq!(type_tag::<Vec<&u32>>(), type_tag::<Vec<u32>>());
+        // A reference to an array is the array; an owned `str` or slice stays itself.
+        assert_eq!(type_tag::<Vec<&[u8; 4]>>(), type_tag::<Vec<[u8; 4]>>());
+        assert_ne!(type_tag::<Vec<&[u8; 4]>>(), type_tag::<Vec<Vec<u8>>>());
+        assert_ne!(type_tag::<Box<str>>(), type_tag::<String>());
+        assert_eq!(
+            owned_name("alloc::boxed::Box<str>"),
+            "alloc::boxed::Box<str>"
+        );
+        // Names that only look like `str` are not folded.
+        assert_eq!(
+            owned_name("alloc::vec::Vec<&strings::S>"),
+            "alloc::vec::Vec<strings::S>"
+        );
+        assert_eq!(
+            owned_name("(&str_like, &str)"),
+            "(str_like, alloc::string::String)"
+        );
+        // Malformed names (never printed by the compiler) do not panic.
+        for name in ["&", "&[", "&[u8", "[&", "&mut ", "]&[]", "&[;]", "&str]"] {
+            let _ = owned_name(name);
+        }
+    }
+
+    /// Values written as borrowed forms read back as the owned ones, whole-store.
+    #[test]
+    fn a_vec_of_str_reads_back_as_a_vec_of_string() {
+        let mut values = Values::default();
+        values.set("names", &vec!["a", "b"]).unwrap();
+        values.set("pair", &("x", 1u32)).unwrap();
+        assert_eq!(
+            values.get::<Vec<String>>("names").unwrap(),
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(
+            values.get::<(String, u32)>("pair").unwrap(),
+            Some(("x".to_string(), 1))
+        );
     }
 
     fn fnv1a(bytes: &[u8]) -> [u8; TAG_LEN] {
