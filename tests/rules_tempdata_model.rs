@@ -1,9 +1,10 @@
 //! SPEC §4, TempData: arbitrary sequences of requests against a model of ASP.NET Core's rules.
 //!
 //! The model is ASP.NET Core's `TempDataDictionary`: entries loaded from the cookie start as
-//! "initial"; `get` and `remove` take an entry out of that set, `set` puts it back, `keep(key)`
-//! retains the key (present or not) and `keep_all` every present one, and at the end of the request the entries still initial or retained
-//! survive (all of them when the response is a redirect). Each request's commit is written to
+//! "initial"; `get` takes an entry out of that set, `set` puts it back, `keep(key)` retains the
+//! key (present or not) and `keep_all` every present one, `remove` takes the key out of both
+//! sets, and at the end of the request the entries still initial or retained survive (all of
+//! them when the response is a redirect). Each request's commit is written to
 //! a cookie jar and the next request loads from it, through the real sealing and chunking.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,6 +109,7 @@ proptest! {
                         temp.remove(KEYS[k]);
                         data.remove(KEYS[k]);
                         initial.remove(KEYS[k]);
+                        retained.remove(KEYS[k]);
                     }
                 }
             }

@@ -279,7 +279,9 @@ impl TempDataState {
         self.retained = self.values.keys().map(str::to_owned).collect();
     }
 
-    /// Removes `key` now; `true` if it was there.
+    /// Removes `key` now; `true` if it was there. An earlier `keep(key)` is undone too, as
+    /// ASP.NET Core's `Remove` does: a value set under `key` later in the request and read
+    /// is not kept.
     pub fn remove(&mut self, key: &str) -> bool {
         if key == FLASH_KEY {
             // Messages flashed after this are new: none of them was taken.
@@ -287,6 +289,7 @@ impl TempDataState {
         }
         let removed = self.values.remove(key);
         self.unread.remove(key);
+        self.retained.remove(key);
         self.modified |= removed;
         removed
     }
