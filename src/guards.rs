@@ -46,8 +46,6 @@ use crate::{Error, Sealed, Status};
 /// assert_eq!(client.get("/visits").dispatch().into_string().unwrap(), "2 visits");
 /// ```
 ///
-/// Methods lock the request's state briefly; do not call a `Session` method from inside an
-/// [`update`](Session::update) closure on the same session.
 pub struct Session<'r> {
     sealed: &'r Sealed,
     stores: &'r RequestStores,
@@ -281,11 +279,20 @@ impl<'r> Session<'r> {
 
     /// Gets the value under `key` (or `T::default()`), lets `f` change it in place, and writes
     /// it back once, at commit. Returns what `f` returns.
+    ///
+    /// The session counts as changed even if `f` changes nothing (on a new session, the
+    /// default value is stored): use [`get`](Session::get) to only read. `f` may use the
+    /// session too; while it runs, `key` still holds its value from before, and whatever
+    /// `f` stores under `key` itself is replaced by the value `f` was handed.
     pub fn update<T, R>(&self, key: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error>
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
     {
-        self.with(|s| s.update(key, f))
+        // `f` runs without the request's lock, so that it may use this session.
+        let mut value: T = self.with(|s| s.take_for_update(key))?;
+        let result = f(&mut value);
+        self.with(|s| s.finish_update(key, value));
+        Ok(result)
     }
 
     /// Removes `key`; `true` if it was there.

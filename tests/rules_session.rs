@@ -449,3 +449,47 @@ fn commit_of_an_empty_session_needs_no_bytes() {
     let jar = app.jar_store(SESSION);
     assert_eq!(bytes, jar[0].0.len() + 1 + jar[0].1.len());
 }
+
+#[rocket::get("/nested")]
+fn nested_update(session: rocket_sealed::Session<'_>) -> String {
+    let seen = session
+        .update::<u32, _>("n", |n| {
+            *n += 1;
+            // The session is usable from inside the closure: `n` still holds its value from
+            // before, another key can be updated, and a `set` of `n` itself is replaced by
+            // the value this closure was handed.
+            let before = session.get::<u32>("n").unwrap();
+            session.update::<u32, _>("m", |m| *m += 10).unwrap();
+            session.set("n", &1000u32).unwrap();
+            format!("{n} {before:?} {}", session.len())
+        })
+        .unwrap();
+    let m = session.get::<u32>("m").unwrap();
+    format!("{seen} {m:?} {:?}", session.get::<u32>("n").unwrap())
+}
+
+#[test]
+fn an_update_closure_may_use_its_own_session() {
+    let rocket = rocket::custom(common::figment())
+        .attach(Sealed::custom(common::config(&[1])))
+        .mount("/", rocket::routes![nested_update]);
+    let (done, replies) = std::sync::mpsc::channel();
+    // Run on a thread: a lock held around the closure would hang the request, and that
+    // must fail the test rather than stall it.
+    std::thread::spawn(move || {
+        let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+        for _ in 0..2 {
+            let reply = client.get("/nested").dispatch();
+            done.send((reply.status(), reply.into_string().unwrap()))
+                .unwrap();
+        }
+    });
+    let wait = std::time::Duration::from_secs(30);
+    let first = replies.recv_timeout(wait).expect("the request finished");
+    assert_eq!(first, (HttpStatus::Ok, "1 None 2 Some(10) Some(1)".into()));
+    let second = replies.recv_timeout(wait).expect("the request finished");
+    assert_eq!(
+        second,
+        (HttpStatus::Ok, "2 Some(1) 2 Some(20) Some(2)".into())
+    );
+}
