@@ -16,6 +16,7 @@ pub(crate) fn config_error(e: rocket::figment::Error) -> Error {
         .map(|mut one| {
             hide_what_may_be_a_key(&mut one);
             field.get_or_insert_with(|| sealed_path(&one));
+            sealed_first(&mut one);
             one.to_string()
         })
         .collect::<Vec<_>>()
@@ -36,11 +37,33 @@ fn hide_what_may_be_a_key(e: &mut rocket::figment::Error) {
     if !matches!(table.first().map(String::as_str), None | Some("keys")) {
         return;
     }
+    // An unknown field at the top of the table is most likely a misspelt option (`chunksize`,
+    // `[sealed.sesion]`): named, unless it looks like key material.
+    if let (Kind::UnknownField(name, _), true) = (&e.kind, table.is_empty()) {
+        if !looks_like_a_key(name) {
+            return;
+        }
+    }
     if let Some(at) = unknown {
         // `inner` is the front of the path (see `inner_path`).
         e.path.remove(at);
     }
     e.kind = without_values(std::mem::replace(&mut e.kind, Kind::Message(String::new())));
+}
+
+/// Anything but an option-like name (lowercase letters and underscores, as every option
+/// is; a random key is almost never only those) may be key material.
+fn looks_like_a_key(name: &str) -> bool {
+    !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// Moves the `sealed` that `extract_inner` appends to the end of the error's path to its
+/// front, where it belongs, so the key figment prints is the one in the configuration.
+fn sealed_first(e: &mut rocket::figment::Error) {
+    if e.path.last().is_some_and(|last| last == "sealed") {
+        e.path.pop();
+        e.path.insert(0, "sealed".into());
+    }
 }
 
 /// `kind` with every text the configuration held replaced by a note that it is not shown.
@@ -120,6 +143,18 @@ mod tests {
     }
 
     #[test]
+    fn the_key_figment_prints_starts_with_sealed() {
+        let toml = "[default.sealed.session]\nidle_timeout_secs = \"soon\"\n";
+        let figment = Figment::from(Toml::string(toml).nested());
+        let text = Config::from_figment(&figment).unwrap_err().to_string();
+        assert!(
+            text.contains("\"default.sealed.session.idle_timeout_secs\""),
+            "{text}"
+        );
+        assert!(!text.contains(".sealed\""), "{text}");
+    }
+
+    #[test]
     fn figment_errors_do_not_quote_a_key() {
         let key = KeyConfig::generate(1).key.clone();
         // `keys = ["…"]` instead of `keys = [{ id = 1, key = "…" }]`, a bare key for the ring or
@@ -175,6 +210,20 @@ mod tests {
         // An unknown field elsewhere is named: it is no key.
         let text = error_of(Figment::from(Serialized::global("sealed.session.idle", 5)));
         assert!(text.contains("`idle`"), "{text}");
+        // So is a misspelt option at the top of the table (the key pasted as a field name
+        // above is not).
+        for typo in [
+            "chunksize",
+            "sesion",
+            "cookies",
+            "tempdata_keep_on_redirect",
+        ] {
+            let text = error_of(Figment::from(Serialized::global(
+                &format!("sealed.{typo}"),
+                1,
+            )));
+            assert!(text.contains(&format!("`{typo}`")), "{text}");
+        }
         // Outside the key ring the value is quoted as figment gives it: it helps.
         let text = error_of(Figment::from(Serialized::global(
             "sealed.session.idle_timeout_secs",
