@@ -290,6 +290,9 @@ impl Config {
     /// when `cookie.secure` is not set) and `max_age` is the store's lifetime (used only when
     /// `cookie.persistent` is on).
     ///
+    /// Meant for a validated config ([`validate`](Config::validate), which the fairing runs
+    /// at launch): a `same_site` that does not parse is read as `lax` here.
+    ///
     /// ```
     /// use rocket_sealed::Config;
     ///

@@ -111,6 +111,16 @@ impl SealedFairing {
     }
 }
 
+impl std::fmt::Debug for SealedFairing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedFairing")
+            // `None`: read from Rocket's configuration at launch. Keys are redacted.
+            .field("config", &self.config)
+            .field("validator", &self.validator.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 #[rocket::async_trait]
 impl Fairing for SealedFairing {
     fn info(&self) -> Info {
@@ -235,6 +245,11 @@ impl<S> StoreCell<S> {
         self.state.is_some()
     }
 
+    /// The state if it was loaded.
+    pub(crate) fn loaded(&self) -> Option<&S> {
+        self.state.as_ref()
+    }
+
     pub(crate) fn put(&mut self, state: S) {
         self.state = Some(state);
     }
@@ -311,6 +326,16 @@ impl RequestStores {
         self.tempdata.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The session's cell unless it is locked right now (for `Debug`, which must not wait).
+    pub(crate) fn try_session(&self) -> Option<MutexGuard<'_, StoreCell<SessionState>>> {
+        try_lock(&self.session)
+    }
+
+    /// TempData's cell unless it is locked right now.
+    pub(crate) fn try_tempdata(&self) -> Option<MutexGuard<'_, StoreCell<TempDataState>>> {
+        try_lock(&self.tempdata)
+    }
+
     /// The flag a `Flashes` guard hands its value, shared by every `Flashes` of the request.
     pub(crate) fn flashes_shown(&self) -> Arc<std::sync::atomic::AtomicBool> {
         self.flashes_shown.get_or_init(Default::default).clone()
@@ -321,6 +346,14 @@ impl RequestStores {
         self.flashes_shown
             .get()
             .is_some_and(|shown| shown.load(Ordering::Relaxed))
+    }
+}
+
+fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
     }
 }
 

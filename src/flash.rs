@@ -79,9 +79,29 @@ impl<R> Flash<R> {
         self
     }
 
+    /// Adds a `Debug` message.
+    pub fn and_debug(self, text: impl Into<String>) -> Self {
+        self.and(Level::Debug, text)
+    }
+
     /// Adds an `Info` message.
     pub fn and_info(self, text: impl Into<String>) -> Self {
         self.and(Level::Info, text)
+    }
+
+    /// Adds a `Success` message.
+    pub fn and_success(self, text: impl Into<String>) -> Self {
+        self.and(Level::Success, text)
+    }
+
+    /// Adds a `Warning` message.
+    pub fn and_warning(self, text: impl Into<String>) -> Self {
+        self.and(Level::Warning, text)
+    }
+
+    /// Adds an `Error` message.
+    pub fn and_error(self, text: impl Into<String>) -> Self {
+        self.and(Level::Error, text)
     }
 
     /// The messages this response will leave.

@@ -257,6 +257,30 @@ impl Sentinel for TempData<'_> {
     }
 }
 
+/// The cookie's name and, if a method already loaded it, the state (status, id, keys; no
+/// values). Formatting never loads the session.
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cell = self.stores.try_session();
+        f.debug_struct("Session")
+            .field("cookie", &self.sealed.session.name)
+            .field("state", &cell.as_ref().and_then(|c| c.loaded()))
+            .finish()
+    }
+}
+
+/// The cookie's name and, if a method already loaded it, the state (status, entries' names,
+/// which are read and kept; no values). Formatting never loads TempData.
+impl std::fmt::Debug for TempData<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cell = self.stores.try_tempdata();
+        f.debug_struct("TempData")
+            .field("cookie", &self.sealed.tempdata.name)
+            .field("state", &cell.as_ref().and_then(|c| c.loaded()))
+            .finish()
+    }
+}
+
 impl<'r> Session<'r> {
     fn with<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
         let mut cell = self.stores.session();

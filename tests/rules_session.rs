@@ -493,3 +493,44 @@ fn an_update_closure_may_use_its_own_session() {
         (HttpStatus::Ok, "2 Some(1) 2 Some(20) Some(2)".into())
     );
 }
+
+#[rocket::get("/debug")]
+fn debug_guards(session: rocket_sealed::Session<'_>, temp: rocket_sealed::TempData<'_>) -> String {
+    let before = format!("{session:?} {temp:?}");
+    let user = session.get::<String>("user").unwrap();
+    format!("{before}\n{session:?}\n{user:?}")
+}
+
+#[rocket::get("/debug/login")]
+fn debug_login(session: rocket_sealed::Session<'_>) {
+    session.set("user", "ada-the-secret").unwrap();
+}
+
+#[test]
+fn debug_output_names_the_cookie_loads_nothing_and_shows_no_value() {
+    let fairing = Sealed::custom(common::config(&[1]));
+    let printed = format!("{fairing:?}");
+    assert!(printed.starts_with("SealedFairing"), "{printed}");
+    assert!(!printed.contains(&common::key(1).key), "{printed}");
+    let rocket = rocket::custom(common::figment())
+        .attach(fairing)
+        .mount("/", rocket::routes![debug_guards, debug_login]);
+    let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+    client.get("/debug/login").dispatch();
+    let sealed = client.rocket().state::<Sealed>().unwrap();
+    let opened = sealed.counters().snapshot().opened;
+    let body = client.get("/debug").dispatch().into_string().unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"Session { cookie: "sealed_session", state: None } TempData { cookie: "sealed_tempdata", state: None }"#
+    );
+    assert!(
+        lines[1].contains("status: Loaded") && lines[1].contains(r#"keys: ["user"]"#),
+        "{body}"
+    );
+    assert!(!lines[1].contains("ada-the-secret"), "{body}");
+    assert_eq!(lines[2], r#"Some("ada-the-secret")"#);
+    // Only the `get` opened the session; formatting TempData did not open it either.
+    assert_eq!(sealed.counters().snapshot().opened, opened + 1);
+}
