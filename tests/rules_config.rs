@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{App, T0};
+use common::T0;
 use rocket::error::ErrorKind;
 use rocket::figment::value::Value;
 use rocket::figment::Figment;
@@ -356,11 +356,4 @@ fn guard_reached_from_another_guard_without_the_fairing_is_a_500() {
     let client = Client::tracked(rocket).unwrap();
     let reply = client.get("/indirect?guard=session").dispatch();
     assert_eq!(reply.into_string().unwrap(), "session: served");
-}
-
-#[test]
-fn app_builder_launches() {
-    // The shared builder itself: a sanity check that the other files' fixture is sound.
-    let app = App::new(common::config(&[1]));
-    assert_eq!(app.get("/plain").body, "plain");
 }

@@ -162,7 +162,6 @@ fn expired_absolute_session_starts_fresh() {
         assert_eq!(reply.body, r#"Some("1")"#);
         assert_eq!(reply.written().len(), 1, "sliding refresh");
     }
-    assert_eq!(app.clock_now(), T0 + 3500);
     app.clock.advance(101);
     let reply = app.get("/s/info");
     let (status, len, _) = info(&reply);
@@ -425,16 +424,6 @@ fn a_validation_dropped_halfway_or_run_beside_another_guard_leaves_no_trace() {
     assert_eq!(both.into_string().unwrap(), "ada; was here");
 }
 
-trait ClockNow {
-    fn clock_now(&self) -> u64;
-}
-
-impl ClockNow for App {
-    fn clock_now(&self) -> u64 {
-        rocket_sealed::Clock::now(&self.clock)
-    }
-}
-
 #[test]
 fn commit_of_an_empty_session_needs_no_bytes() {
     let app = App::new(common::config(&[1]));
@@ -533,4 +522,72 @@ fn debug_output_names_the_cookie_loads_nothing_and_shows_no_value() {
     assert_eq!(lines[2], r#"Some("ada-the-secret")"#);
     // Only the `get` opened the session; formatting TempData did not open it either.
     assert_eq!(sealed.counters().snapshot().opened, opened + 1);
+}
+
+/// Two `Session` guards asked for at the same time, without a validator (the lazy path).
+struct TwoAtOnce<'r>(rocket_sealed::Session<'r>, rocket_sealed::Session<'r>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for TwoAtOnce<'r> {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let (a, b) = rocket::tokio::join!(
+            req.guard::<rocket_sealed::Session<'r>>(),
+            req.guard::<rocket_sealed::Session<'r>>()
+        );
+        match (a, b) {
+            (rocket::outcome::Outcome::Success(a), rocket::outcome::Outcome::Success(b)) => {
+                rocket::request::Outcome::Success(TwoAtOnce(a, b))
+            }
+            _ => rocket::request::Outcome::Error((HttpStatus::InternalServerError, ())),
+        }
+    }
+}
+
+#[rocket::get("/two")]
+fn two_at_once(two: TwoAtOnce<'_>) -> String {
+    let before = two.1.get::<u32>("n").unwrap();
+    two.0.update::<u32, _>("n", |n| *n += 1).unwrap();
+    format!(
+        "{before:?} {:?} {}",
+        two.1.get::<u32>("n").unwrap(),
+        two.0.id() == two.1.id()
+    )
+}
+
+#[test]
+fn two_session_guards_at_once_share_one_session() {
+    let rocket = rocket::custom(common::figment())
+        .attach(Sealed::custom(common::config(&[1])))
+        .mount("/", rocket::routes![two_at_once]);
+    let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+    let first = common::dispatch(client.get("/two"));
+    assert_eq!(first.body, "None Some(1) true");
+    assert_eq!(first.written().len(), 1, "one cookie: {:?}", first.lines);
+    let second = common::dispatch(client.get("/two"));
+    assert_eq!(second.body, "Some(1) Some(2) true");
+    let sealed = client.rocket().state::<Sealed>().unwrap();
+    assert_eq!(
+        sealed.counters().snapshot().opened,
+        1,
+        "opened once, by the second"
+    );
+}
+
+#[test]
+fn a_chunked_session_that_becomes_empty_has_every_chunk_deleted() {
+    let mut config = common::config(&[1]);
+    config.chunk_size = 1000;
+    config.max_chunks = 8;
+    config.session.budget = 8000;
+    let app = App::new(config);
+    app.get("/s/big/3000/false");
+    let sent: Vec<String> = app.jar_store(SESSION).into_iter().map(|(n, _)| n).collect();
+    assert!(sent.len() >= 4, "a main cookie and chunks: {sent:?}");
+    let cleared = app.get("/s/clear");
+    let mut deleted = cleared.deleted();
+    deleted.sort();
+    assert_eq!(deleted, sent);
+    assert!(cleared.written().is_empty(), "{:?}", cleared.lines);
+    assert!(app.jar_store(SESSION).is_empty(), "{:?}", app.jar_names());
 }

@@ -1,0 +1,161 @@
+//! SPEC §3 and §4: the log lines the crate promises, caught by a logger this test installs
+//! before Rocket's (Rocket then leaves the logger and its level alone): a loud warning for an
+//! ephemeral key, an error naming the bad field when launch fails, a warning for a rejected
+//! cookie and a debug line for an expired one, and an error for a store too large to write.
+//! None of them quotes a key or a cookie.
+
+mod common;
+
+use std::sync::{Mutex, OnceLock};
+
+use common::{App, T0};
+use rocket::local::blocking::Client;
+use rocket_sealed::{KeyConfig, ManualClock, Sealed};
+
+struct Capture(Mutex<Vec<(log::Level, String)>>);
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target().starts_with("rocket_sealed") {
+            let line = record.args().to_string();
+            self.0.lock().unwrap().push((record.level(), line));
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// The lines logged so far by this crate (every test of this file shares the logger: each
+/// looks for lines only it can cause).
+fn logged() -> Vec<(log::Level, String)> {
+    static CAPTURE: OnceLock<&'static Capture> = OnceLock::new();
+    let capture = CAPTURE.get_or_init(|| {
+        let capture: &'static Capture = Box::leak(Box::new(Capture(Mutex::new(Vec::new()))));
+        log::set_logger(capture).expect("no logger installed before this test's");
+        log::set_max_level(log::LevelFilter::Trace);
+        capture
+    });
+    capture.0.lock().unwrap().clone()
+}
+
+fn lines_with(level: log::Level, text: &str) -> Vec<String> {
+    logged()
+        .into_iter()
+        .filter(|(l, line)| *l == level && line.contains(text))
+        .map(|(_, line)| line)
+        .collect()
+}
+
+/// `true` when launching `rocket` fails (the error is looked at, as Rocket requires).
+fn launch_failed(rocket: rocket::Rocket<rocket::Build>) -> bool {
+    match Client::tracked(rocket) {
+        Ok(_) => false,
+        Err(e) => {
+            let _ = e.kind();
+            true
+        }
+    }
+}
+
+#[test]
+fn an_ephemeral_key_is_a_loud_warning() {
+    logged();
+    let figment = common::figment().select(rocket::Config::DEBUG_PROFILE);
+    let rocket = rocket::custom(figment)
+        .attach(Sealed::fairing())
+        .mount("/", common::all_routes());
+    Client::tracked(rocket).expect("launches with an ephemeral key");
+    let warnings = lines_with(log::Level::Warn, "EPHEMERAL");
+    assert!(!warnings.is_empty(), "{:?}", logged());
+    assert!(warnings[0].contains("sealed.keys"), "{}", warnings[0]);
+}
+
+#[test]
+fn a_failed_launch_says_which_key_and_why_without_quoting_it() {
+    logged();
+    let short = KeyConfig::new(77, "c2l4dGVlbiBieXRlIGtleSE");
+    let figment = common::figment().merge(("sealed.keys", vec![common::key(1), short.clone()]));
+    let rocket = rocket::custom(figment)
+        .attach(Sealed::fairing())
+        .mount("/", common::all_routes());
+    assert!(launch_failed(rocket));
+    let errors = lines_with(log::Level::Error, "id 77");
+    assert_eq!(errors.len(), 1, "{:?}", logged());
+    assert!(errors[0].contains("keys[1]"), "{}", errors[0]);
+    assert!(errors[0].contains("32"), "{}", errors[0]);
+    assert!(!errors[0].contains(&short.key), "{}", errors[0]);
+
+    let figment = common::figment()
+        .merge(("sealed.keys", vec![common::key(1)]))
+        .merge(("sealed.max_chunks", 4096));
+    let rocket = rocket::custom(figment)
+        .attach(Sealed::fairing())
+        .mount("/", common::all_routes());
+    assert!(launch_failed(rocket));
+    let errors = lines_with(log::Level::Error, "sealed.max_chunks");
+    assert_eq!(errors.len(), 1, "{:?}", logged());
+}
+
+#[test]
+fn a_rejected_cookie_is_a_warning_and_an_expired_one_a_debug_line() {
+    logged();
+    let mut config = common::config(&[1]);
+    // A name no other test of this file uses, so the lines found are this test's.
+    config.session.cookie_name = "logs_session".into();
+    config.session.idle_timeout_secs = 60;
+    let app = App::new(config);
+    let value = app.get("/s/set/a/1").value_of("logs_session").unwrap();
+    let mut tampered = value.into_bytes();
+    let mid = tampered.len() / 2;
+    tampered[mid] = if tampered[mid] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+
+    let rejected =
+        |level| lines_with(level, "session cookie rejected (authentication failed").len();
+    let before = rejected(log::Level::Warn);
+    let reply = app.get_with("/s/info", &[("logs_session".into(), tampered.clone())]);
+    assert!(
+        reply.body.starts_with("Rejected(Tampered)"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(rejected(log::Level::Warn), before + 1, "{:?}", logged());
+    assert!(
+        logged()
+            .iter()
+            .all(|(_, line)| !line.contains(&tampered[..24])),
+        "a cookie was quoted"
+    );
+
+    let app = App::new({
+        let mut config = common::config(&[1]);
+        config.session.cookie_name = "logs_session".into();
+        config.session.idle_timeout_secs = 60;
+        config
+    });
+    app.get("/s/set/a/1");
+    app.clock.set(T0 + 61);
+    let expired = || lines_with(log::Level::Debug, "session cookie expired").len();
+    let before = expired();
+    let info = app.get("/s/info");
+    assert!(info.body.starts_with("Rejected(Expired"), "{}", info.body);
+    assert_eq!(expired(), before + 1, "{:?}", logged());
+    // An expiry is routine, not a warning.
+    assert!(lines_with(log::Level::Warn, "session cookie expired").is_empty());
+}
+
+#[test]
+fn a_store_too_large_to_write_is_an_error() {
+    logged();
+    let mut config = common::config(&[1]);
+    config.session.budget = 600;
+    let app = App::with_clock(config, ManualClock::new(T0));
+    let before = lines_with(log::Level::Error, "was not written").len();
+    let reply = app.get("/s/big/2000/false");
+    assert!(reply.written().is_empty(), "{:?}", reply.lines);
+    let errors = lines_with(log::Level::Error, "was not written");
+    assert!(errors.len() > before, "{:?}", logged());
+    assert!(errors.last().unwrap().contains("600"), "{errors:?}");
+}
