@@ -55,6 +55,10 @@ impl Driver {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--disable-quic".to_owned(),
+            // Nothing leaves 127.0.0.1: no proxy, and every host name fails to resolve (the
+            // app is reached by its address, which is not looked up).
+            "--no-proxy-server".to_owned(),
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned(),
             "--no-first-run".to_owned(),
             "--window-size=1200,900".to_owned(),
             format!("--user-data-dir={}", self.profile.path().display()),

@@ -190,12 +190,27 @@ impl Proc {
 
     /// Fails the test if the process has exited.
     pub fn assert_running(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
+        if self.has_exited() {
+            // Reaped only now, after its group was signalled: until then its id, and so its
+            // group's, could not be given to another process.
+            self.stop();
+            let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
             panic!(
                 "{} exited ({status}); its output:\n{}",
                 self.name,
                 tail(&self.log(), 4000)
             );
+        }
+    }
+
+    /// `true` once the process has exited, looked at without reaping it (`WNOWAIT`).
+    fn has_exited(&self) -> bool {
+        let pid: libc::id_t = self.child.id();
+        // SAFETY: waitid(2) writes only into `info`, a zeroed siginfo_t we own.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+            libc::waitid(libc::P_PID, pid, &mut info, flags) == 0 && info.si_pid() != 0
         }
     }
 
@@ -711,6 +726,11 @@ impl Agent {
                     let to = if to.starts_with('/') {
                         self.url(&to)
                     } else {
+                        // Traffic stays on this machine: a redirect elsewhere is a failure.
+                        assert!(
+                            to.starts_with("http://127.0.0.1:"),
+                            "redirected off 127.0.0.1, to {to}"
+                        );
                         to
                     };
                     request = self.client.get(to);
