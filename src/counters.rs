@@ -99,6 +99,18 @@ pub struct CounterSnapshot {
 
 impl CounterSnapshot {
     /// All rejections together.
+    ///
+    /// ```
+    /// use rocket_sealed::CounterSnapshot;
+    ///
+    /// let snapshot = CounterSnapshot {
+    ///     rejected_expired: 5,
+    ///     rejected_tampered: 1,
+    ///     sealed: 40,
+    ///     ..CounterSnapshot::default()
+    /// };
+    /// assert_eq!(snapshot.rejected(), 6);
+    /// ```
     pub fn rejected(&self) -> u64 {
         self.rejected_tampered
             + self.rejected_unknown_key
@@ -112,6 +124,29 @@ impl CounterSnapshot {
 
 impl Counters {
     /// Reads every counter.
+    ///
+    /// The snapshot is a copy: it keeps the values of the moment it was taken.
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    /// use rocket_sealed::{Sealed, Session};
+    ///
+    /// #[get("/login")]
+    /// fn login(session: Session<'_>) {
+    ///     session.set("user", "ada").unwrap();
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![login]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let counters = client.rocket().state::<Sealed>().unwrap().counters();
+    /// let before = counters.snapshot();
+    /// client.get("/login").dispatch(); // a new session, sealed
+    /// client.get("/login").dispatch(); // opened, changed, sealed again
+    /// let after = counters.snapshot();
+    /// assert_eq!((before.opened, before.sealed), (0, 0));
+    /// assert_eq!((after.opened, after.sealed), (1, 2));
+    /// ```
     pub fn snapshot(&self) -> CounterSnapshot {
         CounterSnapshot {
             opened: self.opened.load(Relaxed),

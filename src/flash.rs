@@ -35,6 +35,32 @@ pub struct Flash<R> {
 
 impl<R> Flash<R> {
     /// Wraps `inner` with one message of `level`.
+    ///
+    /// The messages are stored only if `inner` responds successfully; the next page takes them
+    /// with [`Flashes`].
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{Flash, Flashes, Level};
+    ///
+    /// #[post("/delete")]
+    /// fn delete() -> Flash<Redirect> {
+    ///     Flash::new(Redirect::to("/"), Level::Warning, "Deleted for good")
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(flashes: Flashes) -> String {
+    ///     flashes.iter().map(|m| format!("{}: {}", m.level.as_str(), m.text)).collect()
+    /// }
+    ///
+    /// # use rocket::{http::Status, local::blocking::Client};
+    /// # use rocket_sealed::Sealed;
+    /// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![delete, index]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.post("/delete").dispatch().status(), Status::SeeOther);
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "warning: Deleted for good");
+    /// ```
     pub fn new(inner: R, level: Level, text: impl Into<String>) -> Self {
         Flash {
             inner,
@@ -45,32 +71,63 @@ impl<R> Flash<R> {
         }
     }
 
-    /// A `Debug` message.
+    /// A `Debug` message. See the example on [`Flash::success`].
     pub fn debug(inner: R, text: impl Into<String>) -> Self {
         Flash::new(inner, Level::Debug, text)
     }
 
-    /// An `Info` message.
+    /// An `Info` message. See the example on [`Flash::success`].
     pub fn info(inner: R, text: impl Into<String>) -> Self {
         Flash::new(inner, Level::Info, text)
     }
 
     /// A `Success` message.
+    ///
+    /// [`debug`](Flash::debug), [`info`](Flash::info), `success`, [`warning`](Flash::warning)
+    /// and [`error`](Flash::error) are [`Flash::new`] with the level named:
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket_sealed::{Flash, Level};
+    ///
+    /// let level = |flash: Flash<Redirect>| flash.messages()[0].level;
+    /// assert_eq!(level(Flash::debug(Redirect::to("/"), "took 3 ms")), Level::Debug);
+    /// assert_eq!(level(Flash::info(Redirect::to("/"), "Welcome back")), Level::Info);
+    /// assert_eq!(level(Flash::success(Redirect::to("/"), "Saved")), Level::Success);
+    /// assert_eq!(level(Flash::warning(Redirect::to("/"), "Disk almost full")), Level::Warning);
+    /// assert_eq!(level(Flash::error(Redirect::to("/"), "Not saved")), Level::Error);
+    ///
+    /// let flash = Flash::success(Redirect::to("/"), "Saved");
+    /// assert_eq!(flash.messages()[0].text, "Saved");
+    /// ```
     pub fn success(inner: R, text: impl Into<String>) -> Self {
         Flash::new(inner, Level::Success, text)
     }
 
-    /// A `Warning` message.
+    /// A `Warning` message. See the example on [`Flash::success`].
     pub fn warning(inner: R, text: impl Into<String>) -> Self {
         Flash::new(inner, Level::Warning, text)
     }
 
-    /// An `Error` message.
+    /// An `Error` message. See the example on [`Flash::success`].
     pub fn error(inner: R, text: impl Into<String>) -> Self {
         Flash::new(inner, Level::Error, text)
     }
 
-    /// Adds another message.
+    /// Adds another message, after those already there.
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket_sealed::{Flash, Level};
+    ///
+    /// let (failed, total) = (2, 10);
+    /// let level = if failed > 0 { Level::Warning } else { Level::Info };
+    /// let flash = Flash::success(Redirect::to("/"), format!("Imported {} rows", total - failed))
+    ///     .and(level, format!("{failed} rows skipped"));
+    /// let levels: Vec<Level> = flash.messages().iter().map(|m| m.level).collect();
+    /// assert_eq!(levels, [Level::Success, Level::Warning]);
+    /// assert_eq!(flash.messages()[1].text, "2 rows skipped");
+    /// ```
     pub fn and(mut self, level: Level, text: impl Into<String>) -> Self {
         self.messages.push(FlashMessage {
             level,
@@ -79,32 +136,71 @@ impl<R> Flash<R> {
         self
     }
 
-    /// Adds a `Debug` message.
+    /// Adds a `Debug` message. See the example on [`Flash::and_info`].
     pub fn and_debug(self, text: impl Into<String>) -> Self {
         self.and(Level::Debug, text)
     }
 
     /// Adds an `Info` message.
+    ///
+    /// [`and_debug`](Flash::and_debug), `and_info`, [`and_success`](Flash::and_success),
+    /// [`and_warning`](Flash::and_warning) and [`and_error`](Flash::and_error) are
+    /// [`Flash::and`] with the level named:
+    ///
+    /// ```
+    /// use rocket_sealed::{Flash, Level};
+    ///
+    /// let flash = Flash::info("body", "one")
+    ///     .and_debug("two")
+    ///     .and_info("three")
+    ///     .and_success("four")
+    ///     .and_warning("five")
+    ///     .and_error("six");
+    /// let levels: Vec<Level> = flash.messages().iter().map(|m| m.level).collect();
+    /// assert_eq!(
+    ///     levels,
+    ///     [Level::Info, Level::Debug, Level::Info, Level::Success, Level::Warning, Level::Error]
+    /// );
+    /// assert_eq!(flash.messages()[2].text, "three");
+    /// ```
     pub fn and_info(self, text: impl Into<String>) -> Self {
         self.and(Level::Info, text)
     }
 
-    /// Adds a `Success` message.
+    /// Adds a `Success` message. See the example on [`Flash::and_info`].
     pub fn and_success(self, text: impl Into<String>) -> Self {
         self.and(Level::Success, text)
     }
 
-    /// Adds a `Warning` message.
+    /// Adds a `Warning` message. See the example on [`Flash::and_info`].
     pub fn and_warning(self, text: impl Into<String>) -> Self {
         self.and(Level::Warning, text)
     }
 
-    /// Adds an `Error` message.
+    /// Adds an `Error` message. See the example on [`Flash::and_info`].
     pub fn and_error(self, text: impl Into<String>) -> Self {
         self.and(Level::Error, text)
     }
 
-    /// The messages this response will leave.
+    /// The messages this response will leave, in order: what a unit test of a handler looks
+    /// at, without a Rocket.
+    ///
+    /// ```
+    /// use rocket_sealed::{Flash, FlashMessage, Level};
+    ///
+    /// fn rename(title: &str) -> Flash<&'static str> {
+    ///     let flash = Flash::success("renamed", "Renamed");
+    ///     if title.is_empty() {
+    ///         flash.and_warning("The title is empty")
+    ///     } else {
+    ///         flash
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(rename("Notes").messages().len(), 1);
+    /// let warning = FlashMessage { level: Level::Warning, text: "The title is empty".into() };
+    /// assert_eq!(rename("").messages()[1], warning);
+    /// ```
     pub fn messages(&self) -> &[FlashMessage] {
         &self.messages
     }
@@ -177,22 +273,140 @@ impl Flashes {
         &self.messages
     }
 
-    /// The messages, oldest first.
+    /// The messages, oldest first. `&Flashes` iterates the same way.
+    ///
+    /// A route that takes `Flashes` but never looks at them leaves them for the next page.
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{Flash, Flashes};
+    ///
+    /// #[post("/save")]
+    /// fn save() -> Flash<Redirect> {
+    ///     Flash::success(Redirect::to("/"), "Saved").and_info("Backed up")
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(flashes: Flashes) -> String {
+    ///     flashes.iter().map(|m| m.text.as_str()).collect::<Vec<_>>().join(", ")
+    /// }
+    ///
+    /// #[get("/busy")]
+    /// fn busy(_flashes: Flashes) -> &'static str {
+    ///     "try again later"
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let routes = routes![save, index, busy];
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+    /// #     .unwrap();
+    /// client.post("/save").dispatch();
+    /// client.get("/busy").dispatch(); // not looked at: still pending
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "Saved, Backed up");
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), ""); // shown once
+    /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, FlashMessage> {
         self.shown().iter()
     }
 
     /// `true` when there is nothing to show.
+    ///
+    /// Asking counts as looking at the messages: they will not show again.
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{Flash, Flashes};
+    ///
+    /// #[post("/save")]
+    /// fn save() -> Flash<Redirect> {
+    ///     Flash::success(Redirect::to("/"), "Saved")
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(flashes: Flashes) -> &'static str {
+    ///     if flashes.is_empty() {
+    ///         "no news"
+    ///     } else {
+    ///         "news!"
+    ///     }
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let routes = routes![save, index];
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+    /// #     .unwrap();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "no news");
+    /// client.post("/save").dispatch();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "news!");
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "no news");
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shown().is_empty()
     }
 
-    /// Number of messages.
+    /// Number of messages. Asking counts as looking at them, as for
+    /// [`is_empty`](Flashes::is_empty).
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{Flash, Flashes};
+    ///
+    /// #[post("/import")]
+    /// fn import() -> Flash<Redirect> {
+    ///     Flash::success(Redirect::to("/"), "Imported 8 rows").and_warning("2 rows skipped")
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(flashes: Flashes) -> String {
+    ///     format!("{} new", flashes.len())
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let routes = routes![import, index];
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+    /// #     .unwrap();
+    /// client.post("/import").dispatch();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "2 new");
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "0 new");
+    /// ```
     pub fn len(&self) -> usize {
         self.shown().len()
     }
 
-    /// The messages as a `Vec`.
+    /// The messages as a `Vec`, oldest first (as `for m in flashes` gives them).
+    ///
+    /// ```
+    /// use rocket::response::Redirect;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{Flash, FlashMessage, Flashes};
+    ///
+    /// #[post("/save")]
+    /// fn save() -> Flash<Redirect> {
+    ///     Flash::info(Redirect::to("/"), "Draft kept").and_success("Saved")
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(flashes: Flashes) -> String {
+    ///     // The latest message only.
+    ///     let messages: Vec<FlashMessage> = flashes.into_vec();
+    ///     messages.last().map(|m| m.text.clone()).unwrap_or_default()
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let routes = routes![save, index];
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+    /// #     .unwrap();
+    /// client.post("/save").dispatch();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "Saved");
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "");
+    /// ```
     pub fn into_vec(self) -> Vec<FlashMessage> {
         self.shown();
         self.messages

@@ -43,11 +43,55 @@ pub struct Sealed {
 impl Sealed {
     /// The fairing, configured from the `sealed` table of Rocket's configuration
     /// (`Rocket.toml`, `ROCKET_SEALED`, or any figment provider).
+    ///
+    /// An invalid table makes launch fail.
+    ///
+    /// ```
+    /// use rocket::error::ErrorKind;
+    /// use rocket::figment::providers::Serialized;
+    /// use rocket::local::blocking::Client;
+    /// use rocket_sealed::Sealed;
+    ///
+    /// // As `[default.sealed.session] cookie_name = "sid"` in `Rocket.toml` would.
+    /// let setting = Serialized::global("sealed.session.cookie_name", "sid");
+    /// let rocket = rocket::custom(rocket::Config::figment().merge(setting));
+    /// let client = Client::tracked(rocket.attach(Sealed::fairing())).unwrap();
+    /// let sealed = client.rocket().state::<Sealed>().unwrap();
+    /// assert_eq!(sealed.config().session.cookie_name, "sid");
+    ///
+    /// let too_big = Serialized::global("sealed.chunk_size", 9000);
+    /// let rocket = rocket::custom(rocket::Config::figment().merge(too_big));
+    /// let error = Client::tracked(rocket.attach(Sealed::fairing())).unwrap_err();
+    /// let ErrorKind::FailedFairings(failed) = error.kind() else { panic!() };
+    /// assert_eq!(failed[0].name, "rocket_sealed");
+    /// ```
     pub fn fairing() -> SealedFairing {
         SealedFairing::from_figment()
     }
 
     /// The fairing, configured in code. The `sealed` table is ignored.
+    ///
+    /// ```
+    /// use rocket::error::ErrorKind;
+    /// use rocket::figment::providers::Serialized;
+    /// use rocket::local::blocking::Client;
+    /// use rocket_sealed::{Config, KeyConfig, Sealed};
+    ///
+    /// let mut config = Config::default();
+    /// config.keys = vec![KeyConfig::generate(1)];
+    /// config.tempdata.cookie_name = "notes".into();
+    ///
+    /// let ignored = Serialized::global("sealed.tempdata.cookie_name", "other");
+    /// let rocket = rocket::custom(rocket::Config::figment().merge(ignored));
+    /// let client = Client::tracked(rocket.attach(Sealed::custom(config.clone()))).unwrap();
+    /// let sealed = client.rocket().state::<Sealed>().unwrap();
+    /// assert_eq!(sealed.config().tempdata.cookie_name, "notes");
+    ///
+    /// // It is validated at launch all the same.
+    /// config.chunk_size = 9000;
+    /// let error = Client::tracked(rocket::build().attach(Sealed::custom(config))).unwrap_err();
+    /// assert!(matches!(error.kind(), ErrorKind::FailedFairings(_)));
+    /// ```
     pub fn custom(config: Config) -> SealedFairing {
         SealedFairing::from_config(config)
     }
@@ -89,21 +133,87 @@ impl Sealed {
     }
 
     /// The configuration in force.
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes, State};
+    /// use rocket_sealed::{Config, Sealed};
+    ///
+    /// #[get("/timeout")]
+    /// fn timeout(sealed: &State<Sealed>) -> String {
+    ///     format!("sessions end after {} s idle", sealed.config().session.idle_timeout_secs)
+    /// }
+    ///
+    /// // No `sealed` table: every setting has its default.
+    /// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![timeout]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.rocket().state::<Sealed>().unwrap().config(), &Config::default());
+    /// let body = client.get("/timeout").dispatch().into_string().unwrap();
+    /// assert_eq!(body, "sessions end after 1200 s idle");
+    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }
 
     /// The key ring in force (its `Debug` output redacts the keys).
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket_sealed::{Config, KeyConfig, Sealed};
+    ///
+    /// let (new, old) = (KeyConfig::generate(2), KeyConfig::generate(1));
+    /// let mut config = Config::default();
+    /// config.keys = vec![new.clone(), old];
+    /// let client = Client::tracked(rocket::build().attach(Sealed::custom(config))).unwrap();
+    /// let ring = client.rocket().state::<Sealed>().unwrap().key_ring();
+    /// assert_eq!(ring.sealing_key_id(), 2);
+    /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), [2, 1]);
+    /// assert!(!format!("{ring:?}").contains(&new.key));
+    /// ```
     pub fn key_ring(&self) -> &KeyRing {
         &self.ring
     }
 
     /// The counters: opened, rejected by reason, sealed, and so on.
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes, State};
+    /// use rocket_sealed::{Sealed, Session};
+    ///
+    /// #[get("/login")]
+    /// fn login(session: Session<'_>) {
+    ///     session.set("user", "ada").unwrap();
+    /// }
+    ///
+    /// #[get("/metrics")]
+    /// fn metrics(sealed: &State<Sealed>) -> String {
+    ///     format!("sealed_total {}", sealed.counters().snapshot().sealed)
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![login, metrics]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// client.get("/login").dispatch();
+    /// assert_eq!(client.get("/metrics").dispatch().into_string().unwrap(), "sealed_total 1");
+    /// ```
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
 
     /// The current time by the configured clock (unix seconds).
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket_sealed::{ManualClock, Sealed};
+    ///
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let rocket = rocket::build().attach(Sealed::fairing().with_clock(clock.clone()));
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let sealed = client.rocket().state::<Sealed>().unwrap();
+    /// assert_eq!(sealed.now(), 1_700_000_000);
+    /// clock.advance(60);
+    /// assert_eq!(sealed.now(), 1_700_000_060);
+    /// ```
     pub fn now(&self) -> u64 {
         self.clock.now()
     }

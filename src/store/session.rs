@@ -41,7 +41,20 @@ impl SessionId {
         SessionId(crate::random::session_id())
     }
 
-    /// The id's bytes.
+    /// The id's bytes, say to keep in a list of signed-out sessions.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    ///
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let session = SessionState::new(1_000, Status::New);
+    /// let mut signed_out: HashSet<[u8; 16]> = HashSet::new();
+    /// signed_out.insert(*session.id().as_bytes());
+    /// assert!(signed_out.contains(session.id().as_bytes()));
+    /// assert!(!signed_out.contains(SessionState::new(1_000, Status::New).id().as_bytes()));
+    /// ```
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
@@ -114,7 +127,18 @@ pub struct SessionState {
 }
 
 impl SessionState {
-    /// An empty session with a fresh id.
+    /// An empty session with a fresh id, created at `now`; `status` says how it came to be.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let session = SessionState::new(1_000, Status::New);
+    /// assert!(session.is_empty());
+    /// assert_eq!(session.status(), &Status::New);
+    /// assert_eq!((session.issued_at(), session.refreshed_at()), (1_000, 1_000));
+    /// assert_ne!(session.id(), SessionState::new(1_000, Status::New).id());
+    /// ```
     pub fn new(now: u64, status: Status) -> SessionState {
         SessionState {
             status,
@@ -129,6 +153,42 @@ impl SessionState {
 
     /// Opens the session from the cookies the browser sent. Never fails: a refused cookie
     /// gives an empty session whose [`status`](Self::status) says why.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::SentCookies;
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::{Config, KeyConfig, KeyRing, Malformed, Rejection, Status};
+    ///
+    /// let config = Config::default();
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let spec = StoreSpec {
+    ///     name: "sid".into(),
+    ///     limits: config.chunk_limits(),
+    ///     budget: config.session.budget,
+    ///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// };
+    ///
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let session = SessionState::load(&ring, &spec, &config.session, &nothing, 1_000);
+    /// assert_eq!(session.status(), &Status::New);
+    ///
+    /// let garbage = SentCookies::collect("sid", [("sid", "garbage")]);
+    /// let session = SessionState::load(&ring, &spec, &config.session, &garbage, 1_000);
+    /// assert!(session.is_empty());
+    /// assert_eq!(session.status().rejection(), Some(&Rejection::Malformed(Malformed::NotBase64)));
+    ///
+    /// // Sealed under a key this ring does not hold.
+    /// let other = KeyRing::from_config(&[KeyConfig::generate(9)]).unwrap();
+    /// let mut elsewhere = SessionState::new(1_000, Status::New);
+    /// elsewhere.set("user", "mallory").unwrap();
+    /// let commit = elsewhere.commit(&other, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// let line = commit.unwrap().written.lines.remove(0);
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let session = SessionState::load(&ring, &spec, &config.session, &sent, 1_000);
+    /// assert_eq!(session.status().rejection(), Some(&Rejection::UnknownKey { key_id: 9 }));
+    /// ```
     pub fn load(
         ring: &KeyRing,
         spec: &StoreSpec,
@@ -166,7 +226,36 @@ impl SessionState {
         }
     }
 
-    /// How this session was loaded.
+    /// How this session was loaded; using or committing it does not change that.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
+    ///
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let mut session = SessionState::load(&ring, &spec, &config.session, &nothing, 1_000);
+    /// assert_eq!(session.status(), &Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// assert_eq!(session.status(), &Status::New);
+    ///
+    /// let line = commit.unwrap().written.lines.remove(0);
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let again = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
+    /// assert_eq!(again.status(), &Status::Loaded);
+    /// ```
     pub fn status(&self) -> &Status {
         &self.status
     }
@@ -188,27 +277,123 @@ impl SessionState {
         *self = SessionState::new(now, Status::Rejected(Rejection::Revoked));
     }
 
-    /// The session id.
+    /// The session id. Changing the data keeps it; only [`renew`](Self::renew) (and
+    /// [`revoke`](Self::revoke)) draw a new one.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// let id = session.id();
+    /// session.set("user", "ada").unwrap();
+    /// session.clear();
+    /// assert_eq!(session.id(), id);
+    /// session.renew(1_010);
+    /// assert_ne!(session.id(), id);
+    /// ```
     pub fn id(&self) -> SessionId {
         self.id
     }
 
-    /// When the session was created (unix seconds).
+    /// When the session was created (unix seconds): the start of its absolute timeout. It
+    /// stays the same from request to request, until [`renew`](Self::renew).
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
+    ///
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// let line = commit.unwrap().written.lines.remove(0);
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    ///
+    /// let later = SessionState::load(&ring, &spec, &config.session, &sent, 1_900);
+    /// assert_eq!(later.issued_at(), 1_000);
+    /// ```
     pub fn issued_at(&self) -> u64 {
         self.issued_at
     }
 
-    /// When the session was last sealed (unix seconds).
+    /// When the session was last sealed (unix seconds): the start of its idle timeout.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
+    ///
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// let line = commit.unwrap().written.lines.remove(0);
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    ///
+    /// // Read ten minutes later (half the idle timeout): sealed again to slide the timeout.
+    /// let mut later = SessionState::load(&ring, &spec, &config.session, &sent, 1_600);
+    /// assert_eq!(later.refreshed_at(), 1_000);
+    /// assert!(later.commit(&ring, &spec, &config.session, &sent, 1_600).unwrap().is_some());
+    /// assert_eq!(later.refreshed_at(), 1_600);
+    /// ```
     pub fn refreshed_at(&self) -> u64 {
         self.refreshed_at
     }
 
     /// The value under `key` decoded as `T`; `Ok(None)` if absent, `Err` if it is another type.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::{Error, Status};
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("visits", &3u32).unwrap();
+    /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(3));
+    /// assert_eq!(session.get::<u32>("votes").unwrap(), None);
+    /// let Err(Error::Decode { key, .. }) = session.get::<String>("visits") else { panic!() };
+    /// assert_eq!(key, "visits");
+    /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.values.get(key)
     }
 
-    /// Stores `value` under `key`.
+    /// Stores `value` under `key`, replacing what was there.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// session.set("user", "grace").unwrap();
+    /// // Stored as a `&str`, read back as a `String`: they serialize alike.
+    /// assert_eq!(session.get::<String>("user").unwrap().as_deref(), Some("grace"));
+    /// assert_eq!(session.len(), 1);
+    /// ```
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.values.set(key, value)?;
         self.modified = true;
@@ -217,6 +402,19 @@ impl SessionState {
 
     /// Gets the value under `key` (or `T::default()`), lets `f` change it, and writes it back
     /// once, at commit.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// let visits = session.update::<u32, _>("visits", |n| { *n += 1; *n }).unwrap();
+    /// assert_eq!(visits, 1); // from `u32::default()`
+    /// session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+    /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(2));
+    /// // Stored as another type: an error, and `f` does not run.
+    /// assert!(session.update::<String, _>("visits", |_| unreachable!()).is_err());
+    /// ```
     pub fn update<T, R>(&mut self, key: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error>
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
@@ -246,38 +444,139 @@ impl SessionState {
     }
 
     /// Removes `key`; `true` if it was there.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// assert!(session.remove("user"));
+    /// assert!(!session.remove("user"));
+    /// assert!(session.is_empty());
+    /// ```
     pub fn remove(&mut self, key: &str) -> bool {
         let removed = self.values.remove(key);
         self.modified |= removed;
         removed
     }
 
-    /// `true` if `key` holds a value.
+    /// `true` if `key` holds a value (of any type: nothing is decoded).
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("visits", &3u32).unwrap();
+    /// assert!(session.contains("visits"));
+    /// assert!(!session.contains("user"));
+    /// ```
     pub fn contains(&self, key: &str) -> bool {
         self.values.contains(key)
     }
 
     /// The entries' names, in order.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// session.set("cart", &["tea"]).unwrap();
+    /// // In name order, whatever order they were set in.
+    /// assert_eq!(session.keys(), ["cart", "user"]);
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         self.values.keys().map(str::to_owned).collect()
     }
 
     /// Number of entries.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// session.set("theme", "dark").unwrap();
+    /// session.set("user", "grace").unwrap();
+    /// assert_eq!(session.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
-    /// `true` when there are no entries.
+    /// `true` when there are no entries (an empty session stores no cookie).
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// assert!(session.is_empty());
+    /// session.set("user", "ada").unwrap();
+    /// assert!(!session.is_empty());
+    /// session.remove("user");
+    /// assert!(session.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
 
     /// Stored size of an entry in bytes, if known without encoding it.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// // A 4-byte type tag, a 1-byte length, 3 bytes of text.
+    /// assert_eq!(session.entry_len("user"), Some(8));
+    /// // A value changed through `update` is encoded only at commit.
+    /// session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+    /// assert_eq!(session.entry_len("visits"), None);
+    /// assert_eq!(session.entry_len("cart"), None);
+    /// ```
     pub fn entry_len(&self, key: &str) -> Option<usize> {
         self.values.encoded_len(key)
     }
 
     /// Removes every entry. An empty session's cookies are deleted at commit.
+    ///
+    /// ```
+    /// use rocket_sealed::store::{CommitReason, SessionState};
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
+    ///
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("user", "ada").unwrap();
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// let line = commit.unwrap().written.lines.remove(0);
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    ///
+    /// let mut signing_out = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
+    /// signing_out.clear();
+    /// assert!(signing_out.is_empty());
+    /// let commit = signing_out.commit(&ring, &spec, &config.session, &sent, 1_010).unwrap();
+    /// let commit = commit.unwrap();
+    /// assert_eq!(commit.reason, CommitReason::Erased);
+    /// assert!(commit.written.lines[0].starts_with("sid=;"));
+    /// ```
     pub fn clear(&mut self) {
         self.modified |= !self.values.is_empty();
         self.values.clear();
@@ -316,6 +615,35 @@ impl SessionState {
 
     /// Checks that the session as it is now fits its budget; returns the bytes it needs (0
     /// when it is empty: an empty session stores no cookie).
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::{Error, Status};
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// assert_eq!(session.check_size(&spec, 1_000).unwrap(), 0);
+    /// session.set("user", "ada").unwrap();
+    /// let needed = session.check_size(&spec, 1_000).unwrap();
+    /// // What the commit then writes takes exactly that in the `Cookie` header.
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// assert_eq!(commit.unwrap().written.header_len, needed);
+    ///
+    /// session.set("essay", &"x".repeat(6000)).unwrap();
+    /// let too_large = session.check_size(&spec, 1_000);
+    /// assert!(matches!(too_large, Err(Error::TooLarge { limit: 5120, .. })));
+    /// ```
     pub fn check_size(&self, spec: &StoreSpec, now: u64) -> Result<usize, Error> {
         if self.values.is_empty() {
             return Ok(0);
@@ -349,6 +677,45 @@ impl SessionState {
     /// A modified session is re-sealed; an empty one has its cookies deleted; an unmodified
     /// one is re-sealed only if it was opened with an old key or the refresh share of the
     /// idle timeout has passed. On error nothing is written and the old cookies stay.
+    ///
+    /// ```
+    /// use rocket_sealed::store::{CommitReason, SessionState};
+    /// use rocket_sealed::{Error, Status};
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
+    ///
+    /// // A new session that stores nothing writes nothing.
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// assert_eq!(session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap(), None);
+    ///
+    /// session.set("user", "ada").unwrap();
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// let commit = commit.unwrap();
+    /// assert_eq!(commit.reason, CommitReason::Changed);
+    /// let line = &commit.written.lines[0];
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    ///
+    /// // The next request only reads: the cookie stays as it is.
+    /// let mut next = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
+    /// assert_eq!(next.get::<String>("user").unwrap().as_deref(), Some("ada"));
+    /// assert_eq!(next.commit(&ring, &spec, &config.session, &sent, 1_010).unwrap(), None);
+    ///
+    /// // Too large: an error, and nothing to write.
+    /// next.set("essay", &"x".repeat(6000)).unwrap();
+    /// let result = next.commit(&ring, &spec, &config.session, &sent, 1_010);
+    /// assert!(matches!(result, Err(Error::TooLarge { .. })));
+    /// ```
     pub fn commit(
         &mut self,
         ring: &KeyRing,

@@ -170,7 +170,16 @@ pub struct TempDataState {
 }
 
 impl TempDataState {
-    /// An empty TempData.
+    /// An empty TempData; `status` says how it came to be.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let temp = TempDataState::new(Status::New);
+    /// assert!(temp.is_empty());
+    /// assert_eq!(temp.status(), &Status::New);
+    /// ```
     pub fn new(status: Status) -> TempDataState {
         TempDataState {
             status,
@@ -187,6 +196,39 @@ impl TempDataState {
 
     /// Opens TempData from the cookies the browser sent. Never fails: a refused cookie gives
     /// an empty store whose [`status`](Self::status) says why. Every loaded entry is unread.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::SentCookies;
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::{Config, Expiry, KeyConfig, KeyRing, Status};
+    ///
+    /// let config = Config::default();
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let spec = StoreSpec {
+    ///     name: "td".into(),
+    ///     limits: config.chunk_limits(),
+    ///     budget: config.tempdata.budget,
+    ///     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// };
+    /// let nothing = SentCookies::collect("td", []);
+    /// let mut temp = TempDataState::load(&ring, &spec, &config.tempdata, &nothing, 1_000);
+    /// assert_eq!(temp.status(), &Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
+    /// let cookie = commit.written.lines[0].split(';').next().unwrap();
+    /// let (name, value) = cookie.split_once('=').unwrap();
+    /// let sent = SentCookies::collect("td", [(name, value)]);
+    ///
+    /// let next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
+    /// assert!(next.status().is_loaded());
+    /// assert_eq!(next.keys(), ["notice"]);
+    ///
+    /// // A day and a second later the cookie is dropped, read or not.
+    /// let late = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000 + 86_401);
+    /// assert_eq!(late.status().expiry(), Some(Expiry::Lifetime));
+    /// assert!(late.is_empty());
+    /// ```
     pub fn load(
         ring: &KeyRing,
         spec: &StoreSpec,
@@ -225,11 +267,85 @@ impl TempDataState {
     }
 
     /// How this TempData was loaded.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::{Rejection, Status};
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    ///
+    /// let nothing = SentCookies::collect("td", []);
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
+    /// let cookie = commit.written.lines[0].split(';').next().unwrap();
+    /// let (name, value) = cookie.split_once('=').unwrap();
+    ///
+    /// // One character of the sealed value changed.
+    /// let mut forged = value.to_owned();
+    /// let middle = forged.len() / 2;
+    /// let other = if &forged[middle..=middle] == "A" { "B" } else { "A" };
+    /// forged.replace_range(middle..=middle, other);
+    /// let sent = SentCookies::collect("td", [(name, forged.as_str())]);
+    /// let next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
+    /// assert_eq!(next.status(), &Status::Rejected(Rejection::Tampered));
+    /// assert!(next.is_empty());
+    /// ```
     pub fn status(&self) -> &Status {
         &self.status
     }
 
     /// Reads `key` and marks it for deletion at the end of this request.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// temp.set("draft", "half a letter").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let mut temp = next_request(&mut temp);
+    /// assert_eq!(temp.get::<String>("notice").unwrap().as_deref(), Some("Saved"));
+    /// assert_eq!(temp.get::<String>("missing").unwrap(), None);
+    /// let mut temp = next_request(&mut temp);
+    /// assert_eq!(temp.get::<String>("notice").unwrap(), None);
+    /// assert_eq!(temp.keys(), ["draft"]); // not read: still there
+    /// ```
     pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, Error> {
         let value = self.values.get(key)?;
         self.unread.remove(key);
@@ -247,11 +363,88 @@ impl TempDataState {
     }
 
     /// Reads `key` without marking it.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("draft", "half a letter").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let mut temp = next_request(&mut temp);
+    /// assert_eq!(temp.peek::<String>("draft").unwrap().as_deref(), Some("half a letter"));
+    /// let temp = next_request(&mut temp);
+    /// assert_eq!(temp.peek::<String>("draft").unwrap().as_deref(), Some("half a letter"));
+    /// ```
     pub fn peek<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.values.get(key)
     }
 
     /// Stores `value` under `key` for the next request.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// temp.set("order", &42u64).unwrap();
+    /// // Set and read in the same request: gone after it, as in ASP.NET Core.
+    /// temp.get::<u64>("order").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let temp = next_request(&mut temp);
+    /// assert_eq!(temp.keys(), ["notice"]);
+    /// ```
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         if key == FLASH_KEY {
             // A list the app writes itself is what goes on, whatever was shown of the old one.
@@ -270,11 +463,93 @@ impl TempDataState {
 
     /// Keeps `key` for one more request even if it was read (also when it is set and read
     /// only after this call, as ASP.NET Core's `Keep(key)` does).
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("banner", "Maintenance at noon").unwrap();
+    /// temp.set("notice", "Saved").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let mut temp = next_request(&mut temp);
+    /// temp.get::<String>("banner").unwrap();
+    /// temp.get::<String>("notice").unwrap();
+    /// temp.keep("banner");
+    /// let temp = next_request(&mut temp);
+    /// assert_eq!(temp.keys(), ["banner"]);
+    /// ```
     pub fn keep(&mut self, key: &str) {
         self.retained.insert(key.to_owned());
     }
 
     /// Keeps every entry for one more request.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("name", "Ada").unwrap();
+    /// temp.set("plan", "pro").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let mut temp = next_request(&mut temp);
+    /// temp.get::<String>("name").unwrap();
+    /// temp.get::<String>("plan").unwrap();
+    /// temp.keep_all();
+    /// let temp = next_request(&mut temp);
+    /// assert_eq!(temp.keys(), ["name", "plan"]);
+    /// ```
     pub fn keep_all(&mut self) {
         self.retained = self.values.keys().map(str::to_owned).collect();
     }
@@ -282,6 +557,48 @@ impl TempDataState {
     /// Removes `key` now; `true` if it was there. An earlier `keep(key)` is undone too, as
     /// ASP.NET Core's `Remove` does: a value set under `key` later in the request and read
     /// is not kept.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.keep("draft");
+    /// temp.set("draft", "half a letter").unwrap();
+    /// assert!(temp.remove("draft"));
+    /// assert!(!temp.remove("draft"));
+    /// // Set again and read: the `keep` before the removal no longer holds.
+    /// temp.set("draft", "a whole letter").unwrap();
+    /// temp.get::<String>("draft").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let temp = next_request(&mut temp);
+    /// assert!(temp.is_empty());
+    /// ```
     pub fn remove(&mut self, key: &str) -> bool {
         if key == FLASH_KEY {
             // Messages flashed after this are new: none of them was taken.
@@ -295,26 +612,82 @@ impl TempDataState {
     }
 
     /// `true` if `key` holds a value (read or not).
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// temp.get::<String>("notice").unwrap();
+    /// // Read, so gone after this request; still here until it ends.
+    /// assert!(temp.contains("notice"));
+    /// assert!(!temp.contains("draft"));
+    /// ```
     pub fn contains(&self, key: &str) -> bool {
         self.values.contains(key)
     }
 
     /// The entries' names, in order.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// temp.set("draft", "half a letter").unwrap();
+    /// // In name order, whatever order they were set in.
+    /// assert_eq!(temp.keys(), ["draft", "notice"]);
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         self.values.keys().map(str::to_owned).collect()
     }
 
     /// Number of entries (read or not).
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// temp.set("draft", "half a letter").unwrap();
+    /// temp.get::<String>("notice").unwrap();
+    /// assert_eq!(temp.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
-    /// `true` when there are no entries.
+    /// `true` when there are no entries (read or not).
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// assert!(temp.is_empty());
+    /// temp.set("notice", "Saved").unwrap();
+    /// temp.get::<String>("notice").unwrap();
+    /// assert!(!temp.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
 
     /// Stored size of an entry in bytes, if known without encoding it.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("order", &42u64).unwrap();
+    /// // A 4-byte type tag, then 42 in one byte.
+    /// assert_eq!(temp.entry_len("order"), Some(5));
+    /// assert_eq!(temp.entry_len("notice"), None);
+    /// ```
     pub fn entry_len(&self, key: &str) -> Option<usize> {
         self.values.encoded_len(key)
     }
@@ -324,6 +697,46 @@ impl TempDataState {
     /// Messages already taken in this request (by [`take_flashes`](Self::take_flashes)) are
     /// not shown again, unless the response is a redirect that keeps read entries: then they
     /// were never displayed, and they go on with the new ones.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::{Level, Status};
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
+    /// #         let line = &commit.written.lines[0];
+    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
+    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     }
+    /// #     let held = jar.borrow().clone();
+    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.flash(Level::Success, "Saved").unwrap();
+    /// // `next_request` (set up in hidden lines) ends the request, with a response that is no
+    /// // redirect, and loads TempData from what the browser sends next.
+    /// let mut temp = next_request(&mut temp);
+    /// assert_eq!(temp.take_flashes().unwrap().len(), 1); // shown on this page
+    /// temp.flash(Level::Info, "Backed up").unwrap(); // for the next one
+    /// let mut temp = next_request(&mut temp);
+    /// let texts: Vec<String> = temp.take_flashes().unwrap().into_iter().map(|m| m.text).collect();
+    /// assert_eq!(texts, ["Backed up"]);
+    /// ```
     pub fn flash(&mut self, level: Level, text: impl Into<String>) -> Result<(), Error> {
         let mut messages: Vec<FlashMessage> = self.values.get(FLASH_KEY)?.unwrap_or_default();
         messages.push(FlashMessage {
@@ -408,6 +821,35 @@ impl TempDataState {
 
     /// Checks that what would survive this request fits the budget; returns the bytes needed
     /// (0 when nothing survives: an empty TempData stores no cookie).
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::{Error, Status};
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("draft", "half a letter").unwrap();
+    /// let needed = temp.check_size(&spec, false, 1_000).unwrap();
+    /// assert!(needed > 0);
+    /// // Read in this request: it survives only a redirect.
+    /// temp.get::<String>("draft").unwrap();
+    /// assert_eq!(temp.check_size(&spec, false, 1_000).unwrap(), 0);
+    /// assert_eq!(temp.check_size(&spec, true, 1_000).unwrap(), needed);
+    ///
+    /// temp.set("essay", &"x".repeat(3000)).unwrap();
+    /// let too_large = temp.check_size(&spec, false, 1_000);
+    /// assert!(matches!(too_large, Err(Error::TooLarge { limit: 2048, .. })));
+    /// ```
     pub fn check_size(
         &self,
         spec: &StoreSpec,
@@ -424,6 +866,43 @@ impl TempDataState {
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
     ///
     /// `redirect_keeps` is true when the response is a redirect and `keep_on_redirect` is on.
+    ///
+    /// ```
+    /// use rocket_sealed::store::{CommitReason, TempDataState};
+    /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
+    ///
+    /// let nothing = SentCookies::collect("td", []);
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
+    /// assert_eq!(commit.reason, CommitReason::Changed);
+    /// let cookie = commit.written.lines[0].split(';').next().unwrap();
+    /// let (name, value) = cookie.split_once('=').unwrap();
+    /// let sent = SentCookies::collect("td", [(name, value)]);
+    ///
+    /// // Only peeked at: the cookie stays as it is.
+    /// let mut next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
+    /// next.peek::<String>("notice").unwrap();
+    /// assert_eq!(next.commit(&ring, &spec, &sent, false, 1_010).unwrap(), None);
+    ///
+    /// // Read, and the response is no redirect: nothing survives, the cookie is deleted.
+    /// let mut next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
+    /// next.get::<String>("notice").unwrap();
+    /// let commit = next.commit(&ring, &spec, &sent, false, 1_010).unwrap().unwrap();
+    /// assert_eq!(commit.reason, CommitReason::Erased);
+    /// assert!(commit.written.lines[0].starts_with("td=;"));
+    /// ```
     pub fn commit(
         &mut self,
         ring: &KeyRing,
