@@ -482,7 +482,7 @@ impl<'r> Session<'r> {
         self.with(|s| s.contains(key))
     }
 
-    /// The entries' names, in order.
+    /// The entries' names, in name order (not the order they were set in).
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -1028,7 +1028,8 @@ impl<'r> TempData<'r> {
         self.with(|t| t.keep(key))
     }
 
-    /// Keeps every entry for one more request.
+    /// Keeps every entry there now for one more request, as ASP.NET Core's `Keep()` (see
+    /// [`TempDataState::keep_all`](crate::store::TempDataState::keep_all)).
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -1133,7 +1134,8 @@ impl<'r> TempData<'r> {
         self.with(|t| t.contains(key))
     }
 
-    /// The entries' names, in order. Listing them reads no entry.
+    /// The entries' names, in name order (not the order they were set in). Listing them
+    /// reads no entry.
     ///
     /// ```
     /// use rocket::{get, post, routes};

@@ -476,7 +476,7 @@ impl SessionState {
         self.values.contains(key)
     }
 
-    /// The entries' names, in order.
+    /// The entries' names, in name order (not the order they were set in).
     ///
     /// ```
     /// use rocket_sealed::store::SessionState;
@@ -677,6 +677,10 @@ impl SessionState {
     /// A modified session is re-sealed; an empty one has its cookies deleted; an unmodified
     /// one is re-sealed only if it was opened with an old key or the refresh share of the
     /// idle timeout has passed. On error nothing is written and the old cookies stay.
+    ///
+    /// Call it once, when the response leaves (as the fairing does): it does not remember what
+    /// it wrote, so a session that was not loaded from a cookie (new or rejected) is written
+    /// again by a second call.
     ///
     /// ```
     /// use rocket_sealed::store::{CommitReason, SessionState};

@@ -508,7 +508,9 @@ impl TempDataState {
         self.retained.insert(key.to_owned());
     }
 
-    /// Keeps every entry for one more request.
+    /// Keeps every entry there now for one more request, as ASP.NET Core's `Keep()`: it
+    /// replaces what earlier [`keep`](Self::keep) calls asked for (a key kept before it was
+    /// set is no longer kept); entries set afterwards survive anyway, being new.
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -628,7 +630,7 @@ impl TempDataState {
         self.values.contains(key)
     }
 
-    /// The entries' names, in order.
+    /// The entries' names, in name order (not the order they were set in).
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -866,6 +868,8 @@ impl TempDataState {
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
     ///
     /// `redirect_keeps` is true when the response is a redirect and `keep_on_redirect` is on.
+    /// Call it once, when the response leaves (as the fairing does): it does not remember what
+    /// it wrote, so a second call writes again.
     ///
     /// ```
     /// use rocket_sealed::store::{CommitReason, TempDataState};
