@@ -195,6 +195,25 @@ impl CookieAttrs {
     /// Bytes the attributes add after `name=value` in a `Set-Cookie` value.
     ///
     /// Counted without building the line: it is asked for on every write.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    ///
+    /// let attrs = CookieAttrs::default();
+    /// assert_eq!(attrs.attr_len(), "; HttpOnly; SameSite=Lax; Path=/".len());
+    /// // The same for every name and value: it is what `set_line` adds after them.
+    /// let line = attrs.set_line("sealed_session", "abc");
+    /// assert_eq!(line.len(), "sealed_session=abc".len() + attrs.attr_len());
+    ///
+    /// // A persistent cookie carries its `Max-Age`; a leading dot of the domain is dropped.
+    /// let persistent = CookieAttrs {
+    ///     domain: Some(".example.com".into()),
+    ///     max_age: Some(1200),
+    ///     ..CookieAttrs::default()
+    /// };
+    /// let extra = "; Domain=example.com; Max-Age=1200".len();
+    /// assert_eq!(persistent.attr_len(), attrs.attr_len() + extra);
+    /// ```
     pub fn attr_len(&self) -> usize {
         struct Count(usize);
         impl fmt::Write for Count {

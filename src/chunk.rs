@@ -61,6 +61,23 @@ impl<'a> Pairs<'a> {
 
 impl<'a> SentCookies<'a> {
     /// Keeps, from all the request's cookies, those that belong to the store called `name`.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::SentCookies;
+    ///
+    /// let request = [
+    ///     ("theme", "dark"),
+    ///     ("s", "chunks-2"),
+    ///     ("sC1", "ab"),
+    ///     ("sC2", "cd"),
+    ///     ("sC01", "x"),
+    ///     ("session", "y"),
+    /// ];
+    /// let sent = SentCookies::collect("s", request);
+    /// // Other cookies, and names that are not canonical chunk names, are left out.
+    /// let names: Vec<&str> = sent.iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["s", "sC1", "sC2"]);
+    /// ```
     pub fn collect<I>(name: &'a str, cookies: I) -> SentCookies<'a>
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
@@ -75,26 +92,83 @@ impl<'a> SentCookies<'a> {
     }
 
     /// The value of the cookie called `name`, if it was sent.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::{chunk_name, SentCookies};
+    ///
+    /// let sent = SentCookies::collect("s", [("s", "chunks-1"), ("sC1", "abc"), ("t", "x")]);
+    /// assert_eq!(sent.get("s"), Some("chunks-1"));
+    /// assert_eq!(sent.get(&chunk_name("s", 1)), Some("abc"));
+    /// assert_eq!(sent.get("sC2"), None); // not sent
+    /// assert_eq!(sent.get("t"), None); // sent, but not one of this store's cookies
+    ///
+    /// // A name sent twice (cookies of two paths) reads as the first one.
+    /// let twice = SentCookies::collect("s", [("s", "first"), ("s", "second")]);
+    /// assert_eq!(twice.get("s"), Some("first"));
+    /// ```
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// `true` when the browser sent no cookie of this store at all.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::{join, stale_chunks, ChunkLimits, SentCookies};
+    ///
+    /// assert!(SentCookies::collect("s", [("theme", "dark")]).is_empty());
+    ///
+    /// // A chunk left without its main cookie still belongs to the store: there is no value
+    /// // to read, but the chunk is there to delete.
+    /// let stray = SentCookies::collect("s", [("sC3", "x")]);
+    /// assert!(!stray.is_empty());
+    /// let limits = ChunkLimits { chunk_size: 4000, max_chunks: 8 };
+    /// assert_eq!(join(&stray, limits), Ok(None));
+    /// assert_eq!(stale_chunks(&stray, 0), ["sC3"]);
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.pairs.first.is_none()
     }
 
     /// The store's cookie name.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::{chunk_name, SentCookies};
+    ///
+    /// let sent = SentCookies::collect("sealed_session", [("sealed_sessionC1", "ab")]);
+    /// assert_eq!(sent.name(), "sealed_session");
+    /// // The name its chunks are found under.
+    /// assert_eq!(sent.get(&chunk_name(sent.name(), 1)), Some("ab"));
+    /// ```
     pub fn name(&self) -> &'a str {
         self.name
     }
 
     /// Names and values as sent.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::SentCookies;
+    ///
+    /// let request = [("sC2", "cd"), ("a", "1"), ("s", "chunks-2"), ("sC1", "ab")];
+    /// let sent = SentCookies::collect("s", request);
+    /// // In the order the browser sent them, not sorted by chunk.
+    /// let pairs: Vec<(&str, &str)> = sent.iter().collect();
+    /// assert_eq!(pairs, [("sC2", "cd"), ("s", "chunks-2"), ("sC1", "ab")]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
         self.pairs.iter()
     }
 
     /// Bytes these cookies take in the request's `Cookie` header.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::SentCookies;
+    ///
+    /// let request = [("s", "chunks-1"), ("theme", "dark"), ("sC1", "abc")];
+    /// let sent = SentCookies::collect("s", request);
+    /// // Only this store's cookies count, as if they were sent on their own.
+    /// assert_eq!(sent.header_len(), "s=chunks-1; sC1=abc".len());
+    /// assert_eq!(SentCookies::collect("s", []).header_len(), 0);
+    /// ```
     pub fn header_len(&self) -> usize {
         header_len(self.iter())
     }
@@ -199,6 +273,24 @@ pub struct ChunkLimits {
 impl ChunkLimits {
     /// The longest value piece a chunk of the store `name` can hold when its attributes take
     /// `attr_len` bytes, or `None` if the attributes leave no room.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::ChunkLimits;
+    ///
+    /// let limits = ChunkLimits { chunk_size: 4000, max_chunks: 8 };
+    /// let attr_len = CookieAttrs::default().attr_len();
+    /// // Every piece is cut to fit the longest chunk name, here `sealed_sessionC8=`.
+    /// let room = 4000 - "sealed_sessionC8=".len() - attr_len;
+    /// assert_eq!(limits.piece_len("sealed_session", attr_len), Some(room));
+    ///
+    /// // With ten chunks the last name has two digits: every piece is one byte shorter.
+    /// let ten = ChunkLimits { chunk_size: 4000, max_chunks: 10 };
+    /// assert_eq!(ten.piece_len("sealed_session", attr_len), Some(room - 1));
+    ///
+    /// // Attributes that fill the cookie leave nothing for a value.
+    /// assert_eq!(limits.piece_len("sealed_session", 4000), None);
+    /// ```
     pub fn piece_len(&self, name: &str, attr_len: usize) -> Option<usize> {
         let longest_name = name.len() + 1 + digits(self.max_chunks);
         self.chunk_size
@@ -207,6 +299,25 @@ impl ChunkLimits {
     }
 
     /// The longest joined value the reader accepts for this store.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::{join, ChunkLimits, SentCookies};
+    /// use rocket_sealed::{Malformed, Rejection};
+    ///
+    /// let limits = ChunkLimits { chunk_size: 100, max_chunks: 3 };
+    /// assert_eq!(limits.max_value_len(), 300);
+    ///
+    /// let full: &str = &"x".repeat(100);
+    /// let at_limit = [("s", "chunks-3"), ("sC1", full), ("sC2", full), ("sC3", full)];
+    /// let joined = join(&SentCookies::collect("s", at_limit), limits).unwrap();
+    /// assert_eq!(joined.unwrap().len(), 300);
+    ///
+    /// // One byte more and the value is refused before it is opened.
+    /// let over: &str = &"x".repeat(101);
+    /// let too_long = [("s", "chunks-3"), ("sC1", full), ("sC2", full), ("sC3", over)];
+    /// let refused = join(&SentCookies::collect("s", too_long), limits);
+    /// assert_eq!(refused, Err(Rejection::Malformed(Malformed::TooLong)));
+    /// ```
     pub fn max_value_len(&self) -> usize {
         self.chunk_size.saturating_mul(self.max_chunks)
     }

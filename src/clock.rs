@@ -55,16 +55,51 @@ pub struct ManualClock(Arc<AtomicU64>);
 
 impl ManualClock {
     /// A clock stopped at `now` (unix seconds).
+    ///
+    /// ```
+    /// use rocket_sealed::{Clock, ManualClock};
+    ///
+    /// let clock = ManualClock::new(1_700_000_000); // 2023-11-14 22:13:20 UTC
+    /// assert_eq!(clock.now(), 1_700_000_000);
+    ///
+    /// // The default clock is stopped at the unix epoch.
+    /// assert_eq!(ManualClock::default().now(), 0);
+    /// ```
     pub fn new(now: u64) -> Self {
         ManualClock(Arc::new(AtomicU64::new(now)))
     }
 
     /// Moves the clock forward by `secs`.
+    ///
+    /// ```
+    /// use rocket_sealed::{Clock, Config, ManualClock};
+    ///
+    /// let clock = ManualClock::new(1_000);
+    /// clock.advance(60);
+    /// clock.advance(60);
+    /// assert_eq!(clock.now(), 1_120);
+    ///
+    /// // A test steps just past a timeout rather than waiting for it.
+    /// let idle = Config::default().session.idle_timeout_secs;
+    /// clock.advance(idle + 1);
+    /// assert_eq!(clock.now(), 1_120 + 20 * 60 + 1);
+    /// ```
     pub fn advance(&self, secs: u64) {
         self.0.fetch_add(secs, Ordering::SeqCst);
     }
 
     /// Sets the clock to `now`.
+    ///
+    /// ```
+    /// use rocket_sealed::{Clock, ManualClock};
+    ///
+    /// let clock = ManualClock::new(1_000);
+    /// clock.set(5_000);
+    /// assert_eq!(clock.now(), 5_000);
+    /// // Unlike `advance` it can go back: say, to play a server whose clock runs behind.
+    /// clock.set(10);
+    /// assert_eq!(clock.now(), 10);
+    /// ```
     pub fn set(&self, now: u64) {
         self.0.store(now, Ordering::SeqCst);
     }

@@ -127,6 +127,39 @@ impl StoreSpec {
     }
 
     /// Joins and opens the cookies the browser sent. `Ok(None)` when none were sent.
+    ///
+    /// Only the seal is checked: whether the timestamps inside are still within the store's
+    /// lifetime is for the store to judge.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::seal::{seal, Envelope};
+    /// use rocket_sealed::{KeyConfig, KeyRing, Malformed, Rejection};
+    ///
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let spec = StoreSpec {
+    ///     name: "s".into(),
+    ///     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+    ///     budget: 1024,
+    ///     attrs: CookieAttrs::default(),
+    /// };
+    /// assert_eq!(spec.read(&ring, &SentCookies::collect("s", [])), Ok(None));
+    ///
+    /// let env = Envelope { issued_at: 1_000, refreshed_at: 1_000, ..Envelope::default() };
+    /// let value = seal(&ring, "s", &env).unwrap();
+    /// let opened = spec.read(&ring, &SentCookies::collect("s", [("s", &value[..])])).unwrap();
+    /// assert_eq!(opened.unwrap().envelope, env);
+    ///
+    /// // A value sealed for another cookie name does not open under this one.
+    /// let elsewhere = seal(&ring, "t", &env).unwrap();
+    /// let sent = SentCookies::collect("s", [("s", &elsewhere[..])]);
+    /// assert_eq!(spec.read(&ring, &sent), Err(Rejection::Tampered));
+    /// // Nor does a chunked value with a chunk missing.
+    /// let sent = SentCookies::collect("s", [("s", "chunks-2"), ("sC1", &value[..])]);
+    /// assert_eq!(spec.read(&ring, &sent), Err(Rejection::Malformed(Malformed::MissingChunk)));
+    /// ```
     pub fn read(&self, ring: &KeyRing, sent: &SentCookies) -> Result<Option<Opened>, Rejection> {
         self.read_plaintext(ring, sent)?
             .map(Plaintext::into_opened)
@@ -150,6 +183,32 @@ impl StoreSpec {
 
     /// Bytes an envelope whose postcard encoding is `plaintext_len` long would take in the
     /// `Cookie` header; an error if it exceeds the budget or the chunk limit.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::seal::Envelope;
+    /// use rocket_sealed::{Error, KeyConfig, KeyRing};
+    ///
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let spec = StoreSpec {
+    ///     name: "s".into(),
+    ///     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+    ///     budget: 1024,
+    ///     attrs: CookieAttrs::default(),
+    /// };
+    /// let env = Envelope { entries: vec![("k".into(), vec![1; 100])], ..Envelope::default() };
+    /// let plaintext_len = postcard::to_allocvec(&env).unwrap().len();
+    /// let needed = spec.check_size(plaintext_len).unwrap();
+    /// // Exactly what writing it then takes.
+    /// let written = spec.write(&ring, &SentCookies::collect("s", []), &env).unwrap();
+    /// assert_eq!(written.header_len, needed);
+    ///
+    /// // Sealed, base64 and named, 1000 bytes of plaintext take more than the budget.
+    /// let too_large = spec.check_size(1000);
+    /// assert!(matches!(too_large, Err(Error::TooLarge { needed, limit: 1024 }) if needed > 1024));
+    /// ```
     pub fn check_size(&self, plaintext_len: usize) -> Result<usize, Error> {
         let value_len = seal::sealed_len(plaintext_len);
         let needed =
@@ -166,6 +225,35 @@ impl StoreSpec {
 
     /// Seals `envelope` into `Set-Cookie` values, plus deletions of the chunks the browser
     /// sent that the new value no longer uses. Nothing is emitted on error.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::seal::Envelope;
+    /// use rocket_sealed::{Error, KeyConfig, KeyRing};
+    ///
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let spec = StoreSpec {
+    ///     name: "s".into(),
+    ///     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+    ///     budget: 1024,
+    ///     attrs: CookieAttrs::default(),
+    /// };
+    /// // The browser holds a value in two chunks; the new one fits a single cookie.
+    /// let sent = SentCookies::collect("s", [("s", "chunks-2"), ("sC1", "ab"), ("sC2", "cd")]);
+    /// let env = Envelope { entries: vec![("k".into(), vec![1, 2, 3])], ..Envelope::default() };
+    /// let written = spec.write(&ring, &sent, &env).unwrap();
+    /// assert_eq!(written.cookies, 1);
+    /// assert!(written.lines[0].starts_with("s=") && written.lines[0].ends_with("; Path=/"));
+    /// assert!(written.lines[1].starts_with("sC1=;") && written.lines[1].contains("Max-Age=0"));
+    /// assert!(written.lines[2].starts_with("sC2=;") && written.lines[2].contains("Max-Age=0"));
+    /// assert_eq!(written.lines.len(), 3);
+    ///
+    /// // Over the budget: an error, and no line at all (the chunks stay as they are).
+    /// let big = Envelope { entries: vec![("k".into(), vec![0; 2000])], ..Envelope::default() };
+    /// assert!(matches!(spec.write(&ring, &sent, &big), Err(Error::TooLarge { .. })));
+    /// ```
     pub fn write(
         &self,
         ring: &KeyRing,
@@ -228,6 +316,27 @@ impl StoreSpec {
     }
 
     /// Deletions for every cookie of this store the browser sent.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+    /// use rocket_sealed::codec::StoreSpec;
+    ///
+    /// let spec = StoreSpec {
+    ///     name: "s".into(),
+    ///     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+    ///     budget: 1024,
+    ///     attrs: CookieAttrs { path: "/app".into(), ..CookieAttrs::default() },
+    /// };
+    /// let erased = spec.erase(&SentCookies::collect("s", [("s", "v"), ("theme", "dark")]));
+    /// // Only the store's cookie, with the path it was set with, or the browser would keep it.
+    /// assert_eq!(erased.lines.len(), 1);
+    /// assert!(erased.lines[0].starts_with("s=; ") && erased.lines[0].contains("; Path=/app"));
+    /// assert_eq!((erased.cookies, erased.header_len), (0, 0));
+    ///
+    /// // Nothing sent, nothing to delete.
+    /// assert!(spec.erase(&SentCookies::collect("s", [])).lines.is_empty());
+    /// ```
     pub fn erase(&self, sent: &SentCookies) -> Written {
         Written {
             lines: sent

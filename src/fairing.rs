@@ -58,13 +58,78 @@ impl SealedFairing {
         }
     }
 
-    /// Uses `clock` for every timestamp and expiry check (tests use a [`ManualClock`](crate::ManualClock)).
+    /// Uses `clock` for every timestamp and expiry check (tests use a
+    /// [`ManualClock`](crate::ManualClock)).
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{ManualClock, Sealed, TempData};
+    ///
+    /// #[post("/note")]
+    /// fn save(temp: TempData<'_>) {
+    ///     temp.set("note", "saved").unwrap();
+    /// }
+    ///
+    /// #[get("/note")]
+    /// fn show(temp: TempData<'_>) -> String {
+    ///     temp.peek::<String>("note").unwrap().unwrap_or_default()
+    /// }
+    ///
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let rocket = rocket::build()
+    ///     .attach(Sealed::fairing().with_clock(clock.clone()))
+    ///     .mount("/", routes![save, show]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// client.post("/note").dispatch();
+    /// assert_eq!(client.get("/note").dispatch().into_string().unwrap(), "saved");
+    /// // TempData lasts a day by default: a day and a second later, the note is gone.
+    /// clock.advance(24 * 60 * 60 + 1);
+    /// assert_eq!(client.get("/note").dispatch().into_string().unwrap(), "");
+    /// ```
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
     }
 
     /// Installs a validation hook run on every loaded session (see [`Validator`]).
+    ///
+    /// ```
+    /// use rocket::Request;
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::{ManualClock, Sealed, Session, Validator};
+    ///
+    /// /// Sessions created before this time were signed out everywhere.
+    /// struct SignedOutBefore(u64);
+    ///
+    /// #[rocket::async_trait]
+    /// impl Validator for SignedOutBefore {
+    ///     async fn validate(&self, session: &SessionState, _req: &Request<'_>) -> bool {
+    ///         session.issued_at() >= self.0
+    ///     }
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket::{get, routes};
+    /// #[get("/")]
+    /// fn visit(session: Session<'_>) -> String {
+    ///     session.set("seen", &true).unwrap();
+    ///     session.status().to_string()
+    /// }
+    ///
+    /// let clock = ManualClock::new(1_000);
+    /// let fairing = Sealed::fairing()
+    ///     .with_clock(clock.clone())
+    ///     .with_validator(SignedOutBefore(1_500));
+    /// let rocket = rocket::build().attach(fairing).mount("/", routes![visit]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let visit = || client.get("/").dispatch().into_string().unwrap();
+    /// assert_eq!(visit(), "new"); // a session created at 1000
+    /// clock.set(1_600);
+    /// // Refused: it starts over as a new session, created at 1600.
+    /// assert_eq!(visit(), "rejected (revoked by the application's validation hook)");
+    /// assert_eq!(visit(), "loaded");
+    /// ```
     pub fn with_validator(mut self, validator: impl Validator) -> Self {
         self.validator = Some(Arc::new(validator));
         self

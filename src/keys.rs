@@ -46,6 +46,25 @@ pub struct KeyConfig {
 
 impl KeyConfig {
     /// A key entry from an id and its base64url text.
+    ///
+    /// Nothing is checked here; [`KeyRing::from_config`] checks the text.
+    ///
+    /// ```
+    /// use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    /// use base64::Engine as _;
+    /// use rocket_sealed::{KeyConfig, KeyRing};
+    ///
+    /// let text = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    /// let key = KeyConfig::new(2, text.clone());
+    /// assert_eq!((key.id, key.key.as_str()), (2, text.as_str()));
+    /// assert!(KeyRing::from_config(&[key]).is_ok());
+    /// // Padding is optional.
+    /// assert!(KeyRing::from_config(&[KeyConfig::new(2, format!("{text}="))]).is_ok());
+    ///
+    /// // Any text makes an entry; the ring is what refuses it.
+    /// let typo = KeyConfig::new(2, "not a key");
+    /// assert!(KeyRing::from_config(&[typo]).is_err());
+    /// ```
     pub fn new(id: u32, key: impl Into<String>) -> Self {
         KeyConfig {
             id,
@@ -116,6 +135,24 @@ pub struct KeyRing {
 impl KeyRing {
     /// Builds a ring from configured keys, in order. Fails on an empty list, a duplicate id,
     /// text that is not base64url, or a key that is not exactly 32 bytes.
+    ///
+    /// ```
+    /// use rocket_sealed::{Error, KeyConfig, KeyRing};
+    ///
+    /// let (new, old) = (KeyConfig::generate(2), KeyConfig::generate(1));
+    /// let ring = KeyRing::from_config(&[new.clone(), old.clone()]).unwrap();
+    /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), [2, 1]);
+    ///
+    /// // Each mistake names the setting: the list, or the key by position and id.
+    /// let field = |keys: &[KeyConfig]| match KeyRing::from_config(keys) {
+    ///     Err(Error::Config { field, .. }) => field,
+    ///     other => panic!("{other:?}"),
+    /// };
+    /// assert_eq!(field(&[]), "sealed.keys"); // no key at all
+    /// assert_eq!(field(&[new.clone(), new]), "sealed.keys[1] (id 2)"); // id 2 twice
+    /// let short = KeyConfig::new(3, "c2hvcnQ"); // base64url, but of 5 bytes
+    /// assert_eq!(field(&[old, short]), "sealed.keys[1] (id 3)");
+    /// ```
     pub fn from_config(configs: &[KeyConfig]) -> Result<KeyRing, Error> {
         if configs.is_empty() {
             return Err(Error::config(
@@ -177,11 +214,43 @@ impl KeyRing {
     }
 
     /// The id of the key that seals.
+    ///
+    /// It is the first key's, whatever the ids: a rotation puts the new key first.
+    ///
+    /// ```
+    /// use rocket_sealed::seal::{open, seal, Envelope};
+    /// use rocket_sealed::{KeyConfig, KeyRing};
+    ///
+    /// let (old, new) = (KeyConfig::generate(7), KeyConfig::generate(3));
+    /// let ring = KeyRing::from_config(&[new, old]).unwrap();
+    /// assert_eq!(ring.sealing_key_id(), 3);
+    ///
+    /// let value = seal(&ring, "s", &Envelope::default()).unwrap();
+    /// assert_eq!(open(&ring, "s", &value, 4096).unwrap().key_id, ring.sealing_key_id());
+    /// ```
     pub fn sealing_key_id(&self) -> u32 {
         self.keys[0].id
     }
 
     /// The ids in ring order.
+    ///
+    /// These are the keys a cookie may be sealed with and still open.
+    ///
+    /// ```
+    /// use rocket_sealed::seal::{open, seal, Envelope};
+    /// use rocket_sealed::{KeyConfig, KeyRing, Rejection};
+    ///
+    /// let keys = [KeyConfig::generate(5), KeyConfig::generate(9), KeyConfig::generate(1)];
+    /// let ring = KeyRing::from_config(&keys).unwrap();
+    /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), [5, 9, 1]);
+    ///
+    /// // A cookie sealed with a key that is not in the list is refused.
+    /// let dropped = KeyRing::from_config(&[KeyConfig::generate(4)]).unwrap();
+    /// let value = seal(&dropped, "s", &Envelope::default()).unwrap();
+    /// assert!(!ring.key_ids().any(|id| id == 4));
+    /// let refused = open(&ring, "s", &value, 4096).unwrap_err();
+    /// assert_eq!(refused, Rejection::UnknownKey { key_id: 4 });
+    /// ```
     pub fn key_ids(&self) -> impl Iterator<Item = u32> + '_ {
         self.keys.iter().map(|k| k.id)
     }
