@@ -85,7 +85,12 @@ impl ManualClock {
     /// assert_eq!(clock.now(), 1_120 + 20 * 60 + 1);
     /// ```
     pub fn advance(&self, secs: u64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
+        // Saturating: a clock pushed past the end stays there rather than wrap to 1970.
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(secs))
+            });
     }
 
     /// Sets the clock to `now`.

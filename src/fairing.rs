@@ -59,7 +59,7 @@ impl SealedFairing {
     }
 
     /// Uses `clock` for every timestamp and expiry check (tests use a
-    /// [`ManualClock`](crate::ManualClock)).
+    /// [`ManualClock`](crate::ManualClock)). A second call replaces the first clock.
     ///
     /// ```
     /// use rocket::local::blocking::Client;
@@ -92,7 +92,8 @@ impl SealedFairing {
         self
     }
 
-    /// Installs a validation hook run on every loaded session (see [`Validator`]).
+    /// Installs a validation hook run on every loaded session (see [`Validator`]). There is
+    /// one: a second call replaces the first (check several things in one validator).
     ///
     /// ```
     /// use rocket::Request;
@@ -146,7 +147,8 @@ impl SealedFairing {
                 log::warn!(
                     "rocket_sealed: no keys configured; using one EPHEMERAL key. Sessions will not \
                      survive a restart or be shared with other instances. Configure `sealed.keys` \
-                     (`cargo run --example keys -- new`) before deploying."
+                     (a key is 32 random bytes in base64url: `openssl rand -base64 32 | tr '+/' \
+                     '-_' | tr -d =`, or `KeyConfig::generate`) before deploying."
                 );
                 KeyRing::ephemeral()
             } else {

@@ -157,7 +157,9 @@ impl KeyRing {
         if configs.is_empty() {
             return Err(Error::config(
                 "sealed.keys",
-                "the key ring is empty; add at least one key (`cargo run --example keys -- new` makes one)",
+                "the key ring is empty; add at least one key (32 random bytes in base64url, as \
+                 `openssl rand -base64 32 | tr '+/' '-_' | tr -d =` or `KeyConfig::generate` \
+                 make)",
             ));
         }
         let mut keys: Vec<Key> = Vec::with_capacity(configs.len());

@@ -65,9 +65,11 @@
 //! http_only = true
 //! ```
 //!
-//! or in code with [`Sealed::custom`] and a [`Config`]. `cargo run --example keys -- new` makes
-//! a key. The first key of the ring seals; every key opens, which is what makes a rolling key
-//! rotation across a farm possible (see the README).
+//! or in code with [`Sealed::custom`] and a [`Config`]. A key is 32 random bytes in base64url:
+//! [`KeyConfig::generate`] makes one, as does `openssl rand -base64 32 | tr '+/' '-_' | tr -d =`
+//! (or, in this crate's repository, `cargo run --example keys -- new`). The first key of the
+//! ring seals; every key opens, which is what makes a rolling key rotation across a farm
+//! possible (see the README).
 //!
 //! ## How it is built
 //!
