@@ -177,6 +177,34 @@ fn sealed_state<'r>(req: &'r Request<'_>) -> Option<&'r Sealed> {
     sealed
 }
 
+std::thread_local! {
+    /// The request whose session an `update` closure on this thread is changing (null when
+    /// none): the closure is synchronous, so it runs on this thread from start to end.
+    static UPDATING: std::cell::Cell<*const RequestStores> =
+        const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// Marks the time an `update` closure runs, so that a `Session` method called from inside it
+/// fails loudly instead of waiting for the lock its own update holds.
+struct UpdateClosure(*const RequestStores);
+
+impl UpdateClosure {
+    fn enter(stores: &RequestStores) -> UpdateClosure {
+        UpdateClosure(UPDATING.with(|u| u.replace(stores)))
+    }
+
+    fn is_running(stores: &RequestStores) -> bool {
+        UPDATING.with(|u| std::ptr::eq(u.get(), stores))
+    }
+}
+
+impl Drop for UpdateClosure {
+    fn drop(&mut self) {
+        // Also on a panic in the closure: the thread goes on to serve other requests.
+        UPDATING.with(|u| u.set(self.0));
+    }
+}
+
 rocket::tokio::task_local! {
     /// Set for the futures a session's validator polls (and only for those: not for a guard
     /// running beside it, and not once the validation is done, dropped or panicked).
@@ -283,6 +311,13 @@ impl std::fmt::Debug for TempData<'_> {
 
 impl<'r> Session<'r> {
     fn with<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
+        if UpdateClosure::is_running(self.stores) {
+            panic!(
+                "rocket_sealed: a `Session` method was called from inside the closure of \
+                 `Session::update` on the same session; read or change other entries before or \
+                 after the update"
+            );
+        }
         let mut cell = self.stores.session();
         f(cell.get_or_load(|| {
             let sent = sent_cookies(self.jar, &self.sealed.session.name);
@@ -377,9 +412,13 @@ impl<'r> Session<'r> {
     /// it back once, at commit. Returns what `f` returns.
     ///
     /// The session counts as changed even if `f` changes nothing (on a new session, the
-    /// default value is stored): use [`get`](Session::get) to only read. `f` may use the
-    /// session too; while it runs, `key` still holds its value from before, and whatever
-    /// `f` stores under `key` itself is replaced by the value `f` was handed.
+    /// default value is stored): use [`get`](Session::get) to only read.
+    ///
+    /// The whole update holds the request's state, so it is one step even when threads share
+    /// the session. `f` must therefore not use the same session: a `Session` method called
+    /// from inside `f` panics with a message saying so (Rocket answers that request with a
+    /// 500 and persists nothing), as a `RefCell` borrowed twice does, instead of waiting
+    /// forever for what its own update holds.
     ///
     /// ```
     /// use rocket::{post, routes};
@@ -408,11 +447,10 @@ impl<'r> Session<'r> {
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
     {
-        // `f` runs without the request's lock, so that it may use this session.
-        let mut value: T = self.with(|s| s.take_for_update(key))?;
-        let result = f(&mut value);
-        self.with(|s| s.finish_update(key, value));
-        Ok(result)
+        self.with(|s| {
+            let _inside = UpdateClosure::enter(self.stores);
+            s.update(key, f)
+        })
     }
 
     /// Removes `key`; `true` if it was there.

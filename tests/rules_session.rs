@@ -441,46 +441,72 @@ fn commit_of_an_empty_session_needs_no_bytes() {
 
 #[rocket::get("/nested")]
 fn nested_update(session: rocket_sealed::Session<'_>) -> String {
-    let seen = session
+    session
         .update::<u32, _>("n", |n| {
             *n += 1;
-            // The session is usable from inside the closure: `n` still holds its value from
-            // before, another key can be updated, and a `set` of `n` itself is replaced by
-            // the value this closure was handed.
-            let before = session.get::<u32>("n").unwrap();
-            session.update::<u32, _>("m", |m| *m += 10).unwrap();
-            session.set("n", &1000u32).unwrap();
-            format!("{n} {before:?} {}", session.len())
+            session.len()
         })
-        .unwrap();
-    let m = session.get::<u32>("m").unwrap();
-    format!("{seen} {m:?} {:?}", session.get::<u32>("n").unwrap())
+        .unwrap()
+        .to_string()
+}
+
+#[rocket::get("/threads")]
+fn threads_update(session: rocket_sealed::Session<'_>) -> String {
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..500 {
+                    session.update::<u32, _>("n", |n| *n += 1).unwrap();
+                }
+            });
+        }
+    });
+    format!("{:?}", session.get::<u32>("n").unwrap())
 }
 
 #[test]
-fn an_update_closure_may_use_its_own_session() {
+fn a_session_used_inside_its_own_update_fails_the_request_instead_of_hanging() {
     let rocket = rocket::custom(common::figment())
         .attach(Sealed::custom(common::config(&[1])))
-        .mount("/", rocket::routes![nested_update]);
+        .mount("/", rocket::routes![nested_update, s_set_for_nested]);
     let (done, replies) = std::sync::mpsc::channel();
-    // Run on a thread: a lock held around the closure would hang the request, and that
-    // must fail the test rather than stall it.
+    // On a thread: a request that waited for its own lock would hang, and that must fail the
+    // test rather than stall it.
     std::thread::spawn(move || {
         let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
-        for _ in 0..2 {
-            let reply = client.get("/nested").dispatch();
-            done.send((reply.status(), reply.into_string().unwrap()))
-                .unwrap();
-        }
+        client.get("/nested/set").dispatch();
+        let reply = common::dispatch(client.get("/nested"));
+        let after = client.get("/nested/get").dispatch().into_string().unwrap();
+        done.send((reply, after)).unwrap();
     });
-    let wait = std::time::Duration::from_secs(30);
-    let first = replies.recv_timeout(wait).expect("the request finished");
-    assert_eq!(first, (HttpStatus::Ok, "1 None 2 Some(10) Some(1)".into()));
-    let second = replies.recv_timeout(wait).expect("the request finished");
-    assert_eq!(
-        second,
-        (HttpStatus::Ok, "2 Some(1) 2 Some(20) Some(2)".into())
+    let (reply, after) = replies
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the request finished");
+    assert_eq!(reply.status, HttpStatus::InternalServerError);
+    assert!(
+        reply.lines.is_empty(),
+        "a 500 persists nothing: {:?}",
+        reply.lines
     );
+    assert_eq!(after, "Some(7)", "the session is as it was");
+}
+
+#[rocket::get("/nested/<action>")]
+fn s_set_for_nested(session: rocket_sealed::Session<'_>, action: &str) -> String {
+    if action == "set" {
+        session.set("n", &7u32).unwrap();
+    }
+    format!("{:?}", session.get::<u32>("n").unwrap())
+}
+
+#[test]
+fn updates_from_several_threads_are_each_one_step() {
+    let rocket = rocket::custom(common::figment())
+        .attach(Sealed::custom(common::config(&[1])))
+        .mount("/", rocket::routes![threads_update]);
+    let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
+    let reply = client.get("/threads").dispatch();
+    assert_eq!(reply.into_string().unwrap(), "Some(2000)");
 }
 
 #[rocket::get("/debug")]

@@ -424,25 +424,6 @@ impl SessionState {
         Ok(r)
     }
 
-    /// The first half of an update made outside this state (the `Session` guard's, whose
-    /// closure runs without the request's lock): the value under `key`, or `T::default()`.
-    pub(crate) fn take_for_update<T>(&mut self, key: &str) -> Result<T, Error>
-    where
-        T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
-    {
-        self.values.take_for_update(key)
-    }
-
-    /// The second half: the changed value, encoded once, at commit.
-    pub(crate) fn finish_update<T: Serialize + Send + Sync + 'static>(
-        &mut self,
-        key: &str,
-        value: T,
-    ) {
-        self.values.put_live(key, value);
-        self.modified = true;
-    }
-
     /// Removes `key`; `true` if it was there.
     ///
     /// ```

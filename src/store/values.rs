@@ -439,35 +439,6 @@ impl Values {
         Ok(f(value))
     }
 
-    /// The value under `key` (or `T::default()`) to be changed outside the store and handed
-    /// back with [`put_live`](Self::put_live). A value already live (a second `update` in one
-    /// request) is taken out and its encoding left in its place, so reads meanwhile see it.
-    pub(crate) fn take_for_update<T>(&mut self, key: &str) -> Result<T, Error>
-    where
-        T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
-    {
-        if let Ok(i) = self.find(key) {
-            if let Slot::Live(live) = &mut self.entries[i].slot {
-                if live.value_type() == TypeId::of::<T>() {
-                    let bytes = live.encode(key)?;
-                    let value = std::mem::take(
-                        live.as_any_mut()
-                            .downcast_mut::<T>()
-                            .expect("type checked above"),
-                    );
-                    self.entries[i].slot = Slot::Encoded(Bytes::Owned(bytes.into()));
-                    return Ok(value);
-                }
-            }
-        }
-        Ok(self.get(key)?.unwrap_or_default())
-    }
-
-    /// Stores `value` under `key` live, to be encoded once, at commit.
-    pub(crate) fn put_live<T: Serialize + Send + Sync + 'static>(&mut self, key: &str, value: T) {
-        self.put(key, Slot::Live(Box::new(value)));
-    }
-
     pub(crate) fn remove(&mut self, key: &str) -> bool {
         match self.find(key) {
             Ok(i) => {
