@@ -89,12 +89,31 @@ fn tag_of_name(name: &str) -> [u8; TAG_LEN] {
     hash.0.to_be_bytes()
 }
 
-/// The tag of builds before the standard library's paths were left out: FNV-1a of the whole
-/// owned name. Values they stored still read back. (Only worked out when the tag differs.)
-fn legacy_tag<T: ?Sized>() -> [u8; TAG_LEN] {
-    let mut hash = Fnv1a::new();
-    hash.write(owned_name(std::any::type_name::<T>()).as_bytes());
-    hash.0.to_be_bytes()
+/// The tags earlier builds gave `T`, so that the values they stored still read back (worked
+/// out only when the current tag differs). Both folded references at the top of the name
+/// only: the tag of 2026-12-01 left out the standard library's paths, the one before it
+/// hashed the whole name. They differ from today's only for a type with a reference inside
+/// that still deserializes (`PhantomData<&str>`, an id type generic over `&'static str`).
+fn earlier_tags<T: ?Sized>() -> [[u8; TAG_LEN]; 2] {
+    let name = top_level_owned_name(std::any::type_name::<T>());
+    let mut without_std_paths = Fnv1a::new();
+    without_std_paths.write_without_std_paths(&name);
+    let mut whole = Fnv1a::new();
+    whole.write(name.as_bytes());
+    [without_std_paths.0.to_be_bytes(), whole.0.to_be_bytes()]
+}
+
+/// The owned form of `name` as earlier builds worked it out: references dropped, `str` and
+/// `[T]` folded, at the top of the name only.
+fn top_level_owned_name(name: &str) -> Cow<'_, str> {
+    let name = strip_references(name);
+    if name == "str" {
+        return Cow::Borrowed("alloc::string::String");
+    }
+    match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        Some(inner) if !inner.contains(';') => Cow::Owned(format!("alloc::vec::Vec<{inner}>")),
+        _ => Cow::Borrowed(name),
+    }
 }
 
 /// The name of the owned form of the type called `name`, because the borrowed and owned forms
@@ -134,13 +153,17 @@ fn slice_element(name: &str) -> Option<&str> {
     }
     let inner = &inner[..close];
     let mut depth = 0usize;
+    let mut previous = 0;
     for b in inner.bytes() {
         match b {
             b'[' | b'(' | b'<' => depth += 1,
+            // The `>` of a function pointer's `->` closes nothing.
+            b'>' if previous == b'-' => {}
             b']' | b')' | b'>' => depth = depth.saturating_sub(1),
             b';' if depth == 0 => return None,
             _ => {}
         }
+        previous = b;
     }
     Some(inner)
 }
@@ -252,7 +275,7 @@ pub(crate) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, 
     let (tag, body) = bytes
         .split_at_checked(TAG_LEN)
         .ok_or_else(|| err("the stored value is truncated".into()))?;
-    if tag != type_tag::<T>() && tag != legacy_tag::<T>() {
+    if tag != type_tag::<T>() && !earlier_tags::<T>().contains(&tag.try_into().expect("4 bytes")) {
         return Err(err(format!(
             "it was stored as a different type than `{}`",
             std::any::type_name::<T>()
@@ -628,6 +651,36 @@ mod tests {
         old.extend(postcard::to_allocvec(&vec![1u32, 2]).unwrap());
         assert_eq!(decode::<Vec<u32>>("k", &old).unwrap(), vec![1, 2]);
         assert!(decode::<Vec<u64>>("k", &old).is_err());
+    }
+
+    /// Types with a reference inside that still deserialize got a new tag when references
+    /// inside a type began to fold; what the builds before stored under the old tags reads.
+    #[test]
+    fn values_of_types_with_a_reference_inside_stored_by_earlier_builds_still_read() {
+        use std::marker::PhantomData;
+        assert_eq!(
+            type_tag::<PhantomData<&str>>(),
+            type_tag::<PhantomData<String>>()
+        );
+        for old_name in [
+            &b"PhantomData<&str>"[..],
+            b"core::marker::PhantomData<&str>",
+        ] {
+            let mut old = fnv1a(old_name).to_vec();
+            old.extend(postcard::to_allocvec(&(PhantomData::<&str>, 5u8)).unwrap());
+            let mut old_tuple = fnv1a(b"(PhantomData<&str>, u8)").to_vec();
+            old_tuple.extend(&old[TAG_LEN..]);
+            old.truncate(TAG_LEN);
+            assert!(decode::<PhantomData<&'static str>>("k", &old).is_ok());
+            assert_eq!(
+                decode::<(PhantomData<&'static str>, u8)>("k", &old_tuple)
+                    .unwrap()
+                    .1,
+                5
+            );
+        }
+        // Owned types have one tag, as before.
+        assert_eq!(earlier_tags::<Vec<String>>()[0], type_tag::<Vec<String>>());
     }
 
     #[test]
