@@ -364,7 +364,8 @@ impl RequestStores {
     pub(crate) fn now(&self, sealed: &Sealed) -> u64 {
         match self.now.load(Ordering::Relaxed) {
             u64::MAX => {
-                let now = sealed.now();
+                // `u64::MAX` marks "not read yet": a clock there reads as a second before.
+                let now = sealed.now().min(u64::MAX - 1);
                 self.now.store(now, Ordering::Relaxed);
                 now
             }

@@ -205,6 +205,9 @@ impl Proc {
 
     /// `true` once the process has exited, looked at without reaping it (`WNOWAIT`).
     fn has_exited(&self) -> bool {
+        if self.stopped {
+            return true;
+        }
         let pid: libc::id_t = self.child.id();
         // SAFETY: waitid(2) writes only into `info`, a zeroed siginfo_t we own.
         unsafe {
