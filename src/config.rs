@@ -279,6 +279,11 @@ impl Config {
             "strict" => Ok(cookie::SameSite::Strict),
             "lax" => Ok(cookie::SameSite::Lax),
             "none" => Ok(cookie::SameSite::None),
+            // A key pasted into the wrong field is not repeated in the error.
+            other if crate::figment_config::is_key_like_text(other) => Err(Error::config(
+                "sealed.cookie.same_site",
+                "a long base64-like text (not shown) is not one of \"strict\", \"lax\", \"none\"",
+            )),
             other => Err(Error::config(
                 "sealed.cookie.same_site",
                 format!("`{other}` is not one of \"strict\", \"lax\", \"none\""),

@@ -35,11 +35,18 @@ fn hide_what_may_be_a_key(e: &mut rocket::figment::Error) {
     };
     let table = &inner[..unknown.unwrap_or(inner.len())];
     if !matches!(table.first().map(String::as_str), None | Some("keys")) {
-        return;
-    }
-    // An unknown field at the top of the table is most likely a misspelt option (`chunksize`,
-    // `[sealed.sesion]`): named, unless it looks like key material.
-    if let (Kind::UnknownField(name, _), true) = (&e.kind, table.is_empty()) {
+        // Elsewhere the texts are the options' own (a cookie name, a misspelt option) and are
+        // quoted as figment gives them, which helps, unless one looks like a pasted key.
+        let pasted = match &e.kind {
+            Kind::UnknownField(name, _) => looks_like_a_key(name),
+            kind => quoted_text(kind).is_some_and(is_key_like_text),
+        };
+        if !pasted {
+            return;
+        }
+    } else if let (Kind::UnknownField(name, _), true) = (&e.kind, table.is_empty()) {
+        // An unknown field at the top of the table is most likely a misspelt option
+        // (`chunksize`, `[sealed.sesion]`): named, unless it looks like key material.
         if !looks_like_a_key(name) {
             return;
         }
@@ -55,6 +62,26 @@ fn hide_what_may_be_a_key(e: &mut rocket::figment::Error) {
 /// is; a random key is almost never only those) may be key material.
 fn looks_like_a_key(name: &str) -> bool {
     !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// Text of the configuration an error would quote.
+fn quoted_text(kind: &Kind) -> Option<&str> {
+    match kind {
+        Kind::InvalidType(Actual::Str(s), _)
+        | Kind::InvalidValue(Actual::Str(s), _)
+        | Kind::Unsupported(Actual::Str(s))
+        | Kind::UnknownVariant(s, _) => Some(s),
+        _ => None,
+    }
+}
+
+/// A text as long as a key's first 24 bytes and made only of base64 or base64url characters.
+pub(crate) fn is_key_like_text(text: &str) -> bool {
+    text.trim().len() >= 32
+        && text
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
 }
 
 /// Moves the `sealed` that `extract_inner` appends to the end of the error's path to its
@@ -224,6 +251,31 @@ mod tests {
             )));
             assert!(text.contains(&format!("`{typo}`")), "{text}");
         }
+        // A key pasted as a field name or given as a value in another table is not shown.
+        let pasted: Vec<Figment> = vec![
+            Figment::from(Serialized::global(&format!("sealed.session.{key}"), 1)),
+            Figment::from(Serialized::global(&format!("sealed.cookie.{key}"), 1)),
+            Figment::from(Serialized::global("sealed.session", key.clone())),
+            Figment::from(Serialized::global(
+                "sealed.session.idle_timeout_secs",
+                key.clone(),
+            )),
+        ];
+        for figment in pasted {
+            let text = error_of(figment);
+            assert!(text.starts_with("invalid configuration `sealed"), "{text}");
+            assert!(!text.contains(&key[..8]), "{text}");
+        }
+        let mut config = Config::default();
+        config.cookie.same_site = key.clone();
+        let text = config.validate().unwrap_err().to_string();
+        assert!(
+            text.contains("sealed.cookie.same_site") && !text.contains(&key[..8]),
+            "{text}"
+        );
+        config.cookie.same_site = "lex".into();
+        let text = config.validate().unwrap_err().to_string();
+        assert!(text.contains("`lex`"), "{text}");
         // Outside the key ring the value is quoted as figment gives it: it helps.
         let text = error_of(Figment::from(Serialized::global(
             "sealed.session.idle_timeout_secs",
