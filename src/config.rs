@@ -218,6 +218,16 @@ impl Default for CookieConfig {
 /// ```
 pub const BROWSER_COOKIE_LIMIT: usize = 4096;
 
+/// A configured text for an error message, in backquotes, unless it looks like a key pasted
+/// into the wrong field: that is not repeated.
+fn quoted(text: &str) -> String {
+    if crate::figment_config::is_key_like_text(text) {
+        "a long base64-like text (not shown)".into()
+    } else {
+        format!("`{text}`")
+    }
+}
+
 fn valid_cookie_name(name: &str) -> bool {
     // RFC 6265 token characters, minus those some servers mangle.
     !name.is_empty()
@@ -279,14 +289,12 @@ impl Config {
             "strict" => Ok(cookie::SameSite::Strict),
             "lax" => Ok(cookie::SameSite::Lax),
             "none" => Ok(cookie::SameSite::None),
-            // A key pasted into the wrong field is not repeated in the error.
-            other if crate::figment_config::is_key_like_text(other) => Err(Error::config(
-                "sealed.cookie.same_site",
-                "a long base64-like text (not shown) is not one of \"strict\", \"lax\", \"none\"",
-            )),
             other => Err(Error::config(
                 "sealed.cookie.same_site",
-                format!("`{other}` is not one of \"strict\", \"lax\", \"none\""),
+                format!(
+                    "{} is not one of \"strict\", \"lax\", \"none\"",
+                    quoted(other)
+                ),
             )),
         }
     }
@@ -384,7 +392,7 @@ impl Config {
             if !valid_cookie_name(name) {
                 return Err(Error::config(
                     field,
-                    format!("`{name}` is not a valid cookie name"),
+                    format!("{} is not a valid cookie name", quoted(name)),
                 ));
             }
         }

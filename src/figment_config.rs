@@ -273,6 +273,14 @@ mod tests {
             text.contains("sealed.cookie.same_site") && !text.contains(&key[..8]),
             "{text}"
         );
+        let mut with_name = Config::default();
+        // Standard base64 (`/`, `+`, `=`) is no valid cookie name.
+        with_name.session.cookie_name = format!("{key}/+=");
+        let text = with_name.validate().unwrap_err().to_string();
+        assert!(
+            text.contains("cookie_name") && !text.contains(&key[..8]),
+            "{text}"
+        );
         config.cookie.same_site = "lex".into();
         let text = config.validate().unwrap_err().to_string();
         assert!(text.contains("`lex`"), "{text}");

@@ -289,11 +289,8 @@ impl Sentinel for TempData<'_> {
 /// values). Formatting never loads the session.
 impl std::fmt::Debug for Session<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cell = self.stores.try_session();
-        f.debug_struct("Session")
-            .field("cookie", &self.sealed.session.name)
-            .field("state", &cell.as_ref().and_then(|c| c.loaded()))
-            .finish()
+        let name = &self.sealed.session.name;
+        debug_store(f, "Session", name, self.stores.try_session())
     }
 }
 
@@ -301,12 +298,23 @@ impl std::fmt::Debug for Session<'_> {
 /// which are read and kept; no values). Formatting never loads TempData.
 impl std::fmt::Debug for TempData<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cell = self.stores.try_tempdata();
-        f.debug_struct("TempData")
-            .field("cookie", &self.sealed.tempdata.name)
-            .field("state", &cell.as_ref().and_then(|c| c.loaded()))
-            .finish()
+        let name = &self.sealed.tempdata.name;
+        debug_store(f, "TempData", name, self.stores.try_tempdata())
     }
+}
+
+/// A guard as its cookie's name and its store's state, if loaded (`cell` is `None` while the
+/// request's lock is held elsewhere: formatting never waits).
+fn debug_store<S: std::fmt::Debug>(
+    f: &mut std::fmt::Formatter<'_>,
+    guard: &str,
+    cookie: &str,
+    cell: Option<std::sync::MutexGuard<'_, crate::fairing::StoreCell<S>>>,
+) -> std::fmt::Result {
+    f.debug_struct(guard)
+        .field("cookie", &cookie)
+        .field("state", &cell.as_ref().and_then(|c| c.loaded()))
+        .finish()
 }
 
 impl<'r> Session<'r> {
