@@ -49,13 +49,17 @@ fn read_entry(_flashes: Flashes, temp: TempData<'_>) -> String {
     )
 }
 
+/// The `_flash` entry read directly, as a handler may (it counts as read).
+fn flash_entry(temp: &TempData<'_>) -> Vec<FlashMessage> {
+    temp.get::<Vec<FlashMessage>>("_flash")
+        .unwrap()
+        .unwrap_or_default()
+}
+
 /// Reads the entry itself, then flashes a new message.
 #[get("/read_entry_then_flash")]
 fn read_entry_then_flash(temp: TempData<'_>) -> String {
-    let shown = temp
-        .get::<Vec<FlashMessage>>("_flash")
-        .unwrap()
-        .unwrap_or_default();
+    let shown = flash_entry(&temp);
     temp.flash(Level::Info, "new").unwrap();
     texts(&shown)
 }
@@ -63,10 +67,7 @@ fn read_entry_then_flash(temp: TempData<'_>) -> String {
 /// Reads the messages, keeps only the errors, and writes them back.
 #[get("/keep_errors")]
 fn keep_errors(temp: TempData<'_>) -> String {
-    let all = temp
-        .get::<Vec<FlashMessage>>("_flash")
-        .unwrap()
-        .unwrap_or_default();
+    let all = flash_entry(&temp);
     let errors: Vec<FlashMessage> = all
         .iter()
         .filter(|m| m.level == Level::Error)

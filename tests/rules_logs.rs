@@ -48,6 +48,13 @@ fn lines_with(level: log::Level, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The test routes with the fairing reading `figment`'s `sealed` table.
+fn read_by_fairing(figment: rocket::figment::Figment) -> rocket::Rocket<rocket::Build> {
+    rocket::custom(figment)
+        .attach(Sealed::fairing())
+        .mount("/", common::all_routes())
+}
+
 /// `true` when launching `rocket` fails (the error is looked at, as Rocket requires).
 fn launch_failed(rocket: rocket::Rocket<rocket::Build>) -> bool {
     match Client::tracked(rocket) {
@@ -63,9 +70,7 @@ fn launch_failed(rocket: rocket::Rocket<rocket::Build>) -> bool {
 fn an_ephemeral_key_is_a_loud_warning() {
     logged();
     let figment = common::figment().select(rocket::Config::DEBUG_PROFILE);
-    let rocket = rocket::custom(figment)
-        .attach(Sealed::fairing())
-        .mount("/", common::all_routes());
+    let rocket = read_by_fairing(figment);
     Client::tracked(rocket).expect("launches with an ephemeral key");
     let warnings = lines_with(log::Level::Warn, "EPHEMERAL");
     assert!(!warnings.is_empty(), "{:?}", logged());
@@ -77,9 +82,7 @@ fn a_failed_launch_says_which_key_and_why_without_quoting_it() {
     logged();
     let short = KeyConfig::new(77, "c2l4dGVlbiBieXRlIGtleSE");
     let figment = common::figment().merge(("sealed.keys", vec![common::key(1), short.clone()]));
-    let rocket = rocket::custom(figment)
-        .attach(Sealed::fairing())
-        .mount("/", common::all_routes());
+    let rocket = read_by_fairing(figment);
     assert!(launch_failed(rocket));
     let errors = lines_with(log::Level::Error, "id 77");
     assert_eq!(errors.len(), 1, "{:?}", logged());
@@ -90,9 +93,7 @@ fn a_failed_launch_says_which_key_and_why_without_quoting_it() {
     let figment = common::figment()
         .merge(("sealed.keys", vec![common::key(1)]))
         .merge(("sealed.max_chunks", 4096));
-    let rocket = rocket::custom(figment)
-        .attach(Sealed::fairing())
-        .mount("/", common::all_routes());
+    let rocket = read_by_fairing(figment);
     assert!(launch_failed(rocket));
     let errors = lines_with(log::Level::Error, "sealed.max_chunks");
     assert_eq!(errors.len(), 1, "{:?}", logged());

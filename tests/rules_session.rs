@@ -404,12 +404,10 @@ fn slow_both(_b: Both, session: rocket_sealed::Session<'_>) -> String {
 
 #[test]
 fn a_validation_dropped_halfway_or_run_beside_another_guard_leaves_no_trace() {
-    let rocket = rocket::custom(common::figment())
-        .attach(Sealed::custom(common::config(&[1])).with_validator(SlowValidator::default()))
-        .mount(
-            "/",
-            rocket::routes![slow_login, slow_me_impatient, slow_me, slow_both],
-        );
+    let rocket = common::rocket_of(
+        Sealed::custom(common::config(&[1])).with_validator(SlowValidator::default()),
+        rocket::routes![slow_login, slow_me_impatient, slow_me, slow_both],
+    );
     let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
     client.get("/slow/login").dispatch();
     // The first route's guard drops its Session guard while the validator sleeps; the next
@@ -466,9 +464,10 @@ fn threads_update(session: rocket_sealed::Session<'_>) -> String {
 
 #[test]
 fn a_session_used_inside_its_own_update_fails_the_request_instead_of_hanging() {
-    let rocket = rocket::custom(common::figment())
-        .attach(Sealed::custom(common::config(&[1])))
-        .mount("/", rocket::routes![nested_update, s_set_for_nested]);
+    let rocket = common::rocket_of(
+        Sealed::custom(common::config(&[1])),
+        rocket::routes![nested_update, s_set_for_nested],
+    );
     let (done, replies) = std::sync::mpsc::channel();
     // On a thread: a request that waited for its own lock would hang, and that must fail the
     // test rather than stall it.
@@ -501,9 +500,10 @@ fn s_set_for_nested(session: rocket_sealed::Session<'_>, action: &str) -> String
 
 #[test]
 fn updates_from_several_threads_are_each_one_step() {
-    let rocket = rocket::custom(common::figment())
-        .attach(Sealed::custom(common::config(&[1])))
-        .mount("/", rocket::routes![threads_update]);
+    let rocket = common::rocket_of(
+        Sealed::custom(common::config(&[1])),
+        rocket::routes![threads_update],
+    );
     let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
     let reply = client.get("/threads").dispatch();
     assert_eq!(reply.into_string().unwrap(), "Some(2000)");
@@ -527,9 +527,7 @@ fn debug_output_names_the_cookie_loads_nothing_and_shows_no_value() {
     let printed = format!("{fairing:?}");
     assert!(printed.starts_with("SealedFairing"), "{printed}");
     assert!(!printed.contains(&common::key(1).key), "{printed}");
-    let rocket = rocket::custom(common::figment())
-        .attach(fairing)
-        .mount("/", rocket::routes![debug_guards, debug_login]);
+    let rocket = common::rocket_of(fairing, rocket::routes![debug_guards, debug_login]);
     let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
     client.get("/debug/login").dispatch();
     let sealed = client.rocket().state::<Sealed>().unwrap();
@@ -583,9 +581,10 @@ fn two_at_once(two: TwoAtOnce<'_>) -> String {
 
 #[test]
 fn two_session_guards_at_once_share_one_session() {
-    let rocket = rocket::custom(common::figment())
-        .attach(Sealed::custom(common::config(&[1])))
-        .mount("/", rocket::routes![two_at_once]);
+    let rocket = common::rocket_of(
+        Sealed::custom(common::config(&[1])),
+        rocket::routes![two_at_once],
+    );
     let client = rocket::local::blocking::Client::tracked(rocket).unwrap();
     let first = common::dispatch(client.get("/two"));
     assert_eq!(first.body, "None Some(1) true");

@@ -447,6 +447,11 @@ pub fn rocket_with(fairing: SealedFairing) -> Rocket<Build> {
         .mount("/", all_routes())
 }
 
+/// A Rocket with `fairing` and only `routes`, for tests that bring their own routes.
+pub fn rocket_of(fairing: SealedFairing, routes: Vec<Route>) -> Rocket<Build> {
+    rocket::custom(figment()).attach(fairing).mount("/", routes)
+}
+
 /// A tracked client and the clock its Rocket reads.
 pub struct App {
     pub client: Client,
