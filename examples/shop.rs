@@ -429,7 +429,7 @@ fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
         qty,
         note: form.note.clone().unwrap_or_default(),
     };
-    if let Err(e) = session.update::<Cart, _>("cart", |cart| cart.items.push(item)) {
+    if let Err(e) = session.update::<Cart>("cart", |cart| cart.items.push(item)) {
         return Flash::error(
             Redirect::to("/cart"),
             format!("Your cart could not be read: {e}"),
@@ -445,7 +445,9 @@ fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
         ),
         Err(Error::TooLarge { .. }) => {
             // Undo the addition; an emptied cart goes away altogether, as it was before.
-            let _ = session.update::<Cart, _>("cart", |cart| cart.items.pop());
+            let _ = session.update::<Cart>("cart", |cart| {
+                cart.items.pop();
+            });
             if cart(&session).items.is_empty() {
                 session.remove("cart");
             }
@@ -499,9 +501,11 @@ fn cart_page(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
 
 #[post("/cart/remove/<index>")]
 fn cart_remove(index: usize, session: Session<'_>) -> Flash<Redirect> {
-    let removed = session.update::<Cart, _>("cart", |cart| {
-        (index < cart.items.len()).then(|| cart.items.remove(index))
+    let mut removed = None;
+    let updated = session.update::<Cart>("cart", |cart| {
+        removed = (index < cart.items.len()).then(|| cart.items.remove(index));
     });
+    let removed = updated.map(|()| removed);
     let flash = match removed {
         Ok(Some(item)) => {
             let name = product(item.product).map_or("an item", |p| p.name);

@@ -22,7 +22,8 @@ use crate::{Clock, Config, Error, KeyRing, Sealed, SystemClock};
 ///
 /// #[get("/count")]
 /// fn count(session: Session<'_>) -> String {
-///     session.update::<u32, _>("n", |n| { *n += 1; *n }).unwrap().to_string()
+///     session.update::<u32>("n", |n| *n += 1).unwrap();
+///     session.get::<u32>("n").unwrap().unwrap_or_default().to_string()
 /// }
 ///
 /// // A clock the tests can move (the default is the system clock).

@@ -27,8 +27,8 @@ use crate::{Error, Sealed, Status};
 ///
 /// #[post("/visit")]
 /// fn visit(session: Session<'_>) -> String {
-///     let n = session.update::<u32, _>("visits", |n| { *n += 1; *n }).unwrap();
-///     format!("visit number {n}")
+///     session.update::<u32>("visits", |n| *n += 1).unwrap();
+///     format!("visit number {}", session.get::<u32>("visits").unwrap().unwrap())
 /// }
 ///
 /// #[get("/visits")]
@@ -417,7 +417,8 @@ impl<'r> Session<'r> {
     }
 
     /// Gets the value under `key` (or `T::default()`), lets `f` change it in place, and writes
-    /// it back once, at commit. Returns what `f` returns.
+    /// it back once, at commit. To use the new value, read it inside `f` (as below) or `get`
+    /// it afterwards.
     ///
     /// The session counts as changed even if `f` changes nothing (on a new session, the
     /// default value is stored): use [`get`](Session::get) to only read.
@@ -434,10 +435,11 @@ impl<'r> Session<'r> {
     ///
     /// #[post("/cart/<item>")]
     /// fn add(session: Session<'_>, item: &str) -> String {
-    ///     let count = session
-    ///         .update::<Vec<String>, _>("cart", |cart| {
+    ///     let mut count = 0;
+    ///     session
+    ///         .update::<Vec<String>>("cart", |cart| {
     ///             cart.push(item.to_owned());
-    ///             cart.len()
+    ///             count = cart.len();
     ///         })
     ///         .unwrap();
     ///     format!("{count} in the cart")
@@ -451,7 +453,7 @@ impl<'r> Session<'r> {
     /// assert_eq!(client.post("/cart/tea").dispatch().into_string().unwrap(), "1 in the cart");
     /// assert_eq!(client.post("/cart/jam").dispatch().into_string().unwrap(), "2 in the cart");
     /// ```
-    pub fn update<T, R>(&self, key: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error>
+    pub fn update<T>(&self, key: &str, f: impl FnOnce(&mut T)) -> Result<(), Error>
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
     {
@@ -598,7 +600,7 @@ impl<'r> Session<'r> {
     ///
     /// #[post("/cart/<item>")]
     /// fn add(session: Session<'_>, item: &str) {
-    ///     session.update::<Vec<String>, _>("cart", |cart| cart.push(item.to_owned())).unwrap();
+    ///     session.update::<Vec<String>>("cart", |cart| cart.push(item.to_owned())).unwrap();
     /// }
     ///
     /// #[get("/")]
@@ -676,7 +678,7 @@ impl<'r> Session<'r> {
     ///
     /// #[post("/cart/<item>")]
     /// fn add(session: Session<'_>, item: &str) {
-    ///     session.update::<Vec<String>, _>("cart", |cart| cart.push(item.to_owned())).unwrap();
+    ///     session.update::<Vec<String>>("cart", |cart| cart.push(item.to_owned())).unwrap();
     /// }
     ///
     /// # use rocket::local::blocking::Client;
@@ -703,7 +705,7 @@ impl<'r> Session<'r> {
     ///
     /// #[post("/cart/<item>")]
     /// fn add(session: Session<'_>, item: &str) {
-    ///     session.update::<Vec<String>, _>("cart", |cart| cart.push(item.to_owned())).unwrap();
+    ///     session.update::<Vec<String>>("cart", |cart| cart.push(item.to_owned())).unwrap();
     /// }
     ///
     /// #[post("/login")]
@@ -828,7 +830,7 @@ impl<'r> Session<'r> {
     /// #[get("/visit")]
     /// fn visit(session: Session<'_>) -> String {
     ///     session.set("user", "ada").unwrap();
-    ///     session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+    ///     session.update::<u32>("visits", |n| *n += 1).unwrap();
     ///     sizes(&session)
     /// }
     ///

@@ -18,7 +18,7 @@
 //! #[post("/cart/<item>")]
 //! fn add(session: Session<'_>, item: &str) -> Flash<Redirect> {
 //!     session
-//!         .update::<Vec<String>, _>("cart", |cart| cart.push(item.to_owned()))
+//!         .update::<Vec<String>>("cart", |cart| cart.push(item.to_owned()))
 //!         .expect("the cart is a Vec<String>");
 //!     Flash::success(Redirect::to("/"), format!("Added {item}"))
 //! }

@@ -439,13 +439,14 @@ fn commit_of_an_empty_session_needs_no_bytes() {
 
 #[rocket::get("/nested")]
 fn nested_update(session: rocket_sealed::Session<'_>) -> String {
+    let mut len = 0;
     session
-        .update::<u32, _>("n", |n| {
+        .update::<u32>("n", |n| {
             *n += 1;
-            session.len()
+            len = session.len();
         })
-        .unwrap()
-        .to_string()
+        .unwrap();
+    len.to_string()
 }
 
 #[rocket::get("/threads")]
@@ -454,7 +455,7 @@ fn threads_update(session: rocket_sealed::Session<'_>) -> String {
         for _ in 0..4 {
             scope.spawn(|| {
                 for _ in 0..500 {
-                    session.update::<u32, _>("n", |n| *n += 1).unwrap();
+                    session.update::<u32>("n", |n| *n += 1).unwrap();
                 }
             });
         }
@@ -571,7 +572,7 @@ impl<'r> rocket::request::FromRequest<'r> for TwoAtOnce<'r> {
 #[rocket::get("/two")]
 fn two_at_once(two: TwoAtOnce<'_>) -> String {
     let before = two.1.get::<u32>("n").unwrap();
-    two.0.update::<u32, _>("n", |n| *n += 1).unwrap();
+    two.0.update::<u32>("n", |n| *n += 1).unwrap();
     format!(
         "{before:?} {:?} {}",
         two.1.get::<u32>("n").unwrap(),

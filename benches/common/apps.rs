@@ -33,10 +33,11 @@ mod sealed_routes {
 
     #[post("/write")]
     pub fn write(session: Session<'_>) -> String {
-        let visits = session
-            .update::<u64, _>("visits", |n| {
+        let mut visits = 0;
+        session
+            .update::<u64>("visits", |n| {
                 *n += 1;
-                *n
+                visits = *n;
             })
             .unwrap();
         format!("visit {visits}")

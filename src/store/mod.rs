@@ -6,7 +6,7 @@
 //! use rocket_sealed::{Level, Status};
 //!
 //! let mut session = SessionState::new(1_000, Status::New);
-//! session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+//! session.update::<u32>("visits", |n| *n += 1).unwrap();
 //! assert_eq!(session.get::<u32>("visits").unwrap(), Some(1));
 //!
 //! let mut temp = TempDataState::new(Status::New);

@@ -413,20 +413,20 @@ impl SessionState {
     /// use rocket_sealed::Status;
     ///
     /// let mut session = SessionState::new(1_000, Status::New);
-    /// let visits = session.update::<u32, _>("visits", |n| { *n += 1; *n }).unwrap();
-    /// assert_eq!(visits, 1); // from `u32::default()`
-    /// session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+    /// session.update::<u32>("visits", |n| *n += 1).unwrap();
+    /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(1)); // from `u32::default()`
+    /// session.update::<u32>("visits", |n| *n += 1).unwrap();
     /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(2));
     /// // Stored as another type: an error, and `f` does not run.
-    /// assert!(session.update::<String, _>("visits", |_| unreachable!()).is_err());
+    /// assert!(session.update::<String>("visits", |_| unreachable!()).is_err());
     /// ```
-    pub fn update<T, R>(&mut self, key: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error>
+    pub fn update<T>(&mut self, key: &str, f: impl FnOnce(&mut T)) -> Result<(), Error>
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
     {
-        let r = self.values.update(key, f)?;
+        self.values.update(key, f)?;
         self.modified = true;
-        Ok(r)
+        Ok(())
     }
 
     /// Removes `key`; `true` if it was there.
@@ -522,7 +522,7 @@ impl SessionState {
     /// // A 4-byte type tag, a 1-byte length, 3 bytes of text.
     /// assert_eq!(session.entry_len("user"), Some(8));
     /// // A value changed through `update` is encoded only at commit.
-    /// session.update::<u32, _>("visits", |n| *n += 1).unwrap();
+    /// session.update::<u32>("visits", |n| *n += 1).unwrap();
     /// assert_eq!(session.entry_len("visits"), None);
     /// assert_eq!(session.entry_len("cart"), None);
     /// ```

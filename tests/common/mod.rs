@@ -183,10 +183,10 @@ fn s_get_u64(session: Session<'_>, key: &str) -> String {
 fn s_update(session: Session<'_>, times: u32) -> String {
     let mut last = 0;
     for _ in 0..times {
-        last = session
-            .update::<u32, _>("n", |n| {
+        session
+            .update::<u32>("n", |n| {
                 *n += 1;
-                *n
+                last = *n;
             })
             .unwrap();
     }
