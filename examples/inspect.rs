@@ -23,7 +23,7 @@
 //! id, and every entry's name, size and value: decoded when its type is one of the common ones
 //! (strings, numbers, flash messages), else shown as text when it looks like text, else in hex.
 //!
-//! Exit status: 0 when every store cookie sent opened, 1 when one was refused or none was
+//! Exit status: 0 when every store cookie sent opened, 1 when one was refused or had expired or none was
 //! found, 2 for a bad command line, configuration or key.
 //!
 //! The output shows the content of the user's cookies: treat it as the user's data.
@@ -214,7 +214,8 @@ fn run(args: &[String]) -> Result<(String, bool), String> {
             let _ = writeln!(out, "  no cookie of this store in the header");
             continue;
         }
-        ok &= !matches!(status, Status::Rejected(_));
+        let starts_empty = matches!(status, Status::Rejected(_) | Status::Expired(_));
+        ok &= !starts_empty;
         describe_sent(&mut out, spec, sent);
         let _ = writeln!(out, "  status: {status}");
         let read = spec.read(&ring, sent);
@@ -231,7 +232,7 @@ fn run(args: &[String]) -> Result<(String, bool), String> {
             Ok(Some(opened)) => describe_opened(&mut out, store, &config, &ring, &opened, now),
             Err(reason) => describe_refused(&mut out, spec, sent, &reason),
         }
-        if let Status::Rejected(_) = status {
+        if starts_empty {
             let _ = writeln!(
                 out,
                 "  a guard would start this store empty and delete these cookies when it next writes"

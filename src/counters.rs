@@ -22,7 +22,7 @@ pub struct Counters {
     rejected_unknown_key: AtomicU64,
     rejected_wrong_version: AtomicU64,
     rejected_malformed: AtomicU64,
-    rejected_expired: AtomicU64,
+    expired: AtomicU64,
     rejected_clock_ahead: AtomicU64,
     rejected_revoked: AtomicU64,
     sealed: AtomicU64,
@@ -77,8 +77,9 @@ pub struct CounterSnapshot {
     pub rejected_wrong_version: u64,
     /// Cookies refused as malformed (base64, length, chunks).
     pub rejected_malformed: u64,
-    /// Cookies refused as expired.
-    pub rejected_expired: u64,
+    /// Cookies that opened but had outlived a timeout (not a rejection: not counted in
+    /// [`rejected`](CounterSnapshot::rejected)).
+    pub expired: u64,
     /// Cookies refused because they were sealed by a clock too far ahead of this one.
     pub rejected_clock_ahead: u64,
     /// Sessions refused by the validation hook.
@@ -98,25 +99,25 @@ pub struct CounterSnapshot {
 }
 
 impl CounterSnapshot {
-    /// All rejections together.
+    /// All rejections together; expiries, which are routine, are not among them.
     ///
     /// ```
     /// use rocket_sealed::CounterSnapshot;
     ///
     /// let snapshot = CounterSnapshot {
-    ///     rejected_expired: 5,
+    ///     expired: 5,
     ///     rejected_tampered: 1,
+    ///     rejected_malformed: 2,
     ///     sealed: 40,
     ///     ..CounterSnapshot::default()
     /// };
-    /// assert_eq!(snapshot.rejected(), 6);
+    /// assert_eq!(snapshot.rejected(), 3);
     /// ```
     pub fn rejected(&self) -> u64 {
         self.rejected_tampered
             + self.rejected_unknown_key
             + self.rejected_wrong_version
             + self.rejected_malformed
-            + self.rejected_expired
             + self.rejected_clock_ahead
             + self.rejected_revoked
     }
@@ -154,7 +155,7 @@ impl Counters {
             rejected_unknown_key: self.rejected_unknown_key.load(Relaxed),
             rejected_wrong_version: self.rejected_wrong_version.load(Relaxed),
             rejected_malformed: self.rejected_malformed.load(Relaxed),
-            rejected_expired: self.rejected_expired.load(Relaxed),
+            expired: self.expired.load(Relaxed),
             rejected_clock_ahead: self.rejected_clock_ahead.load(Relaxed),
             rejected_revoked: self.rejected_revoked.load(Relaxed),
             sealed: self.sealed.load(Relaxed),
@@ -176,11 +177,14 @@ impl Counters {
             Rejection::UnknownKey { .. } => &self.rejected_unknown_key,
             Rejection::WrongVersion { .. } => &self.rejected_wrong_version,
             Rejection::Malformed(_) => &self.rejected_malformed,
-            Rejection::Expired(_) => &self.rejected_expired,
             Rejection::ClockAhead { .. } => &self.rejected_clock_ahead,
             Rejection::Revoked => &self.rejected_revoked,
         };
         counter.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn expired(&self) {
+        self.expired.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn sealed(&self, cookies: usize, refresh: bool, reseal: bool) {

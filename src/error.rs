@@ -34,8 +34,6 @@ pub enum Rejection {
     /// The cookie is not a well-formed sealed value: bad base64, too short, too long, bad chunk
     /// count, missing chunk, or an envelope that does not decode.
     Malformed(Malformed),
-    /// The sealed timestamps say the store is past its lifetime.
-    Expired(Expiry),
     /// A sealed timestamp lies more than [`MAX_CLOCK_AHEAD_SECS`](crate::store::MAX_CLOCK_AHEAD_SECS)
     /// ahead of this server's clock (a farm member whose clock ran ahead sealed it): its age is
     /// unknown, so the timeouts could not be enforced.
@@ -79,12 +77,12 @@ pub enum Malformed {
     BadEnvelope,
 }
 
-/// Which lifetime a store outlived. See [`Rejection::Expired`].
+/// Which lifetime a store outlived. See [`Status::Expired`](crate::Status::Expired).
 ///
 /// ```
-/// use rocket_sealed::{Expiry, Rejection, Status};
+/// use rocket_sealed::{Expiry, Status};
 ///
-/// let status = Status::Rejected(Rejection::Expired(Expiry::Absolute));
+/// let status = Status::Expired(Expiry::Absolute);
 /// assert_eq!(status.expiry(), Some(Expiry::Absolute));
 /// assert_eq!(Expiry::Absolute.to_string(), "absolute timeout");
 /// assert_eq!(Status::Loaded.expiry(), None);
@@ -137,7 +135,6 @@ impl fmt::Display for Rejection {
                 write!(f, "wire format version {found} is not supported (expected 1)")
             }
             Rejection::Malformed(what) => write!(f, "malformed: {what}"),
-            Rejection::Expired(which) => write!(f, "expired: past its {which}"),
             Rejection::ClockAhead { ahead_secs } => write!(
                 f,
                 "sealed {ahead_secs} s ahead of this server's clock (more than the {} s allowed)",

@@ -456,13 +456,13 @@ pub(crate) fn note_status(sealed: &Sealed, store: &str, status: &crate::Status) 
     match status {
         crate::Status::New => {}
         crate::Status::Loaded => sealed.counters.opened(),
+        crate::Status::Expired(expiry) => {
+            sealed.counters.expired();
+            log::debug!("rocket_sealed: {store} cookie expired: past its {expiry}; starting fresh");
+        }
         crate::Status::Rejected(reason) => {
             sealed.counters.rejected(reason);
-            if status.is_expired() {
-                log::debug!("rocket_sealed: {store} cookie {reason}; starting fresh");
-            } else {
-                log::warn!("rocket_sealed: {store} cookie rejected ({reason}); starting fresh");
-            }
+            log::warn!("rocket_sealed: {store} cookie rejected ({reason}); starting fresh");
         }
     }
 }

@@ -1330,7 +1330,7 @@ impl<'r> TempData<'r> {
     /// client.post("/draft").dispatch();
     /// assert_eq!(status(), "loaded");
     /// clock.advance(24 * 60 * 60 + 1); // past the default lifetime of one day
-    /// assert_eq!(status(), "rejected (expired: past its maximum lifetime)");
+    /// assert_eq!(status(), "expired (past its maximum lifetime)");
     /// ```
     pub fn status(&self) -> Status {
         self.with(|t| t.status().clone())

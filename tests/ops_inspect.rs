@@ -344,7 +344,7 @@ fn expiry_and_rotation_are_judged_as_the_guards_judge_them() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("status: rejected (expired: past its idle timeout)"),
+        text.contains("status: expired (past its idle timeout)"),
         "{text}"
     );
     assert!(

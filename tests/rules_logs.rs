@@ -141,7 +141,7 @@ fn a_rejected_cookie_is_a_warning_and_an_expired_one_a_debug_line() {
     let expired = || lines_with(log::Level::Debug, "session cookie expired").len();
     let before = expired();
     let info = app.get("/s/info");
-    assert!(info.body.starts_with("Rejected(Expired"), "{}", info.body);
+    assert!(info.body.starts_with("Expired(Idle)"), "{}", info.body);
     assert_eq!(expired(), before + 1, "{:?}", logged());
     // An expiry is routine, not a warning.
     assert!(lines_with(log::Level::Warn, "session cookie expired").is_empty());

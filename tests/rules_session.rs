@@ -135,14 +135,12 @@ fn expired_idle_session_starts_fresh() {
         .advance(SessionConfig::default().idle_timeout_secs + 1);
     let reply = app.get("/s/info");
     let (status, len, new_id) = info(&reply);
-    assert_eq!(
-        status,
-        status_str(Status::Rejected(Rejection::Expired(Expiry::Idle)))
-    );
+    assert_eq!(status, status_str(Status::Expired(Expiry::Idle)));
     assert_eq!(len, 0);
     assert_ne!(new_id, id);
     assert_eq!(reply.deleted(), vec![SESSION], "expired cookie removed");
-    assert_eq!(app.counters().rejected_expired, 1);
+    assert_eq!(app.counters().expired, 1);
+    assert_eq!(app.counters().rejected(), 0, "an expiry is not a rejection");
     // Fresh: a new value starts a new session.
     app.get("/s/set/b/2");
     assert_eq!(app.get("/s/get/a").body, "None");
@@ -165,10 +163,7 @@ fn expired_absolute_session_starts_fresh() {
     app.clock.advance(101);
     let reply = app.get("/s/info");
     let (status, len, _) = info(&reply);
-    assert_eq!(
-        status,
-        status_str(Status::Rejected(Rejection::Expired(Expiry::Absolute)))
-    );
+    assert_eq!(status, status_str(Status::Expired(Expiry::Absolute)));
     assert_eq!(len, 0);
     assert_eq!(reply.deleted(), vec![SESSION]);
 }
@@ -219,10 +214,7 @@ fn clocks_a_minute_apart_share_a_session_and_its_timeouts() {
     assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
     app.clock.advance(1);
     let (status, _, _) = info(&app.get("/s/info"));
-    assert_eq!(
-        status,
-        status_str(Status::Rejected(Rejection::Expired(Expiry::Absolute)))
-    );
+    assert_eq!(status, status_str(Status::Expired(Expiry::Absolute)));
     // One second more skew than allowed is refused.
     app.clock.set(T0 + skew + 1);
     app.get("/s/set/c/3");

@@ -256,9 +256,7 @@ fn expired_tempdata_starts_fresh() {
     assert_eq!(app.get("/td/peek/k").body, r#"Some("v")"#);
     app.clock.advance(1);
     let reply = app.get("/td/info");
-    let expected = rocket_sealed::Status::Rejected(rocket_sealed::Rejection::Expired(
-        rocket_sealed::Expiry::Lifetime,
-    ));
+    let expected = rocket_sealed::Status::Expired(rocket_sealed::Expiry::Lifetime);
     assert_eq!(reply.body, format!("{expected:?};0"));
     assert_eq!(reply.deleted(), vec![TEMPDATA]);
 }

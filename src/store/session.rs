@@ -215,7 +215,7 @@ impl SessionState {
             return SessionState::new(now, Status::Rejected(reason));
         }
         if let Err(expiry) = check_expiry(&env, config, now) {
-            return SessionState::new(now, Status::Rejected(Rejection::Expired(expiry)));
+            return SessionState::new(now, Status::Expired(expiry));
         }
         let Some(id) = env.session_id else {
             return SessionState::new(now, Status::Rejected(crate::Malformed::BadEnvelope.into()));

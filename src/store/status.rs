@@ -9,9 +9,13 @@ use crate::{Expiry, Rejection};
 /// ```
 /// use rocket_sealed::{Expiry, Rejection, Status};
 ///
-/// let status = Status::Rejected(Rejection::Expired(Expiry::Idle));
+/// let status = Status::Expired(Expiry::Idle);
 /// assert!(status.is_expired());
-/// assert_eq!(status.to_string(), "rejected (expired: past its idle timeout)");
+/// assert_eq!(status.to_string(), "expired (past its idle timeout)");
+/// assert_eq!(
+///     Status::Rejected(Rejection::Tampered).to_string(),
+///     "rejected (authentication failed: altered, sealed for another cookie, or sealed under another key)"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
@@ -19,8 +23,12 @@ pub enum Status {
     New,
     /// The cookie opened and is within its lifetime.
     Loaded,
-    /// A cookie was sent but refused; the store started empty. The cookies are removed at
-    /// commit.
+    /// The cookie opened, but its sealed timestamps say it outlived a timeout: the store
+    /// started empty and its cookies are removed at commit. Routine (a user came back late),
+    /// where a rejection is worth a look.
+    Expired(Expiry),
+    /// A cookie was sent but refused (altered, unknown key, malformed, ...); the store started
+    /// empty. The cookies are removed at commit.
     Rejected(Rejection),
 }
 
@@ -39,29 +47,31 @@ impl Status {
         matches!(self, Status::Loaded)
     }
 
-    /// `true` when a cookie was refused because it outlived a timeout.
+    /// `true` for [`Status::Expired`]: the cookie outlived a timeout.
     ///
     /// ```
     /// use rocket_sealed::{Expiry, Rejection, Status};
     ///
-    /// assert!(Status::Rejected(Rejection::Expired(Expiry::Lifetime)).is_expired());
+    /// assert!(Status::Expired(Expiry::Lifetime).is_expired());
     /// // Refused for another reason: worth a closer look, where an expiry is routine.
     /// assert!(!Status::Rejected(Rejection::Tampered).is_expired());
     /// assert!(!Status::New.is_expired());
     /// ```
     pub fn is_expired(&self) -> bool {
-        matches!(self, Status::Rejected(Rejection::Expired(_)))
+        matches!(self, Status::Expired(_))
     }
 
-    /// The reason a cookie was refused, if it was.
+    /// The reason a cookie was refused, if it was (an expired cookie was not refused: see
+    /// [`expiry`](Status::expiry)).
     ///
     /// ```
-    /// use rocket_sealed::{Rejection, Status};
+    /// use rocket_sealed::{Expiry, Rejection, Status};
     ///
     /// let status = Status::Rejected(Rejection::UnknownKey { key_id: 7 });
     /// assert_eq!(status.rejection(), Some(&Rejection::UnknownKey { key_id: 7 }));
     /// assert_eq!(Status::Loaded.rejection(), None);
     /// assert_eq!(Status::New.rejection(), None);
+    /// assert_eq!(Status::Expired(Expiry::Idle).rejection(), None);
     /// ```
     pub fn rejection(&self) -> Option<&Rejection> {
         match self {
@@ -70,19 +80,19 @@ impl Status {
         }
     }
 
-    /// The expiry that ended the previous store, if that is why it was refused.
+    /// The timeout that ended the previous store, if it expired.
     ///
     /// ```
     /// use rocket_sealed::{Expiry, Rejection, Status};
     ///
-    /// let status = Status::Rejected(Rejection::Expired(Expiry::Idle));
+    /// let status = Status::Expired(Expiry::Idle);
     /// assert_eq!(status.expiry(), Some(Expiry::Idle));
     /// // Refused, but not for its age.
     /// assert_eq!(Status::Rejected(Rejection::Revoked).expiry(), None);
     /// ```
     pub fn expiry(&self) -> Option<Expiry> {
         match self {
-            Status::Rejected(Rejection::Expired(e)) => Some(*e),
+            Status::Expired(e) => Some(*e),
             _ => None,
         }
     }
@@ -93,6 +103,7 @@ impl fmt::Display for Status {
         match self {
             Status::New => f.write_str("new"),
             Status::Loaded => f.write_str("loaded"),
+            Status::Expired(e) => write!(f, "expired (past its {e})"),
             Status::Rejected(r) => write!(f, "rejected ({r})"),
         }
     }

@@ -27,7 +27,7 @@ use crate::codec::StoreSpec;
 use crate::config::TempDataConfig;
 use crate::keys::KeyRing;
 use crate::seal::{EntryRef, EnvelopeView};
-use crate::{Error, Expiry, Rejection};
+use crate::{Error, Expiry};
 
 /// The TempData entry that holds pending flash messages: a `Vec<FlashMessage>`, oldest
 /// first. It follows the same rules as any entry, so [`TempDataState::keep`] on it keeps the
@@ -250,7 +250,7 @@ impl TempDataState {
             return TempDataState::new(Status::Rejected(reason));
         }
         if now.saturating_sub(env.refreshed_at) > config.lifetime_secs {
-            return TempDataState::new(Status::Rejected(Rejection::Expired(Expiry::Lifetime)));
+            return TempDataState::new(Status::Expired(Expiry::Lifetime));
         }
         let keys: BTreeSet<String> = values.keys().map(str::to_owned).collect();
         TempDataState {
