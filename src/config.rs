@@ -33,7 +33,9 @@ use crate::Error;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// The key ring; the first key seals, all open. Default: empty (ephemeral key in debug,
-    /// launch failure in release).
+    /// launch failure in release). In Rocket's configuration, `keys = []` written out is an
+    /// empty ring and fails launch in every profile; an empty list given to
+    /// [`Sealed::custom`](crate::Sealed::custom) counts as no keys.
     pub keys: Vec<KeyConfig>,
     /// Session settings.
     pub session: SessionConfig,

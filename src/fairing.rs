@@ -143,7 +143,13 @@ impl SealedFairing {
             Some(config) => config.clone(),
             None => Config::from_figment(figment)?,
         };
-        let ring = if config.keys.is_empty() {
+        // `keys = []` written out is an empty ring, a mistake that must not pass for "no keys
+        // configured" (which the debug profile meets with an ephemeral key).
+        let listed_empty = self.config.is_none()
+            && figment
+                .find_value("sealed.keys")
+                .is_ok_and(|keys| keys.as_array().is_some_and(<[_]>::is_empty));
+        let ring = if config.keys.is_empty() && !listed_empty {
             if figment.profile() == rocket::Config::DEBUG_PROFILE {
                 log::warn!(
                     "rocket_sealed: no keys configured; using one EPHEMERAL key. Sessions will not \

@@ -135,6 +135,22 @@ fn no_keys_in_release_profile_fails_launch() {
 }
 
 #[test]
+fn an_empty_key_list_fails_launch_in_every_profile() {
+    for profile in [
+        rocket::Config::DEBUG_PROFILE,
+        rocket::Config::RELEASE_PROFILE,
+    ] {
+        let figment = common::figment()
+            .merge(("sealed.keys", Vec::<KeyConfig>::new()))
+            .select(profile.clone());
+        assert!(
+            fairing_failed(launch(figment)),
+            "`keys = []` launched in {profile}"
+        );
+    }
+}
+
+#[test]
 fn no_keys_in_debug_profile_gives_an_ephemeral_key() {
     let figment = common::figment().select(rocket::Config::DEBUG_PROFILE);
     let client = launch(figment).expect("debug profile launches without keys");
