@@ -63,7 +63,13 @@ pub struct Session<'r> {
 /// | read, then [`keep`](TempData::keep)/[`keep_all`](TempData::keep_all) | yes |
 /// | read, and the response is a redirect (301, 302, 303, 307, 308) | yes (unless `keep_on_redirect = false`) |
 /// | [`set`](TempData::set) in this request        | yes                        |
-/// | set, then read in this request                | no                         |
+/// | set, then read in this request                | no (yes if the response is a redirect, as for a loaded entry) |
+/// | [`remove`](TempData::remove)d                 | no                         |
+/// | any, and the response is a 5xx                | everything stays as it was |
+///
+/// Flash messages are one entry among the others, named `_flash`: [`keys`](TempData::keys),
+/// [`len`](TempData::len), [`is_empty`](TempData::is_empty) and
+/// [`keep_all`](TempData::keep_all) count it, and a [`Flashes`](crate::Flashes) guard reads it.
 ///
 /// ```
 /// use rocket::{get, post, routes};
@@ -333,7 +339,7 @@ impl<'r> Session<'r> {
         }))
     }
 
-    /// The value under `key` as `T`: `Ok(None)` if absent, `Err(Error::Decode)` if it was
+    /// The value under `key` as `T`: `Ok(None)` if absent, `Err(Error::Decode { .. })` if it was
     /// stored as another type.
     ///
     /// ```
@@ -376,7 +382,28 @@ impl<'r> Session<'r> {
         self.with(|s| s.get(key))
     }
 
-    /// Stores `value` under `key`, replacing what was there. Any `Serialize` type will do.
+    /// Stores `value` under `key`, replacing what was there.
+    ///
+    /// Values are written with postcard, which is not self-describing: a type whose
+    /// `Deserialize` needs `deserialize_any` is written here but can never be read back
+    /// (every `get` is an `Err(Error::Decode { .. })`). That rules out `serde_json::Value`,
+    /// `#[serde(untagged)]` and internally tagged (`#[serde(tag = "…")]`) enums, and fields
+    /// with `skip_serializing_if`; `#[serde(flatten)]` fails here already, as an
+    /// `Err(Error::Encode { .. })`. Plain structs, enums, `Option`, `Vec`, maps, strings and
+    /// numbers are fine; store anything else as a string (`serde_json::to_string`, say).
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(0, Status::New);
+    /// let value = serde_json::json!({ "theme": "dark" });
+    /// session.set("prefs", &value).unwrap(); // written...
+    /// assert!(session.get::<serde_json::Value>("prefs").is_err()); // ...but never read back
+    /// session.set("prefs", &value.to_string()).unwrap();
+    /// let text: String = session.get("prefs").unwrap().unwrap();
+    /// assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+    /// ```
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -540,7 +567,7 @@ impl<'r> Session<'r> {
     /// fn login(session: Session<'_>) {
     ///     session.set("user", "ada").unwrap();
     ///     session.set("theme", "dark").unwrap();
-    ///     session.set("cart", &["tea"]).unwrap();
+    ///     session.set("cart", &vec!["tea"]).unwrap();
     /// }
     ///
     /// #[get("/keys")]
@@ -859,6 +886,11 @@ impl<'r> Session<'r> {
     /// in the `Cookie` header; `Err(Error::TooLarge)` lets the handler react (the fairing would
     /// otherwise skip the write and keep the old cookie).
     ///
+    /// Reacting means changing the session back (as below): the error changes nothing by
+    /// itself, and answering with an error status alone still leaves the fairing a session
+    /// too large to write, which it logs as an error when the response leaves (unless the
+    /// status is a 5xx, which writes nothing).
+    ///
     /// ```
     /// use rocket::{post, routes};
     /// use rocket_sealed::{Error, Session};
@@ -994,7 +1026,9 @@ impl<'r> TempData<'r> {
         self.with(|t| t.peek(key))
     }
 
-    /// Stores `value` under `key` for the next request. Any `Serialize` type will do.
+    /// Stores `value` under `key` for the next request. The types that can be read back are
+    /// those of [`Session::set`]: not `serde_json::Value`, untagged or internally tagged
+    /// enums, `skip_serializing_if` (and `flatten` is an error here).
     ///
     /// ```
     /// use rocket::response::Redirect;
@@ -1077,7 +1111,8 @@ impl<'r> TempData<'r> {
     }
 
     /// Keeps every entry there now for one more request, as ASP.NET Core's `Keep()` (see
-    /// [`TempDataState::keep_all`](crate::store::TempDataState::keep_all)).
+    /// [`TempDataState::keep_all`](crate::store::TempDataState::keep_all)); read flash
+    /// messages (`_flash`) are entries too, and are kept with the others.
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -1183,7 +1218,7 @@ impl<'r> TempData<'r> {
     }
 
     /// The entries' names, in name order (not the order they were set in). Listing them
-    /// reads no entry.
+    /// reads no entry. Pending flash messages are the entry `_flash`.
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -1214,7 +1249,7 @@ impl<'r> TempData<'r> {
         self.with(|t| t.keys())
     }
 
-    /// Number of entries (read or not).
+    /// Number of entries (read or not), pending flash messages (`_flash`) included.
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -1246,7 +1281,8 @@ impl<'r> TempData<'r> {
         self.with(|t| t.len())
     }
 
-    /// `true` when there are no entries.
+    /// `true` when there are no entries. Pending flash messages (`_flash`) count: ask
+    /// [`contains`](TempData::contains) for an entry of your own.
     ///
     /// ```
     /// use rocket::{get, post, routes};
@@ -1262,7 +1298,7 @@ impl<'r> TempData<'r> {
     ///     if temp.is_empty() {
     ///         "nothing pending"
     ///     } else {
-    ///         "you have a draft"
+    ///         "something pending"
     ///     }
     /// }
     ///
@@ -1273,7 +1309,7 @@ impl<'r> TempData<'r> {
     /// #     .unwrap();
     /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "nothing pending");
     /// client.post("/draft").dispatch();
-    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "you have a draft");
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "something pending");
     /// ```
     pub fn is_empty(&self) -> bool {
         self.with(|t| t.is_empty())
