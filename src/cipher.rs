@@ -226,6 +226,26 @@ mod tests {
             .is_ok());
     }
 
+    /// The cipher's copy of the key is wiped on drop. With `ring` the 32 bytes are held in a
+    /// `Zeroizing` (this does not compile if the field's type changes); without it the
+    /// `chacha20poly1305` instance holds them and wipes them itself (its `zeroize` feature).
+    #[test]
+    fn the_key_held_is_zeroized_on_drop() {
+        fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        let cipher = Cipher::new(&[3; KEY_LEN]);
+        #[cfg(feature = "ring")]
+        {
+            let key: &zeroize::Zeroizing<[u8; 32]> = &cipher.key;
+            zeroized_on_drop(key);
+            assert_eq!(**key, [3; 32]);
+        }
+        #[cfg(not(feature = "ring"))]
+        {
+            let inner: &chacha20poly1305::XChaCha20Poly1305 = &cipher.inner;
+            zeroized_on_drop(inner);
+        }
+    }
+
     proptest! {
         /// The composed cipher gives exactly the bytes of the `chacha20poly1305` crate, and
         /// each opens what the other sealed. (Without the `ring` feature the two are the same

@@ -158,3 +158,11 @@ proptest! {
         prop_assert!(shown[2].contains(&id.to_string()));
     }
 }
+
+/// The configured key text is wiped when a `KeyConfig` is dropped: a compile-time check, so
+/// dropping the derive (or a field that stops it compiling) fails the build of this test.
+#[test]
+fn a_key_config_is_zeroized_on_drop() {
+    fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    zeroized_on_drop::<KeyConfig>();
+}

@@ -1,7 +1,8 @@
 //! SPEC §3 and §5: configuration from Rocket's figment, launch failures, the Sentinel.
 //!
-//! No test sets real environment variables (tests run in parallel); the `ROCKET_SEALED=...`
+//! No test here sets real environment variables (tests run in parallel); the `ROCKET_SEALED=...`
 //! form is parsed the way figment's `Env` provider parses it and merged into a figment.
+//! `rules_env.rs`, a test binary of its own, sets the real variable.
 
 mod common;
 

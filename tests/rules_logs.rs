@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use common::{App, T0};
 use rocket::local::blocking::Client;
@@ -38,6 +38,14 @@ fn logged() -> Vec<(log::Level, String)> {
         capture
     });
     capture.0.lock().unwrap().clone()
+}
+
+/// Held by every test that makes the session reject a cookie: the warning names neither the
+/// cookie nor the app, so tests that count such lines must not run at the same time.
+fn rejecting_alone() -> MutexGuard<'static, ()> {
+    static REJECTING: Mutex<()> = Mutex::new(());
+    // A test that failed while holding it leaves it poisoned; the others still run.
+    REJECTING.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn lines_with(level: log::Level, text: &str) -> Vec<String> {
@@ -102,6 +110,7 @@ fn a_failed_launch_says_which_key_and_why_without_quoting_it() {
 #[test]
 fn a_rejected_cookie_is_a_warning_and_an_expired_one_a_debug_line() {
     logged();
+    let _alone = rejecting_alone();
     let mut config = common::config(&[1]);
     // A name no other test of this file uses, so the lines found are this test's.
     config.session.cookie_name = "logs_session".into();
@@ -145,6 +154,42 @@ fn a_rejected_cookie_is_a_warning_and_an_expired_one_a_debug_line() {
     assert_eq!(expired(), before + 1, "{:?}", logged());
     // An expiry is routine, not a warning.
     assert!(lines_with(log::Level::Warn, "session cookie expired").is_empty());
+}
+
+/// Each class of bad session cookie is one warning, logged once per request whatever the
+/// class (a missing line would hide an attack; several would flood the log), and no line
+/// quotes what the client sent.
+#[test]
+fn every_class_of_bad_cookie_is_one_warning_that_does_not_quote_it() {
+    logged();
+    let _alone = rejecting_alone();
+    let samples = common::samples();
+    let rejected = || lines_with(log::Level::Warn, "session cookie rejected").len();
+    for (class, cookies, expected) in common::bad_session_cookies(&samples) {
+        let app = App::new(common::bad_config());
+        let before = rejected();
+        let reply = app.get_with("/s/info", &cookies);
+        assert!(
+            reply.body.starts_with(&format!("{expected:?};")),
+            "{class}: {}",
+            reply.body
+        );
+        assert_eq!(rejected(), before + 1, "{class}: {:?}", logged());
+        // Only as a warning: not also at another level.
+        let anywhere = logged()
+            .iter()
+            .filter(|(_, line)| line.contains("session cookie rejected"))
+            .count();
+        assert_eq!(anywhere, rejected(), "{class}: {:?}", logged());
+        for (name, value) in &cookies {
+            let start = &value[..value.len().min(24)];
+            assert!(
+                logged().iter().all(|(_, line)| !line.contains(start)),
+                "{class}: cookie {name} was quoted: {:?}",
+                logged()
+            );
+        }
+    }
 }
 
 #[test]

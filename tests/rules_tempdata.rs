@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{App, T0, TEMPDATA};
+use common::{key_id_of, App, T0, TEMPDATA};
 use rocket::http::Status as HttpStatus;
 
 /// One row: request 1 and request 2 each do an action on entry `k` and answer `ok` (200) or
@@ -259,4 +259,94 @@ fn expired_tempdata_starts_fresh() {
     let expected = rocket_sealed::Status::Expired(rocket_sealed::Expiry::Lifetime);
     assert_eq!(reply.body, format!("{expected:?};0"));
     assert_eq!(reply.deleted(), vec![TEMPDATA]);
+}
+
+/// TempData is opened only by a handler that uses it. A route that uses the session alone, or
+/// nothing, leaves the TempData cookie as it came, even one whose opening would mean a write:
+/// garbage (deleted once looked at) or one sealed under the older key of the ring (re-sealed
+/// under the new key once looked at). Otherwise every page would pay for TempData, and a
+/// pending flash would be re-sealed by pages that never show it.
+#[test]
+fn tempdata_is_not_opened_by_a_route_that_does_not_use_it() {
+    let old = App::new(common::config(&[1]));
+    old.get("/td/act/set/ok");
+    let under_the_old_key = old.jar_store(TEMPDATA)[0].1.clone();
+    assert_eq!(key_id_of(&under_the_old_key), 1);
+
+    for (class, value) in [
+        ("garbage", "not*base64!".to_string()),
+        ("sealed under the older key", under_the_old_key),
+    ] {
+        // The new key seals; the old one still opens.
+        let app = App::new(common::config(&[2, 1]));
+        // A session of this ring, which opening changes nothing about.
+        app.get("/s/set/a/1");
+        let sent = [(TEMPDATA.to_string(), value)];
+        for (uri, body, opens) in [("/s/get/a", r#"Some("1")"#, 1), ("/plain", "plain", 0)] {
+            let before = app.counters();
+            let reply = app.get_with(uri, &sent);
+            assert_eq!(reply.body, body, "{class}: {uri}");
+            assert!(
+                reply.lines.iter().all(|l| !l.starts_with(TEMPDATA)),
+                "{class}: {uri} wrote the TempData cookie: {:?}",
+                reply.lines
+            );
+            let after = app.counters();
+            assert_eq!(after.rejected(), 0, "{class}: {uri}");
+            assert_eq!(after.resealed, 0, "{class}: {uri}");
+            assert_eq!(after.expired, 0, "{class}: {uri}");
+            assert_eq!(after.opened - before.opened, opens, "{class}: {uri}");
+            assert_eq!(after.sealed, before.sealed, "{class}: {uri}");
+            assert_eq!(after.erased, before.erased, "{class}: {uri}");
+        }
+
+        // The same cookie sent where TempData is used is opened, and written.
+        let reply = app.get_with("/td/info", &sent);
+        let counters = app.counters();
+        match class {
+            "garbage" => {
+                assert!(reply.body.starts_with("Rejected("), "{}", reply.body);
+                assert_eq!(reply.deleted(), vec![TEMPDATA]);
+                assert_eq!(counters.rejected(), 1);
+            }
+            _ => {
+                assert_eq!(reply.body, "Loaded;1");
+                assert_eq!(key_id_of(&reply.value_of(TEMPDATA).unwrap()), 2);
+                assert_eq!(counters.resealed, 1);
+            }
+        }
+    }
+}
+
+/// `tempdata.cookie_name` names the cookie TempData is written to and read from; the default
+/// name is then just another cookie.
+#[test]
+fn the_tempdata_cookie_name_setting_is_used_end_to_end() {
+    let mut config = common::config(&[1]);
+    config.tempdata.cookie_name = "notes".into();
+    let app = App::new(config.clone());
+    let set = app.get("/td/act/set/ok");
+    let names: Vec<String> = set.written().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["notes"], "{:?}", set.lines);
+    assert!(
+        set.lines.iter().all(|l| !l.starts_with(TEMPDATA)),
+        "{:?}",
+        set.lines
+    );
+    let value = set.value_of("notes").unwrap();
+
+    // A fresh client sending only that cookie reads the entry back, and reading it deletes
+    // the cookie of that name.
+    let next = App::new(config.clone());
+    let read = next.get_with("/td/act/get/ok", &[("notes".into(), value.clone())]);
+    assert_eq!(read.body, r#"Some("v")"#);
+    assert_eq!(read.deleted(), vec!["notes"]);
+    assert_eq!(next.counters().opened, 1);
+
+    // The same value under the default name is not looked at: TempData is new, not rejected.
+    let other = App::new(config);
+    let reply = other.get_with("/td/info", &[(TEMPDATA.into(), value)]);
+    assert_eq!(reply.body, "New;0");
+    assert!(reply.lines.is_empty(), "{:?}", reply.lines);
+    assert_eq!(other.counters().rejected(), 0);
 }

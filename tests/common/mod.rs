@@ -11,8 +11,8 @@ use rocket::response::status::Custom;
 use rocket::response::Redirect;
 use rocket::{get, post, routes, Build, Either, Rocket, Route};
 use rocket_sealed::{
-    Config, CounterSnapshot, Error, Flash, Flashes, KeyConfig, Level, ManualClock, Sealed,
-    SealedFairing, Session, TempData,
+    Config, CounterSnapshot, Error, Flash, Flashes, KeyConfig, Level, Malformed, ManualClock,
+    Rejection, Sealed, SealedFairing, Session, Status, TempData,
 };
 
 /// The time every test starts at (unix seconds).
@@ -614,4 +614,147 @@ pub fn info(reply: &Reply) -> (String, usize, String) {
     let len = parts.next().unwrap().parse().unwrap();
     let id = parts.next().unwrap().to_owned();
     (status, len, id)
+}
+
+// ---------------------------------------------------------------- bad cookies
+
+/// Cookies as (name, value) pairs.
+pub type Cookies = Vec<(String, String)>;
+
+/// `list` as owned (name, value) pairs.
+pub fn pairs(list: &[(&str, &str)]) -> Cookies {
+    list.iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `value` as the session's single cookie.
+pub fn one(value: &str) -> Cookies {
+    pairs(&[(SESSION, value)])
+}
+
+/// Flips one base64 character in the middle of the value (inside the ciphertext).
+pub fn tamper(value: &str) -> String {
+    let mut bytes = value.as_bytes().to_vec();
+    let mid = bytes.len() / 2;
+    bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
+
+/// A value with a valid shape whose version byte is `version`.
+pub fn with_version(value: &str, version: u8) -> String {
+    let mut raw = URL_SAFE_NO_PAD.decode(value).unwrap();
+    raw[0] = version;
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Small chunks, so a sample spans several of them, and room in the budget for them; the
+/// ring is key 1 alone.
+pub fn bad_config() -> Config {
+    let mut config = config(&[1]);
+    config.chunk_size = 1000;
+    config.max_chunks = 8;
+    config.session.budget = 8000;
+    config
+}
+
+/// Real cookies to damage, sealed under [`bad_config`]: a small session, a chunked session
+/// (its `chunks-N` marker first, then the chunks in order), and a TempData cookie.
+pub struct Samples {
+    pub session: String,
+    pub chunked: Cookies,
+    pub tempdata: String,
+}
+
+/// Seals the [`Samples`].
+pub fn samples() -> Samples {
+    let app = App::new(bad_config());
+    app.get("/s/set/a/1");
+    let session = app.jar_store(SESSION)[0].1.clone();
+    app.get("/td/act/set/ok");
+    let tempdata = app.jar_store(TEMPDATA)[0].1.clone();
+    app.get("/s/big/3000/false");
+    let chunked = app.jar_store(SESSION);
+    assert!(chunked.len() >= 3, "{chunked:?}");
+    Samples {
+        session,
+        chunked,
+        tempdata,
+    }
+}
+
+/// A session sealed under key id 9, which [`bad_config`]'s ring does not have.
+pub fn sealed_under_an_unknown_key() -> String {
+    let app = App::new(Config {
+        keys: vec![key(9)],
+        ..bad_config()
+    });
+    app.get("/s/set/a/1");
+    app.jar_store(SESSION)[0].1.clone()
+}
+
+/// One session cookie (or set of chunk cookies) of each class of bad input, as a client of
+/// an app with [`bad_config`] would send it, and the status the session then has.
+pub fn bad_session_cookies(s: &Samples) -> Vec<(&'static str, Cookies, Status)> {
+    let missing_chunk: Cookies = s
+        .chunked
+        .iter()
+        .filter(|(n, _)| *n != format!("{SESSION}C2"))
+        .cloned()
+        .collect();
+    let mut too_many = pairs(&[(SESSION, "chunks-9")]);
+    too_many.extend((1..=9).map(|i| (format!("{SESSION}C{i}"), "AAAA".to_string())));
+    let malformed = |m| Status::Rejected(Rejection::Malformed(m));
+    vec![
+        (
+            "not base64",
+            one("not*base64!at~all"),
+            malformed(Malformed::NotBase64),
+        ),
+        (
+            "too short (truncated to almost nothing)",
+            one(&s.session[..20]),
+            malformed(Malformed::TooShort),
+        ),
+        (
+            "too long (an oversized single value)",
+            one(&"A".repeat(40_000)),
+            malformed(Malformed::TooLong),
+        ),
+        (
+            "too many chunks",
+            too_many,
+            malformed(Malformed::TooManyChunks),
+        ),
+        (
+            "missing chunk",
+            missing_chunk,
+            malformed(Malformed::MissingChunk),
+        ),
+        (
+            "bad chunk count",
+            pairs(&[(SESSION, "chunks-x")]),
+            malformed(Malformed::BadChunkCount),
+        ),
+        (
+            "unknown key",
+            one(&sealed_under_an_unknown_key()),
+            Status::Rejected(Rejection::UnknownKey { key_id: 9 }),
+        ),
+        (
+            "wrong version",
+            one(&with_version(&s.session, 2)),
+            Status::Rejected(Rejection::WrongVersion { found: 2 }),
+        ),
+        (
+            "tampered",
+            one(&tamper(&s.session)),
+            Status::Rejected(Rejection::Tampered),
+        ),
+        (
+            "wrong store (a TempData cookie pasted into the session slot)",
+            one(&s.tempdata),
+            Status::Rejected(Rejection::Tampered),
+        ),
+    ]
 }
