@@ -190,7 +190,7 @@ fn rotate(args: &[String]) -> Result<String, String> {
             &format!(
                 "Phase 3: drop the old key(s) [{old_ids}], once every cookie sealed with them has \
                  expired: wait at least {} after phase 2 is live on every instance ({}). A cookie \
-                 still sealed with an old key after that would be refused as expired anyway.",
+                 still sealed with an old key after that would have expired anyway.",
                 human(wait.0),
                 wait.1
             ),

@@ -9,8 +9,8 @@ use crate::Error;
 
 /// All settings, read from the `sealed` table of Rocket's configuration or built in code.
 ///
-/// Every field has a default, so an empty table is valid (in the debug profile, where an empty
-/// key ring means one ephemeral key).
+/// Every field has a default, so an empty table is valid (in the debug profile, where no `keys`
+/// given means one ephemeral key).
 ///
 /// ```
 /// use rocket_sealed::Config;
@@ -35,7 +35,10 @@ pub struct Config {
     /// The key ring; the first key seals, all open. Default: empty (ephemeral key in debug,
     /// launch failure in release). In Rocket's configuration, `keys = []` written out is an
     /// empty ring and fails launch in every profile; an empty list given to
-    /// [`Sealed::custom`](crate::Sealed::custom) counts as no keys.
+    /// [`Sealed::custom`](crate::Sealed::custom) counts as no keys. Serializing leaves out an
+    /// empty list, so a default `Config` merged into a figment (`Serialized::defaults`) still
+    /// means "no keys".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<KeyConfig>,
     /// Session settings.
     pub session: SessionConfig,

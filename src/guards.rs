@@ -769,7 +769,7 @@ impl<'r> Session<'r> {
         self.with(|s| s.renew(now))
     }
 
-    /// How the session was loaded: new, loaded, or rejected and why.
+    /// How the session was loaded: new, loaded, expired, or rejected and why.
     ///
     /// ```
     /// use rocket::http::Cookie;
@@ -1339,7 +1339,7 @@ impl<'r> TempData<'r> {
         self.with(|t| t.entry_len(key))
     }
 
-    /// How TempData was loaded: new, loaded, or rejected and why.
+    /// How TempData was loaded: new, loaded, expired, or rejected and why.
     ///
     /// ```
     /// use rocket::local::blocking::Client;

@@ -174,7 +174,7 @@ impl Sealed {
         &self.ring
     }
 
-    /// The counters: opened, rejected by reason, sealed, and so on.
+    /// The counters: opened, rejected by reason, expired, sealed, and so on.
     ///
     /// ```
     /// use rocket::local::blocking::Client;

@@ -137,6 +137,7 @@ fn no_keys_in_release_profile_fails_launch() {
 
 #[test]
 fn an_empty_key_list_fails_launch_in_every_profile() {
+    // (The release profile fails without keys anyway; rules_logs checks the reason given.)
     for profile in [
         rocket::Config::DEBUG_PROFILE,
         rocket::Config::RELEASE_PROFILE,
@@ -149,6 +150,20 @@ fn an_empty_key_list_fails_launch_in_every_profile() {
             "`keys = []` launched in {profile}"
         );
     }
+}
+
+#[test]
+fn default_config_merged_into_the_figment_still_means_no_keys() {
+    // The usual figment pattern for defaults: they must not read as an empty ring written out.
+    let figment = common::figment()
+        .merge(rocket::figment::providers::Serialized::default(
+            "sealed",
+            rocket_sealed::Config::default(),
+        ))
+        .select(rocket::Config::DEBUG_PROFILE);
+    let client = launch(figment).expect("debug launches with an ephemeral key");
+    let sealed = client.rocket().state::<Sealed>().unwrap();
+    assert_eq!(sealed.key_ring().key_ids().count(), 1);
 }
 
 #[test]

@@ -148,12 +148,25 @@ fn a_rejected_cookie_is_a_warning_and_an_expired_one_a_debug_line() {
     app.get("/s/set/a/1");
     app.clock.set(T0 + 61);
     let expired = || lines_with(log::Level::Debug, "session cookie expired").len();
-    let before = expired();
+    let warnings = || lines_with(log::Level::Warn, "session cookie").len();
+    let (before, warned_before) = (expired(), warnings());
     let info = app.get("/s/info");
     assert!(info.body.starts_with("Expired(Idle)"), "{}", info.body);
     assert_eq!(expired(), before + 1, "{:?}", logged());
-    // An expiry is routine, not a warning.
-    assert!(lines_with(log::Level::Warn, "session cookie expired").is_empty());
+    // An expiry is routine, not a warning (of any wording).
+    assert_eq!(warnings(), warned_before, "{:?}", logged());
+}
+
+#[test]
+fn an_empty_key_list_fails_launch_saying_the_ring_is_empty() {
+    logged();
+    let empty = || lines_with(log::Level::Error, "the key ring is empty").len();
+    let before = empty();
+    let figment = common::figment()
+        .merge(("sealed.keys", Vec::<KeyConfig>::new()))
+        .select(rocket::Config::DEBUG_PROFILE);
+    assert!(launch_failed(read_by_fairing(figment)));
+    assert_eq!(empty(), before + 1, "{:?}", logged());
 }
 
 /// Each class of bad session cookie is one warning, logged once per request whatever the

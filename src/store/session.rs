@@ -665,7 +665,7 @@ impl SessionState {
     /// idle timeout has passed. On error nothing is written and the old cookies stay.
     ///
     /// Call it once, when the response leaves (as the fairing does): it does not remember what
-    /// it wrote, so a session that was not loaded from a cookie (new or rejected) is written
+    /// it wrote, so a session that was not loaded from a cookie (new, expired or rejected) is written
     /// again by a second call.
     ///
     /// ```
