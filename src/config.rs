@@ -74,10 +74,11 @@ pub struct Config {
 pub struct SessionConfig {
     /// Cookie name. Default `sealed_session`.
     pub cookie_name: String,
-    /// A session not refreshed for this long starts fresh. Default 1200 (20 minutes, as
-    /// ASP.NET Core's session).
+    /// A session not refreshed for longer than this starts fresh (at exactly this age it is
+    /// still loaded). Default 1200 (20 minutes, as ASP.NET Core's session).
     pub idle_timeout_secs: u64,
-    /// A session older than this starts fresh however active it is. Default none.
+    /// A session older than this (in seconds) starts fresh however active it is. Default
+    /// none.
     pub absolute_timeout_secs: Option<u64>,
     /// Share of the idle timeout that must pass before a read-only request re-seals the
     /// cookie to slide its expiry. Default 0.5: rare rewrites, so parallel read-only
@@ -109,7 +110,8 @@ pub struct SessionConfig {
 pub struct TempDataConfig {
     /// Cookie name. Default `sealed_tempdata`.
     pub cookie_name: String,
-    /// A TempData cookie not written for this long is dropped unread, with all its entries.
+    /// A TempData cookie not written for longer than this is dropped unread, with all its
+    /// entries.
     /// The clock starts again whenever the cookie is written (any entry set, read or
     /// removed), so an unread entry carried along by later writes lives on. Default 86400
     /// (one day).

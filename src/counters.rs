@@ -67,7 +67,8 @@ pub struct Counters {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CounterSnapshot {
-    /// Cookies opened successfully (both stores).
+    /// Cookies opened successfully (both stores), including sessions the validation hook
+    /// then refused (counted again in `rejected_revoked`).
     pub opened: u64,
     /// Cookies refused because authentication failed.
     pub rejected_tampered: u64,

@@ -36,7 +36,9 @@ pub struct Flash<R> {
 impl<R> Flash<R> {
     /// Wraps `inner` with one message of `level`.
     ///
-    /// The messages are stored only if `inner` responds successfully; the next page takes them
+    /// The messages are stored only if `inner` responds (`Ok`, whatever the status: a
+    /// `(Status::NotFound, "…")` stores them, an `Err(Status::Forbidden)` or a `None` does
+    /// not) and the response is not a 5xx (which writes nothing); the next page takes them
     /// with [`Flashes`].
     ///
     /// ```
