@@ -23,8 +23,8 @@
 //! id, and every entry's name, size and value: decoded when its type is one of the common ones
 //! (strings, numbers, flash messages), else shown as text when it looks like text, else in hex.
 //!
-//! Exit status: 0 when every store cookie sent opened, 1 when one was refused or had expired or none was
-//! found, 2 for a bad command line, configuration or key.
+//! Exit status: 0 when every store cookie sent opened, 1 when one was refused or had expired
+//! or none was found, 2 for a bad command line, configuration or key.
 //!
 //! The output shows the content of the user's cookies: treat it as the user's data.
 
