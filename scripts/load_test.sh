@@ -27,6 +27,12 @@
 #
 #   scripts/load_test.sh                        # 10 rounds of 2 s per comparison
 #   ROUNDS=4 ROUND_SECONDS=1 scripts/load_test.sh
+#   OPEN_CACHE=0 scripts/load_test.sh            # sets `open_cache` in both apps
+#
+# wrk sends the same cookie on every request, so with the default `open_cache` every request
+# but the first finds its cookie among the values the server opened lately and does not
+# decrypt it, as a browser's repeated requests to one instance do. OPEN_CACHE=0 measures
+# the other case: every request decrypts, as when each cookie is new to the instance.
 #
 # Needs curl, taskset and wrk (Debian: apt-get install wrk; run as root the script installs it)
 # and at least 2 cores.
@@ -39,6 +45,9 @@ ROUNDS="${ROUNDS:-10}"
 ROUND_SECONDS="${ROUND_SECONDS:-2}"
 CONNECTIONS="${CONNECTIONS:-8}"
 PORT="${PORT:-18731}"
+OPEN_CACHE="${OPEN_CACHE:-}"
+open_cache_setting=""
+[ -n "$OPEN_CACHE" ] && open_cache_setting=",open_cache=$OPEN_CACHE"
 
 if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -187,7 +196,7 @@ shop_a="http://127.0.0.1:$PORT" shop_b="http://127.0.0.1:$((PORT + 1))"
 for i in 0 1; do
     start shop "shop$i" "http://127.0.0.1:$((PORT + i))/metrics" ROCKET_PROFILE=release \
         ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT="$((PORT + i))" ROCKET_LOG_LEVEL=off \
-        "ROCKET_SEALED={keys=[{id=1,key=\"$key\"}]}"
+        "ROCKET_SEALED={keys=[{id=1,key=\"$key\"}]$open_cache_setting}"
 done
 shop_pids=("${pids[@]}")
 
@@ -238,7 +247,7 @@ shop="$(summary "$shop_raw")"
 # ---- the overhead example, two processes, each with and without the fairing --------------
 p0=$((PORT + 2)) p1=$((PORT + 4))
 for p in "$p0" "$p1"; do
-    start overhead "overhead$p" "http://127.0.0.1:$((p + 1))/read" OVERHEAD_PORT="$p"
+    start overhead "overhead$p" "http://127.0.0.1:$((p + 1))/read" OVERHEAD_PORT="$p" ${OPEN_CACHE:+OPEN_CACHE="$OPEN_CACHE"}
 done
 overhead_pids=("${pids[@]}")
 session="$(curl -fs -X POST -D - -o /dev/null "http://127.0.0.1:$p0/fill" \
@@ -297,7 +306,7 @@ echo "and are loaded at the same time, one per side, each by wrk -t1 -c$CONNECTI
 echo "$ROUNDS rounds of $ROUND_SECONDS s, the processes swapped every other round; a round is kept when the"
 echo "servers kept core 0 at least 85 % busy. Ratio: median (lowest–highest) over the rounds kept;"
 echo "requests/s and CPU per request: medians. A server had half a core, so its requests/s are"
-echo "about half of what it serves alone."
+echo "about half of what it serves alone. open_cache: ${OPEN_CACHE:-the default}."
 echo
 echo "| same handler (benches/common/apps.rs) | with ÷ without | requests/s with / without | CPU per request with / without |"
 echo "|---|---:|---:|---:|"

@@ -260,7 +260,7 @@ impl StoreSpec {
         sent: &SentCookies,
         envelope: &Envelope,
     ) -> Result<Written, Error> {
-        self.write_sealed(sent, &seal::seal_raw(ring, &self.name, envelope)?)
+        self.write_sealed(ring, sent, seal::seal_raw(ring, &self.name, envelope)?)
     }
 
     /// [`write`](Self::write) for a store's borrowed view of its envelope.
@@ -270,11 +270,18 @@ impl StoreSpec {
         sent: &SentCookies,
         envelope: &EnvelopeView<'_>,
     ) -> Result<Written, Error> {
-        self.write_sealed(sent, &seal::seal_view(ring, &self.name, envelope)?)
+        self.write_sealed(ring, sent, seal::seal_view(ring, &self.name, envelope)?)
     }
 
-    /// The `Set-Cookie` lines for sealed bytes `raw`, once they are known to fit.
-    fn write_sealed(&self, sent: &SentCookies, raw: &[u8]) -> Result<Written, Error> {
+    /// The `Set-Cookie` lines for sealed bytes, once they are known to fit; the ring
+    /// remembers the value if it keeps the plaintext.
+    fn write_sealed(
+        &self,
+        ring: &KeyRing,
+        sent: &SentCookies,
+        sealed: seal::SealedBytes,
+    ) -> Result<Written, Error> {
+        let raw = &sealed.raw[..];
         let value_len = seal::text_len(raw.len());
         let attr_len = self.attrs.attr_len();
         // The header length is computed from the layout, so the cookies are built only once
@@ -288,16 +295,25 @@ impl StoreSpec {
             });
         }
         let mut lines = Vec::with_capacity(1);
+        let remember = |value: &str| {
+            if let Some(plaintext) = &sealed.plaintext {
+                ring.recent()
+                    .put(&self.name, value, plaintext, ring.sealing_key_id());
+            }
+        };
         let cookies = if chunk::is_one_cookie(&self.name, value_len, attr_len, self.limits) {
             // Most stores fit one cookie: the base64 goes straight into its line.
-            lines.push(
-                self.attrs
-                    .set_line_with(&self.name, value_len, |line| seal::append_text(raw, line)),
-            );
+            let line = self
+                .attrs
+                .set_line_with(&self.name, value_len, |line| seal::append_text(raw, line));
+            let start = self.name.len() + 1;
+            remember(&line[start..start + value_len]);
+            lines.push(line);
             1
         } else {
             let mut value = String::with_capacity(value_len);
             seal::append_text(raw, &mut value);
+            remember(&value);
             chunk::split_each(&self.name, &value, attr_len, self.limits, |n, v| {
                 lines.push(self.attrs.set_line(n, v))
             })?

@@ -51,6 +51,17 @@ pub struct Config {
     pub chunk_size: usize,
     /// Most chunks one store may use; a reader refuses a higher count. Default 8.
     pub max_chunks: usize,
+    /// How many cookie values each instance remembers having opened or sealed, with what
+    /// they decrypt to, so that a browser sending the same cookie again is not decrypted
+    /// again. Default 1024; 0 turns it off; at most 65536.
+    ///
+    /// Nothing depends on it: a value not remembered is opened as usual, and only a value
+    /// identical in every byte, sent as the same cookie, is found. Timestamps, expiry and the
+    /// validator are checked on every request. It costs memory (each slot holds a cookie
+    /// value and its plaintext: about 2.5 KB for a 1 KiB session, at most twice the store's
+    /// budget) and it keeps recent plaintexts in the process for longer than one request
+    /// (they are wiped when replaced or dropped).
+    pub open_cache: usize,
 }
 
 /// Session settings (`sealed.session`).
@@ -170,6 +181,7 @@ impl Default for Config {
             cookie: CookieConfig::default(),
             chunk_size: 4000,
             max_chunks: 8,
+            open_cache: 1024,
         }
     }
 }
@@ -390,6 +402,15 @@ impl Config {
             return Err(Error::config(
                 "sealed.max_chunks",
                 "must be between 1 and 1000",
+            ));
+        }
+        if self.open_cache > crate::open_cache::MAX_SLOTS {
+            return Err(Error::config(
+                "sealed.open_cache",
+                format!(
+                    "must be at most {} (0 turns it off)",
+                    crate::open_cache::MAX_SLOTS
+                ),
             ));
         }
         for (field, name) in [

@@ -1,6 +1,7 @@
 //! Cheap counters an application can expose as metrics.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -18,6 +19,7 @@ use crate::Rejection;
 #[derive(Debug, Default)]
 pub struct Counters {
     opened: AtomicU64,
+    reopened: Arc<AtomicU64>,
     rejected_tampered: AtomicU64,
     rejected_unknown_key: AtomicU64,
     rejected_wrong_version: AtomicU64,
@@ -70,6 +72,10 @@ pub struct CounterSnapshot {
     /// Cookies opened successfully (both stores), including sessions the validation hook
     /// then refused (counted again in `rejected_revoked`).
     pub opened: u64,
+    /// Cookies found among the values this instance had lately opened or sealed, and so not
+    /// decrypted again (see [`Config::open_cache`](crate::Config::open_cache)); counted also
+    /// as `opened`, `expired` or a rejection, by what their timestamps then say.
+    pub reopened: u64,
     /// Cookies refused because authentication failed.
     pub rejected_tampered: u64,
     /// Cookies refused because their key id is not in the ring.
@@ -152,6 +158,7 @@ impl Counters {
     pub fn snapshot(&self) -> CounterSnapshot {
         CounterSnapshot {
             opened: self.opened.load(Relaxed),
+            reopened: self.reopened.load(Relaxed),
             rejected_tampered: self.rejected_tampered.load(Relaxed),
             rejected_unknown_key: self.rejected_unknown_key.load(Relaxed),
             rejected_wrong_version: self.rejected_wrong_version.load(Relaxed),
@@ -166,6 +173,11 @@ impl Counters {
             too_large: self.too_large.load(Relaxed),
             chunks_written: self.chunks_written.load(Relaxed),
         }
+    }
+
+    /// The count the key ring's memo of opened values adds its hits to.
+    pub(crate) fn reopened_handle(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.reopened)
     }
 
     pub(crate) fn opened(&self) {

@@ -1,6 +1,8 @@
 //! The key ring: numbered 256-bit keys, the first of which seals and all of which open.
 
 use std::fmt;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -8,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::cipher::Cipher;
+use crate::open_cache::OpenCache;
 use crate::Error;
 
 /// Length of a key in bytes.
@@ -130,6 +133,7 @@ pub(crate) struct Key {
 /// ```
 pub struct KeyRing {
     keys: Vec<Key>,
+    recent: OpenCache,
 }
 
 impl KeyRing {
@@ -196,7 +200,10 @@ impl KeyRing {
             }
             keys.push(Key::new(config.id, &decoded));
         }
-        Ok(KeyRing { keys })
+        Ok(KeyRing {
+            keys,
+            recent: OpenCache::off(),
+        })
     }
 
     /// A ring of one random key, for development only: cookies sealed with it die with the
@@ -212,6 +219,7 @@ impl KeyRing {
         let bytes = Zeroizing::new(random_key_bytes());
         KeyRing {
             keys: vec![Key::new(0, &*bytes)],
+            recent: OpenCache::off(),
         }
     }
 
@@ -255,6 +263,18 @@ impl KeyRing {
     /// ```
     pub fn key_ids(&self) -> impl Iterator<Item = u32> + '_ {
         self.keys.iter().map(|k| k.id)
+    }
+
+    /// The same ring remembering values it opens or seals in `slots` slots (0: none),
+    /// counting the values it finds there in `hits`.
+    pub(crate) fn with_open_cache(mut self, slots: usize, hits: Arc<AtomicU64>) -> KeyRing {
+        self.recent = OpenCache::new(slots, hits);
+        self
+    }
+
+    /// What this ring remembers of values it opened.
+    pub(crate) fn recent(&self) -> &OpenCache {
+        &self.recent
     }
 
     pub(crate) fn sealing_key(&self) -> &Key {

@@ -50,6 +50,7 @@
 //! keys = [{ id = 2, key = "base64url of 32 random bytes" }, { id = 1, key = "…" }]
 //! chunk_size = 4000
 //! max_chunks = 8
+//! open_cache = 1024
 //! [default.sealed.session]
 //! cookie_name = "sealed_session"
 //! idle_timeout_secs = 1200
@@ -107,6 +108,7 @@ mod flash;
 mod guards;
 mod hook;
 mod keys;
+mod open_cache;
 mod random;
 pub mod seal;
 mod sealed;

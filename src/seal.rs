@@ -286,15 +286,22 @@ fn max_plaintext_len(entries: impl Iterator<Item = (usize, usize)>) -> usize {
 /// assert!(open(&ring, "sealed_tempdata", &value, 4096).is_err());
 /// ```
 pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<String, Error> {
-    Ok(URL_SAFE_NO_PAD.encode_to_string(seal_raw(ring, cookie_name, envelope)?))
+    Ok(URL_SAFE_NO_PAD.encode_to_string(seal_raw(ring, cookie_name, envelope)?.raw))
 }
 
-/// [`seal`] before base64: the sealed bytes.
+/// Sealed bytes before base64, and, when the ring remembers the values it seals, the
+/// plaintext they open to (laid out as [`Plaintext`] keeps it).
+pub(crate) struct SealedBytes {
+    pub(crate) raw: Vec<u8>,
+    pub(crate) plaintext: Option<Vec<u8>>,
+}
+
+/// [`seal`] before base64.
 pub(crate) fn seal_raw(
     ring: &KeyRing,
     cookie_name: &str,
     envelope: &Envelope,
-) -> Result<Vec<u8>, Error> {
+) -> Result<SealedBytes, Error> {
     let max_len = max_plaintext_len(envelope.entries.iter().map(|(k, v)| (k.len(), v.len())));
     seal_serialized(ring, cookie_name, envelope, max_len)
 }
@@ -304,7 +311,7 @@ pub(crate) fn seal_view(
     ring: &KeyRing,
     cookie_name: &str,
     view: &EnvelopeView<'_>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<SealedBytes, Error> {
     let max_len = max_plaintext_len(view.entries.iter().map(|(k, v)| (k.len(), v.len())));
     seal_serialized(ring, cookie_name, view, max_len)
 }
@@ -315,7 +322,7 @@ fn seal_serialized(
     cookie_name: &str,
     plaintext: &impl Serialize,
     max_len: usize,
-) -> Result<Vec<u8>, Error> {
+) -> Result<SealedBytes, Error> {
     let key = ring.sealing_key();
     let mut buf = Vec::with_capacity(HEADER_LEN + max_len + TAG_LEN);
     buf.push(VERSION);
@@ -325,6 +332,11 @@ fn seal_serialized(
         key: "<envelope>".into(),
         reason: e.to_string(),
     })?;
+    let mut kept = ring.recent().is_on().then(|| {
+        let mut copy = Vec::with_capacity(buf.len() + TAG_LEN);
+        copy.extend_from_slice(&buf);
+        copy
+    });
     let (header, body) = buf.split_at_mut(HEADER_LEN);
     let nonce: &[u8; NONCE_LEN] = header[5..].try_into().expect("24-byte nonce slice");
     let tag = with_aad(key.id, cookie_name, |aad| {
@@ -335,7 +347,13 @@ fn seal_serialized(
         reason: "the envelope is too long for the cipher".into(),
     })?;
     buf.extend_from_slice(&tag);
-    Ok(buf)
+    if let Some(copy) = &mut kept {
+        copy.extend_from_slice(&tag);
+    }
+    Ok(SealedBytes {
+        raw: buf,
+        plaintext: kept,
+    })
 }
 
 /// Opens a sealed value meant for `cookie_name`. Never panics, whatever the input.
@@ -379,6 +397,16 @@ pub(crate) fn open_plaintext(
     if value.len() > max_len {
         return Err(Malformed::TooLong.into());
     }
+    if let Some((buf, key_id)) = ring.recent().get(cookie_name, value) {
+        // The ring does not change, so the key is there; whether it seals is asked again.
+        if let Some((_, is_first)) = ring.find(key_id) {
+            return Ok(Plaintext {
+                buf,
+                key_id,
+                needs_reseal: !is_first,
+            });
+        }
+    }
     let mut raw = URL_SAFE_NO_PAD
         .decode_to_vec(value)
         .map_err(|_| Malformed::NotBase64)?;
@@ -386,6 +414,7 @@ pub(crate) fn open_plaintext(
     // entries and the handler's values for the rest of the request, so wiping this one copy
     // (byte by byte, about 8 % of an open) would protect nothing.
     let (key_id, needs_reseal) = decrypt_in_place(ring, cookie_name, &mut raw)?;
+    ring.recent().put(cookie_name, value, &raw, key_id);
     Ok(Plaintext {
         buf: raw,
         key_id,

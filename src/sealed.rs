@@ -121,13 +121,15 @@ impl Sealed {
             budget: config.tempdata.budget,
             attrs: config.cookie_attrs(tls, config.tempdata.lifetime_secs),
         };
+        let counters = Counters::default();
+        let ring = ring.with_open_cache(config.open_cache, counters.reopened_handle());
         Ok(Sealed {
             ring,
             config,
             session,
             tempdata,
             clock,
-            counters: Counters::default(),
+            counters,
             validator,
         })
     }

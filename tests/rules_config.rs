@@ -97,6 +97,12 @@ fn bad_config_in_figment_fails_launch() {
                 .merge(("sealed.cookie.secure", false)),
         ),
         (
+            "an open cache above its maximum",
+            common::figment()
+                .merge(("sealed.keys", keys(&[(1, &good_key)])))
+                .merge(("sealed.open_cache", 1 << 20)),
+        ),
+        (
             "same cookie name for both stores",
             common::figment()
                 .merge(("sealed.keys", keys(&[(1, &good_key)])))
