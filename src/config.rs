@@ -18,7 +18,11 @@ use crate::Error;
 /// let config = Config::default();
 /// assert_eq!(config.session.idle_timeout_secs, 20 * 60);
 /// assert_eq!(config.chunk_size, 4000);
+/// assert_eq!(config.open_cache, 1024);
 /// assert!(config.validate().is_ok());
+///
+/// let too_many = Config { open_cache: 1 << 20, ..Config::default() };
+/// assert!(too_many.validate().unwrap_err().to_string().contains("sealed.open_cache"));
 /// ```
 ///
 /// In `Rocket.toml`:

@@ -154,6 +154,8 @@ impl Counters {
     /// let after = counters.snapshot();
     /// assert_eq!((before.opened, before.sealed), (0, 0));
     /// assert_eq!((after.opened, after.sealed), (1, 2));
+    /// // The cookie the first request sealed was remembered: the second did not decrypt it.
+    /// assert_eq!(after.reopened, 1);
     /// ```
     pub fn snapshot(&self) -> CounterSnapshot {
         CounterSnapshot {
