@@ -21,7 +21,9 @@ use crate::Error;
 /// assert_eq!(config.open_cache, 1024);
 /// assert!(config.validate().is_ok());
 ///
-/// let too_many = Config { open_cache: 1 << 20, ..Config::default() };
+/// let most = Config { open_cache: 65_536, ..Config::default() };
+/// assert!(most.validate().is_ok());
+/// let too_many = Config { open_cache: 65_537, ..Config::default() };
 /// assert!(too_many.validate().unwrap_err().to_string().contains("sealed.open_cache"));
 /// ```
 ///
@@ -61,10 +63,15 @@ pub struct Config {
     ///
     /// Nothing depends on it: a value not remembered is opened as usual, and only a value
     /// identical in every byte, sent as the same cookie, is found. Timestamps, expiry and the
-    /// validator are checked on every request. It costs memory (each slot holds a cookie
-    /// value and its plaintext: about 2.5 KB for a 1 KiB session, at most twice the store's
-    /// budget) and it keeps recent plaintexts in the process for longer than one request
-    /// (they are wiped when replaced or dropped).
+    /// validator are checked on every request. It costs memory: each slot holds a cookie
+    /// value and its plaintext, about 2.5 KB for a 1 KiB session and never more than a
+    /// reader accepts (`chunk_size × max_chunks` and its plaintext), and a slot keeps the
+    /// largest buffers it has needed. It keeps plaintexts in the process between requests,
+    /// until their slot is reused, however long that is (they are wiped when replaced or
+    /// dropped). A hit is faster than a miss, so whoever holds a cookie can tell whether this
+    /// instance saw it lately. [`Sealed::key_ring`](crate::Sealed::key_ring) returns the ring
+    /// with this cache: [`seal::open`](crate::seal::open) on it finds and remembers values
+    /// too.
     pub open_cache: usize,
 }
 

@@ -73,8 +73,9 @@ pub struct CounterSnapshot {
     /// then refused (counted again in `rejected_revoked`).
     pub opened: u64,
     /// Cookies found among the values this instance had lately opened or sealed, and so not
-    /// decrypted again (see [`Config::open_cache`](crate::Config::open_cache)); counted also
-    /// as `opened`, `expired` or a rejection, by what their timestamps then say.
+    /// decrypted again (see [`Config::open_cache`](crate::Config::open_cache)). A store that
+    /// loads one also counts it as `opened`, `expired` or a rejection, by what its timestamps
+    /// then say; a [`seal::open`](crate::seal::open) on the app's ring counts only here.
     pub reopened: u64,
     /// Cookies refused because authentication failed.
     pub rejected_tampered: u64,

@@ -183,6 +183,18 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_slot_is_passed_over() {
+        let memo = cache(1);
+        memo.put("s", VALUE, b"plain", 1);
+        let held = memo.slots[0].lock().unwrap();
+        // Another request holds the slot: look-ups miss and writes are dropped, at once.
+        assert!(memo.get("s", VALUE).is_none());
+        memo.put("s", &format!("x{VALUE}"), b"other", 2);
+        drop(held);
+        assert_eq!(memo.get("s", VALUE), Some((b"plain".to_vec(), 1)));
+    }
+
+    #[test]
     fn equality_is_plain_equality() {
         assert!(same_bytes("abc", "abc"));
         assert!(!same_bytes("abc", "abd"));

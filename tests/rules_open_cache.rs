@@ -47,6 +47,24 @@ fn a_cookie_sent_again_is_opened_from_memory() {
 }
 
 #[test]
+fn a_chunked_session_and_tempdata_are_remembered_as_they_are_written() {
+    let app = App::new(common::bad_config());
+    // 3000 bytes in chunks of 1000: the value is written across several cookies.
+    app.get("/s/big/3000/false");
+    assert!(app.jar_store(SESSION).len() >= 3);
+    app.get("/s/info");
+    assert_eq!(
+        app.counters().reopened,
+        1,
+        "the chunked value written was remembered"
+    );
+    // TempData too: the entry set is found by the next request, which peeks at it.
+    app.get("/td/act/set/ok");
+    assert_eq!(app.get("/td/act/peek/ok").body, "Some(\"v\")");
+    assert_eq!(app.counters().reopened, 2);
+}
+
+#[test]
 fn a_cookie_opened_once_is_remembered_by_an_instance_that_did_not_seal_it() {
     let sealer = App::new(common::config(&[1]));
     sealer.get("/s/set/user/ada");
