@@ -170,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn a_replaced_entry_holds_only_the_new_bytes() {
+    fn a_replaced_entry_gives_only_the_new_bytes() {
         let memo = cache(1);
         memo.put("s", VALUE, &[0xAA; 64], 1);
         let shorter = format!("x{VALUE}");

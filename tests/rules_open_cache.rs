@@ -6,9 +6,7 @@ mod common;
 use common::{App, Cookies, SESSION, T0, TEMPDATA};
 use proptest::prelude::*;
 use rocket::local::blocking::Client;
-use rocket::Request;
-use rocket_sealed::store::SessionState;
-use rocket_sealed::{Config, Expiry, Rejection, Sealed, Status, Validator};
+use rocket_sealed::{Config, Expiry, Rejection, Sealed, Status};
 
 fn cold(config: Config) -> Config {
     Config {
@@ -153,21 +151,12 @@ fn a_remembered_cookie_under_an_older_key_is_resealed_every_time() {
     assert_eq!((counters.resealed, counters.reopened), (3, 2));
 }
 
-struct NoMallory;
-
-#[rocket::async_trait]
-impl Validator for NoMallory {
-    async fn validate(&self, session: &SessionState, _: &Request<'_>) -> bool {
-        session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
-    }
-}
-
 #[test]
 fn the_validator_sees_every_remembered_session() {
     let clock = rocket_sealed::ManualClock::new(T0);
     let fairing = Sealed::custom(common::config(&[1]))
         .with_clock(clock.clone())
-        .with_validator(NoMallory);
+        .with_validator(common::NoMallory);
     let app = App::from_fairing(fairing, clock);
     app.get("/s/set/user/mallory");
     let cookie = app.jar_store(SESSION);

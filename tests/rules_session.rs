@@ -241,21 +241,12 @@ fn renew_restarts_the_absolute_timeout() {
     assert_eq!((status.as_str(), len), ("Loaded", 1));
 }
 
-struct NoMallory;
-
-#[rocket::async_trait]
-impl Validator for NoMallory {
-    async fn validate(&self, session: &SessionState, _req: &Request<'_>) -> bool {
-        session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
-    }
-}
-
 #[test]
 fn validator_rejection_gives_revoked_and_a_fresh_session() {
     let clock = ManualClock::new(T0);
     let fairing = Sealed::custom(common::config(&[1]))
         .with_clock(clock.clone())
-        .with_validator(NoMallory);
+        .with_validator(common::NoMallory);
     let app = App::from_fairing(fairing, clock);
 
     app.get("/s/set/user/alice");

@@ -419,6 +419,20 @@ pub fn all_routes() -> Vec<Route> {
     ]
 }
 
+/// A validator that revokes the session of the user `mallory`.
+pub struct NoMallory;
+
+#[rocket::async_trait]
+impl rocket_sealed::Validator for NoMallory {
+    async fn validate(
+        &self,
+        session: &rocket_sealed::store::SessionState,
+        _req: &rocket::Request<'_>,
+    ) -> bool {
+        session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
+    }
+}
+
 // ---------------------------------------------------------------- building
 
 /// A fixed key for `id` (its bytes depend only on the id).
