@@ -132,11 +132,12 @@ fn quiet(base: rocket::Config) -> Rocket<Build> {
 /// The routes with the fairing: `/read` and `/write` use the session, `/fill` fills it.
 ///
 /// `OPEN_CACHE` in the environment sets [`Config::open_cache`] (`OPEN_CACHE=0`: every
-/// request decrypts its cookie, as when a browser's cookie is new to this instance).
+/// request decrypts its cookie, as when a browser's cookie is new to this instance); unset
+/// or empty, the default.
 pub fn sealed_rocket(base: rocket::Config) -> Rocket<Build> {
     let open_cache = match std::env::var("OPEN_CACHE") {
-        Ok(n) => n.parse().expect("OPEN_CACHE is a number of slots"),
-        Err(_) => Config::default().open_cache,
+        Ok(n) if !n.is_empty() => n.parse().expect("OPEN_CACHE is a number of slots"),
+        _ => Config::default().open_cache,
     };
     let config = Config {
         keys: vec![KeyConfig::generate(1)],
