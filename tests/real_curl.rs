@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use real::{between, flashes, tool, Shop, TempDir};
+use real::{between, flashes, tool, Shop, TempDir, TestCert};
 use rocket_sealed::KeyConfig;
 
 /// curl with one jar file, following redirects like a browser (a 303 after a POST becomes a
@@ -19,6 +19,8 @@ struct Curl {
     curl: PathBuf,
     dir: TempDir,
     base: String,
+    /// The certificate to trust for `https://` (the test's own, self-signed).
+    ca: Option<PathBuf>,
 }
 
 /// One response: final status, body, and the `Set-Cookie` lines of every hop.
@@ -34,6 +36,15 @@ impl Curl {
             curl: tool("curl"),
             dir: TempDir::new("curl"),
             base,
+            ca: None,
+        }
+    }
+
+    /// A curl for an `https://` base that trusts `cert` (and no other certificate).
+    fn trusting(base: String, cert: &TestCert) -> Curl {
+        Curl {
+            ca: Some(cert.cert.clone()),
+            ..Curl::new(base)
         }
     }
 
@@ -62,6 +73,9 @@ impl Curl {
         .arg("--dump-header")
         .arg(&headers)
         .args(["--write-out", "%{http_code}"]);
+        if let Some(ca) = &self.ca {
+            cmd.arg("--cacert").arg(ca);
+        }
         if let Some(fields) = form {
             if fields.is_empty() {
                 cmd.args(["--data", ""]);
@@ -145,7 +159,10 @@ impl Curl {
             })
             .map(|l| format!("{l}\n"))
             .collect();
-        let fixed = Curl::new(self.base.clone());
+        let fixed = Curl {
+            ca: self.ca.clone(),
+            ..Curl::new(self.base.clone())
+        };
         std::fs::write(fixed.jar_path(), kept).expect("write the corrected jar");
         fixed
     }
@@ -224,6 +241,7 @@ fn curl_removes_every_expired_cookie(curl: &Curl) -> bool {
         curl: curl.curl.clone(),
         dir: TempDir::new("curl-control"),
         base: format!("http://127.0.0.1:{port}"),
+        ca: None,
     };
     control.get("/set");
     control.get("/expire");
@@ -453,4 +471,112 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
             );
         }
     }
+}
+
+/// The `Set-Cookie` lines of `reply` for this crate's cookies (the session, the TempData and
+/// their chunks).
+fn sealed_lines(reply: &Reply) -> Vec<&str> {
+    reply
+        .set_cookies
+        .iter()
+        .map(String::as_str)
+        .filter(|l| l.starts_with("sealed_"))
+        .collect()
+}
+
+/// Whether a `Set-Cookie` line carries the `Secure` attribute.
+fn is_secure(line: &str) -> bool {
+    line.split(';')
+        .skip(1)
+        .any(|a| a.trim().eq_ignore_ascii_case("secure"))
+}
+
+#[test]
+#[ignore = "needs curl and openssl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+fn over_tls_every_sealed_cookie_is_secure_and_over_http_none_is() {
+    tool("curl");
+    let key = KeyConfig::generate(1);
+    let cert = TestCert::new();
+    let ports = real::free_ports(2);
+    let https = Shop::start_tls(ports[0], "tls", &[&key], &cert);
+    let curl = Curl::trusting(https.url(""), &cert);
+    assert!(curl.base.starts_with("https://"), "{}", curl.base);
+
+    // Everything the crate writes over TLS, deletions included, is marked Secure: the sign-in
+    // (a session and a flash), the flash's deletion once read, a session growing into chunks
+    // and shrinking back, which deletes the chunks.
+    let mut lines: Vec<String> = Vec::new();
+    let mut seen = |reply: &Reply| lines.extend(sealed_lines(reply).into_iter().map(str::to_owned));
+    let home = curl.post("/login", &[("name", "erin")]);
+    assert_eq!(home.status, 200);
+    assert_eq!(user(&home.body), Some("erin"), "signed in over TLS");
+    assert_eq!(
+        flashes(&home.body),
+        vec![("success".to_owned(), "Welcome, erin!".to_owned())]
+    );
+    seen(&home);
+    let note = "a gift note long enough to make the cart outgrow one cookie soon. ".repeat(9);
+    let mut added = 0;
+    while !curl.jar().contains_key("sealed_sessionC1") {
+        assert!(added < 20, "20 items and still no chunk cookie");
+        let page = curl.post(
+            "/cart/add",
+            &[("product", "3"), ("qty", "2"), ("note", &note)],
+        );
+        assert_eq!(page.status, 200);
+        added += 1;
+        assert_eq!(cart_count(&page.body), added, "item {added} was kept");
+        seen(&page);
+    }
+    // curl sends Secure cookies over https only: the chunked cart reading back whole shows
+    // they were stored and sent.
+    assert_eq!(cart_rows(&curl.get("/cart").body), added);
+    let mut left = added;
+    let shrink = loop {
+        assert!(left > 1, "one item left and still chunked");
+        let page = curl.post("/cart/remove/0", &[]);
+        assert_eq!(page.status, 200);
+        left -= 1;
+        seen(&page);
+        if !curl
+            .jar()
+            .get("sealed_session")
+            .is_some_and(|v| v.starts_with("chunks-"))
+        {
+            break page;
+        }
+    };
+    assert!(
+        deletes(&shrink, "sealed_sessionC1"),
+        "the shrinking response deletes the chunks: {:?}",
+        shrink.set_cookies
+    );
+    for name in ["sealed_session=", "sealed_sessionC1=", "sealed_tempdata="] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(name)),
+            "no {name} line was written over TLS: {lines:#?}"
+        );
+    }
+    assert!(lines.iter().any(|l| l.contains("Max-Age=0")), "{lines:#?}");
+    let plain: Vec<&String> = lines.iter().filter(|l| !is_secure(l)).collect();
+    assert!(
+        plain.is_empty(),
+        "over TLS these lines lack Secure: {plain:#?}"
+    );
+
+    // The same shop over plain HTTP marks none of them Secure (a browser would not send such
+    // a cookie back over http, and the session would be lost on every request).
+    let http = Shop::start(ports[1], "plain", &[&key]);
+    let curl = Curl::new(http.url(""));
+    let home = curl.post("/login", &[("name", "erin")]);
+    assert_eq!(user(&home.body), Some("erin"), "signed in over HTTP");
+    let lines = sealed_lines(&home);
+    assert!(
+        lines.iter().any(|l| l.starts_with("sealed_session=")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().all(|l| !is_secure(l)),
+        "over HTTP no line is Secure: {lines:#?}"
+    );
 }

@@ -2,7 +2,7 @@
 //! HTTP — against the `shop` example running as its own process.
 //!
 //! These tests are `#[ignore]`d in a plain `cargo test` because they need tools from the
-//! system (`chromium`, `chromedriver`, `nginx`, `curl`); `.ci/run` installs the tools and runs
+//! system (`chromium`, `chromedriver`, `nginx`, `curl`, `openssl`); `.ci/run` installs the tools and runs
 //! them with `--ignored`. A missing tool is a test failure, never a silent skip.
 //!
 //! Every process a test starts is killed when its handle is dropped, every wait is bounded,
@@ -37,8 +37,9 @@ pub fn tool(name: &str) -> PathBuf {
     }
     let ci = std::env::var("CI").map(|v| v == "true").unwrap_or(false);
     panic!(
-        "`{name}` is not installed. The real-client tests need chromium, chromium-driver, nginx \
-         and curl: `apt-get install chromium chromium-driver nginx curl` (bash .ci/run does this).{}",
+        "`{name}` is not installed. The real-client tests need chromium, chromium-driver, nginx, \
+         curl and openssl: `apt-get install chromium chromium-driver nginx curl openssl` (bash \
+         .ci/run does this).{}",
         if ci {
             " CI=true: a missing tool is a failure, not a skip."
         } else {
@@ -248,6 +249,25 @@ impl Proc {
         }
     }
 
+    /// Waits until `ready` returns `true` (polled every 50 ms for up to [`STARTUP`]), or fails
+    /// saying the process did not `what`.
+    pub fn wait_until(&mut self, what: &str, mut ready: impl FnMut() -> bool) {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            self.assert_running();
+            if ready() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not {what} within {STARTUP:?}; output:\n{}",
+                self.name,
+                tail(&self.log(), 4000)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until `port` on 127.0.0.1 accepts a TCP connection, or fails.
     pub fn wait_tcp(&mut self, port: u16) {
         let deadline = Instant::now() + STARTUP;
@@ -312,6 +332,7 @@ pub struct Shop {
     /// The `SHOP_INSTANCE` name it reports in `/state.json` and on every page: the name the
     /// test gave plus a token unique to this start.
     pub instance: String,
+    scheme: &'static str,
     _dir: TempDir,
 }
 
@@ -319,12 +340,71 @@ impl Shop {
     /// Starts the shop on `port`, sealing with the first key of `ring`, and waits until it
     /// answers.
     pub fn start(port: u16, instance: &str, ring: &[&KeyConfig]) -> Shop {
+        let (dir, instance, cmd) = Shop::command(port, instance, ring);
+        let mut proc = Proc::spawn(
+            &format!("shop {instance} (port {port})"),
+            cmd,
+            dir.path().join("shop.log"),
+        );
+        proc.wait_identity(port, "/state.json", |res| {
+            res.status == 200 && Shop::is_state_of(&res.body, &instance)
+        });
+        Shop {
+            proc,
+            port,
+            instance,
+            scheme: "http",
+            _dir: dir,
+        }
+    }
+
+    /// Starts the shop serving HTTPS on `port` with `cert` (Rocket's `tls` configuration),
+    /// and waits until curl, trusting `cert`, gets its `/state.json`.
+    pub fn start_tls(port: u16, instance: &str, ring: &[&KeyConfig], cert: &TestCert) -> Shop {
+        let (dir, instance, mut cmd) = Shop::command(port, instance, ring);
+        cmd.env(
+            "ROCKET_TLS",
+            format!(
+                "{{certs={:?},key={:?}}}",
+                cert.cert.display().to_string(),
+                cert.key.display().to_string()
+            ),
+        );
+        let mut proc = Proc::spawn(
+            &format!("shop {instance} (https, port {port})"),
+            cmd,
+            dir.path().join("shop.log"),
+        );
+        let url = format!("https://127.0.0.1:{port}/state.json");
+        let curl = tool("curl");
+        proc.wait_until(&format!("answer as itself at {url}"), || {
+            Command::new(&curl)
+                .args(["--silent", "--max-time", "10", "--noproxy", "*", "--cacert"])
+                .arg(&cert.cert)
+                .arg(&url)
+                .output()
+                .is_ok_and(|out| {
+                    out.status.success()
+                        && Shop::is_state_of(&String::from_utf8_lossy(&out.stdout), &instance)
+                })
+        });
+        Shop {
+            proc,
+            port,
+            instance,
+            scheme: "https",
+            _dir: dir,
+        }
+    }
+
+    /// The shop's command line with nothing of the environment's Rocket configuration: no
+    /// inherited ROCKET_ variables, and a config file path that does not exist (Rocket would
+    /// otherwise look for a Rocket.toml in the working directory and every directory above
+    /// it). Returns the directory it runs in and its unique instance name too.
+    fn command(port: u16, instance: &str, ring: &[&KeyConfig]) -> (TempDir, String, Command) {
         let dir = TempDir::new(&format!("shop-{instance}"));
         let instance = unique_token(instance);
         let mut cmd = Command::new(shop_binary());
-        // Nothing of the environment's Rocket configuration: no inherited ROCKET_ variables,
-        // and a config file path that does not exist (Rocket would otherwise look for a
-        // Rocket.toml in the working directory and every directory above it).
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("ROCKET_") {
                 cmd.env_remove(name);
@@ -339,27 +419,61 @@ impl Shop {
             .env("ROCKET_CLI_COLORS", "false")
             .env("ROCKET_SEALED", sealed_env(ring))
             .env("SHOP_INSTANCE", &instance);
-        let mut proc = Proc::spawn(
-            &format!("shop {instance} (port {port})"),
-            cmd,
-            dir.path().join("shop.log"),
-        );
-        proc.wait_identity(port, "/state.json", |res| {
-            res.status == 200
-                && serde_json::from_str::<serde_json::Value>(&res.body)
-                    .is_ok_and(|state| state["instance"] == instance.as_str())
-        });
-        Shop {
-            proc,
-            port,
-            instance,
-            _dir: dir,
-        }
+        (dir, instance, cmd)
     }
 
-    /// `http://127.0.0.1:PORT` + `path`.
+    /// `true` if `body` is the `/state.json` of the shop started as `instance`.
+    fn is_state_of(body: &str, instance: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(body)
+            .is_ok_and(|state| state["instance"] == instance)
+    }
+
+    /// `http://127.0.0.1:PORT` + `path` (`https://` for a shop started with TLS).
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("{}://127.0.0.1:{}{path}", self.scheme, self.port)
+    }
+}
+
+/// A self-signed certificate for `127.0.0.1` (an `IP` subject alternative name) and its
+/// private key, made with `openssl` for one test and removed with it.
+pub struct TestCert {
+    /// The certificate, PEM: the shop serves it, and curl is told to trust it.
+    pub cert: PathBuf,
+    /// The private key, PEM (PKCS #8, ECDSA P-256).
+    pub key: PathBuf,
+    _dir: TempDir,
+}
+
+impl TestCert {
+    /// Makes a fresh certificate, valid for two days.
+    pub fn new() -> TestCert {
+        let dir = TempDir::new("cert");
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let out = Command::new(tool("openssl"))
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success() && cert.is_file() && key.is_file(),
+            "openssl made no certificate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        TestCert {
+            cert,
+            key,
+            _dir: dir,
+        }
     }
 }
 
