@@ -195,6 +195,51 @@ fn user(html: &str) -> Option<&str> {
     between(html, "<span id=\"user\">", "</span>")
 }
 
+/// Adds a large item to the cart until the session is split into chunk cookies, checking that
+/// each is kept; hands every response to `each` and returns how many items were added.
+fn grow_until_chunked(curl: &Curl, mut each: impl FnMut(&Reply)) -> usize {
+    let note = "a gift note long enough to make the cart outgrow one cookie soon. ".repeat(9);
+    let mut added = 0;
+    while !curl.jar().contains_key("sealed_sessionC1") {
+        assert!(added < 20, "20 items and still no chunk cookie");
+        let page = curl.post(
+            "/cart/add",
+            &[("product", "3"), ("qty", "2"), ("note", &note)],
+        );
+        assert_eq!(page.status, 200);
+        added += 1;
+        assert_eq!(cart_count(&page.body), added, "item {added} was kept");
+        each(&page);
+    }
+    added
+}
+
+/// Removes items from a cart of `added` until the session fits one cookie again, checking
+/// each removal; hands every response to `each` and returns the items left and the response
+/// that made the session one cookie.
+fn shrink_until_unchunked(
+    curl: &Curl,
+    added: usize,
+    mut each: impl FnMut(&Reply),
+) -> (usize, Reply) {
+    let mut left = added;
+    loop {
+        assert!(left > 1, "one item left and still chunked");
+        let page = curl.post("/cart/remove/0", &[]);
+        assert_eq!(page.status, 200);
+        left -= 1;
+        assert_eq!(cart_rows(&page.body), left);
+        each(&page);
+        if !curl
+            .jar()
+            .get("sealed_session")
+            .is_some_and(|v| v.starts_with("chunks-"))
+        {
+            return (left, page);
+        }
+    }
+}
+
 /// `true` if the response deletes `name` the way the crate must: empty value, `Max-Age=0`,
 /// the store's `Path`.
 fn deletes(reply: &Reply, name: &str) -> bool {
@@ -290,18 +335,7 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
     );
 
     // Grow the cart until the session is split into chunk cookies.
-    let note = "a gift note long enough to make the cart outgrow one cookie soon. ".repeat(9);
-    let mut added = 0;
-    while !curl.jar().contains_key("sealed_sessionC1") {
-        assert!(added < 20, "20 items and still no chunk cookie");
-        let page = curl.post(
-            "/cart/add",
-            &[("product", "3"), ("qty", "2"), ("note", &note)],
-        );
-        assert_eq!(page.status, 200);
-        added += 1;
-        assert_eq!(cart_count(&page.body), added, "item {added} was kept");
-    }
+    let added = grow_until_chunked(&curl, |_| ());
     let jar = curl.jar();
     assert_eq!(
         jar.get("sealed_session").map(String::as_str),
@@ -323,21 +357,7 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
     assert_eq!(user(&cart.body), Some("carol"));
 
     // Shrink it until it fits one cookie: that response deletes both chunks.
-    let mut left = added;
-    let shrink = loop {
-        assert!(left > 1, "one item left and still chunked");
-        let page = curl.post("/cart/remove/0", &[]);
-        assert_eq!(page.status, 200);
-        left -= 1;
-        assert_eq!(cart_rows(&page.body), left);
-        if !curl
-            .jar()
-            .get("sealed_session")
-            .is_some_and(|v| v.starts_with("chunks-"))
-        {
-            break page;
-        }
-    };
+    let (left, shrink) = shrink_until_unchunked(&curl, added, |_| ());
     for chunk in ["sealed_sessionC1", "sealed_sessionC2"] {
         assert!(
             deletes(&shrink, chunk),
@@ -515,37 +535,11 @@ fn over_tls_every_sealed_cookie_is_secure_and_over_http_none_is() {
         vec![("success".to_owned(), "Welcome, erin!".to_owned())]
     );
     seen(&home);
-    let note = "a gift note long enough to make the cart outgrow one cookie soon. ".repeat(9);
-    let mut added = 0;
-    while !curl.jar().contains_key("sealed_sessionC1") {
-        assert!(added < 20, "20 items and still no chunk cookie");
-        let page = curl.post(
-            "/cart/add",
-            &[("product", "3"), ("qty", "2"), ("note", &note)],
-        );
-        assert_eq!(page.status, 200);
-        added += 1;
-        assert_eq!(cart_count(&page.body), added, "item {added} was kept");
-        seen(&page);
-    }
+    let added = grow_until_chunked(&curl, &mut seen);
     // curl sends Secure cookies over https only: the chunked cart reading back whole shows
     // they were stored and sent.
     assert_eq!(cart_rows(&curl.get("/cart").body), added);
-    let mut left = added;
-    let shrink = loop {
-        assert!(left > 1, "one item left and still chunked");
-        let page = curl.post("/cart/remove/0", &[]);
-        assert_eq!(page.status, 200);
-        left -= 1;
-        seen(&page);
-        if !curl
-            .jar()
-            .get("sealed_session")
-            .is_some_and(|v| v.starts_with("chunks-"))
-        {
-            break page;
-        }
-    };
+    let (_, shrink) = shrink_until_unchunked(&curl, added, &mut seen);
     assert!(
         deletes(&shrink, "sealed_sessionC1"),
         "the shrinking response deletes the chunks: {:?}",

@@ -270,20 +270,9 @@ impl Proc {
 
     /// Waits until `port` on 127.0.0.1 accepts a TCP connection, or fails.
     pub fn wait_tcp(&mut self, port: u16) {
-        let deadline = Instant::now() + STARTUP;
-        loop {
-            self.assert_running();
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not listen on port {port} within {STARTUP:?}; output:\n{}",
-                self.name,
-                tail(&self.log(), 4000)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_until(&format!("listen on port {port}"), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
     }
 
     /// Kills the process and everything it started (its process group), and waits for it.
