@@ -11,18 +11,18 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use poly1305::universal_hash::UniversalHash;
 use rand::{Rng as _, TryRng as _};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroize as _;
 
-use rocket_sealed::seal::{seal, Envelope};
+use rocket_sealed::seal::{Envelope, seal};
 use rocket_sealed::{KeyConfig, KeyRing};
 
 const AAD: &[u8] = b"rocket_sealed\x01\x00\x00\x00\x01sealed_session";

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use rocket::http::{Cookie, Status};
 use rocket::local::blocking::Client;
 
@@ -18,7 +18,7 @@ use rocket_sealed::Sealed;
 
 #[path = "common/apps.rs"]
 mod apps;
-use apps::{plain_rocket, sealed_rocket, COOKIE};
+use apps::{COOKIE, plain_rocket, sealed_rocket};
 
 fn opened(client: &Client) -> u64 {
     client

@@ -21,13 +21,13 @@ use std::time::Duration;
 use base64_simd::URL_SAFE_NO_PAD;
 use cookie::{Cookie, CookieJar};
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305};
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 
 use rocket_sealed::attrs::CookieAttrs;
 use rocket_sealed::chunk::{ChunkLimits, SentCookies};
 use rocket_sealed::codec::StoreSpec;
-use rocket_sealed::seal::{open, seal, Envelope};
+use rocket_sealed::seal::{Envelope, open, seal};
 use rocket_sealed::store::SessionState;
 use rocket_sealed::{KeyConfig, KeyRing, SessionConfig};
 

@@ -32,8 +32,8 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
+use rocket::figment::providers::{Format, Toml};
 use rocket_sealed::chunk::{self, SentCookies};
 use rocket_sealed::codec::StoreSpec;
 use rocket_sealed::seal::Opened;
@@ -115,13 +115,13 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                 options.extra_keys.push(KeyConfig::new(id, key.trim()));
             }
             other if other.starts_with("--") => {
-                return Err(format!("unknown option `{other}`\n{USAGE}"))
+                return Err(format!("unknown option `{other}`\n{USAGE}"));
             }
             other if header.is_none() => header = Some(other),
             _ => {
                 return Err(format!(
                     "more than one header given; quote the whole header as one argument\n{USAGE}"
-                ))
+                ));
             }
         }
     }
@@ -415,16 +415,16 @@ fn describe_refused(out: &mut String, spec: &StoreSpec, sent: &SentCookies, reas
     // it claims, which tells a stale key from a tampered value.
     if let Ok(Some(value)) = chunk::join(sent, spec.limits) {
         use base64::Engine as _;
-        if let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value.as_bytes()) {
-            if raw.len() >= 5 {
-                let _ = writeln!(
-                    out,
-                    "  header: format version {}, key id {} ({} bytes sealed)",
-                    raw[0],
-                    u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]),
-                    raw.len()
-                );
-            }
+        if let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value.as_bytes())
+            && raw.len() >= 5
+        {
+            let _ = writeln!(
+                out,
+                "  header: format version {}, key id {} ({} bytes sealed)",
+                raw[0],
+                u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]),
+                raw.len()
+            );
         }
     }
 }

@@ -30,8 +30,8 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
+use rocket::figment::providers::{Format, Toml};
 use rocket_sealed::{Config, KeyConfig, KeyRing};
 
 const USAGE: &str = "\
@@ -116,7 +116,7 @@ fn rotate(args: &[String]) -> Result<String, String> {
                 profile = rest.next().ok_or("`--profile` needs a name")?.clone();
             }
             other if other.starts_with("--") => {
-                return Err(format!("unexpected option `{other}`\n{USAGE}"))
+                return Err(format!("unexpected option `{other}`\n{USAGE}"));
             }
             other if path.is_none() => path = Some(other),
             other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),

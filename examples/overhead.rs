@@ -80,7 +80,7 @@ fn local(route: &str, side: &str, n: usize) -> Result<(), Box<dyn std::error::Er
         _ => {
             return Err(
                 format!("ROUTE is read, write, untouched or write_cookie, not {route:?}").into(),
-            )
+            );
         }
     };
     for _ in 0..n {

@@ -38,16 +38,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rocket::Either::{self, Left, Right};
 use rocket::form::Form;
 use rocket::http::{ContentType, CookieJar};
-use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
-use rocket::Either::{self, Left, Right};
-use rocket::{get, launch, post, routes, FromForm, Request, State};
+use rocket::response::content::RawHtml;
+use rocket::{FromForm, Request, State, get, launch, post, routes};
 use serde::{Deserialize, Serialize};
 
 use rocket_sealed::chunk::{chunk_index, header_len};
-use rocket_sealed::store::{FlashMessage, SessionState, FLASH_KEY};
+use rocket_sealed::store::{FLASH_KEY, FlashMessage, SessionState};
 use rocket_sealed::{
     Error, Flash, Flashes, Level, Sealed, Session, SessionId, TempData, Validator,
 };

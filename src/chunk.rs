@@ -222,11 +222,7 @@ fn parse_count(digits: &str) -> Option<usize> {
         && digits.len() <= 6
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0');
-    if canonical {
-        digits.parse().ok()
-    } else {
-        None
-    }
+    if canonical { digits.parse().ok() } else { None }
 }
 
 /// The count in a `chunks-N` marker: a canonical positive decimal (digits only, no sign, no

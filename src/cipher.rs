@@ -221,9 +221,11 @@ mod tests {
             Cipher::new(&[8; 32]).open_in_place(&nonce, b"aad", &mut sealed.clone(), &tag),
             Err(CipherError)
         );
-        assert!(cipher
-            .open_in_place(&nonce, b"aad", &mut sealed, &tag)
-            .is_ok());
+        assert!(
+            cipher
+                .open_in_place(&nonce, b"aad", &mut sealed, &tag)
+                .is_ok()
+        );
     }
 
     /// The cipher's copy of the key is wiped on drop. With `ring` the 32 bytes are held in a

@@ -1,8 +1,8 @@
 //! Where "now" comes from. Expiry is computed from sealed timestamps against this clock, so
 //! tests can move time without sleeping.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time in unix seconds.

@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::attrs::CookieAttrs;
 use crate::chunk::ChunkLimits;
 use crate::keys::KeyConfig;
-use crate::Error;
 
 /// All settings, read from the `sealed` table of Rocket's configuration or built in code.
 ///
@@ -386,13 +386,13 @@ impl Config {
                 "must start with `/` and hold no `;`, `,` or control characters",
             ));
         }
-        if let Some(domain) = &self.cookie.domain {
-            if domain.is_empty() || domain.contains(unsafe_char) || domain.contains(' ') {
-                return Err(Error::config(
-                    "sealed.cookie.domain",
-                    "must be a host name with no spaces, `;`, `,` or control characters",
-                ));
-            }
+        if let Some(domain) = &self.cookie.domain
+            && (domain.is_empty() || domain.contains(unsafe_char) || domain.contains(' '))
+        {
+            return Err(Error::config(
+                "sealed.cookie.domain",
+                "must be a host name with no spaces, `;`, `,` or control characters",
+            ));
         }
         let same_site = self.same_site()?;
         if same_site == cookie::SameSite::None && self.cookie.secure == Some(false) {
@@ -487,7 +487,7 @@ impl Config {
                     return Err(Error::config(
                         field,
                         "with the cookie attributes (path, domain) this name leaves under 64 bytes per chunk; raise sealed.chunk_size or shorten them",
-                    ))
+                    ));
                 }
             }
         }

@@ -140,8 +140,8 @@ fn sealed_path(e: &rocket::figment::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use rocket::figment::providers::{Format, Serialized, Toml};
     use rocket::figment::Figment;
+    use rocket::figment::providers::{Format, Serialized, Toml};
 
     use super::{config_error, sealed_path};
     use crate::{Config, KeyConfig};

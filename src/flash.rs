@@ -1,8 +1,8 @@
 //! Flash messages: a responder that leaves messages for the next page, and a guard that
 //! takes them.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder};

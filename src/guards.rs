@@ -3,10 +3,10 @@
 use rocket::http::CookieJar;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::fairing::{load_session, load_tempdata, note_status, sent_cookies, RequestStores};
+use crate::fairing::{RequestStores, load_session, load_tempdata, note_status, sent_cookies};
 use crate::store::{Level, SessionId, SessionState, TempDataState};
 use crate::{Error, Sealed, Status};
 

@@ -1,17 +1,17 @@
 //! The key ring: numbered 256-bit keys, the first of which seals and all of which open.
 
 use std::fmt;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::Error;
 use crate::cipher::Cipher;
 use crate::open_cache::OpenCache;
-use crate::Error;
 
 /// Length of a key in bytes.
 ///

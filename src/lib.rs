@@ -115,13 +115,13 @@ mod sealed;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, CookieConfig, SessionConfig, TempDataConfig, BROWSER_COOKIE_LIMIT};
+pub use config::{BROWSER_COOKIE_LIMIT, Config, CookieConfig, SessionConfig, TempDataConfig};
 pub use counters::{CounterSnapshot, Counters};
 pub use error::{Error, Expiry, Malformed, Rejection};
 pub use fairing::SealedFairing;
 pub use flash::{Flash, Flashes};
 pub use guards::{GuardError, Session, TempData};
 pub use hook::Validator;
-pub use keys::{KeyConfig, KeyRing, KEY_LEN};
+pub use keys::{KEY_LEN, KeyConfig, KeyRing};
 pub use sealed::Sealed;
 pub use store::{FlashMessage, Level, SessionId, Status};

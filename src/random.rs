@@ -11,8 +11,8 @@
 
 use std::cell::RefCell;
 
-use rand::rngs::ThreadRng;
 use rand::Rng as _;
+use rand::rngs::ThreadRng;
 
 thread_local! {
     /// This thread's handle on the generator, with the fork detector made when it was seeded.

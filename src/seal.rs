@@ -655,11 +655,11 @@ mod entries {
 
 #[cfg(test)]
 mod tests {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD as REFERENCE;
     use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as REFERENCE;
     use proptest::prelude::*;
 
-    use super::{Envelope, EnvelopeView, Plaintext, HEADER_LEN, TAG_LEN, URL_SAFE_NO_PAD};
+    use super::{Envelope, EnvelopeView, HEADER_LEN, Plaintext, TAG_LEN, URL_SAFE_NO_PAD};
 
     // Cookie values are encoded and decoded with `base64-simd`; the `base64` crate is the
     // reference. Both must accept exactly the same texts (no padding, no whitespace, only the

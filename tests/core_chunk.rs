@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use rocket_sealed::attrs::CookieAttrs;
-use rocket_sealed::chunk::{self, stale_chunks, ChunkLimits, SentCookies};
+use rocket_sealed::chunk::{self, ChunkLimits, SentCookies, stale_chunks};
 use rocket_sealed::codec::StoreSpec;
 use rocket_sealed::seal::{self, Envelope};
 use rocket_sealed::{Error, KeyConfig, KeyRing, Malformed, Rejection};
@@ -257,9 +257,10 @@ fn swapped_chunks_are_rejected() {
         assert_eq!(got, expected_for(&joined), "order {order:?}");
         seen.push(got);
     }
-    assert!(seen
-        .iter()
-        .all(|r| *r != Rejection::Malformed(Malformed::TooShort)));
+    assert!(
+        seen.iter()
+            .all(|r| *r != Rejection::Malformed(Malformed::TooShort))
+    );
 
     // Four chunks: swapping the two full-length middle pieces keeps the header and the
     // length, so only the tag catches it.

@@ -10,9 +10,9 @@
 use std::io::{Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rocket_sealed::seal::{seal, Envelope};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rocket_sealed::seal::{Envelope, seal};
 use rocket_sealed::{KeyConfig, KeyRing};
 
 fn envelope() -> Envelope {

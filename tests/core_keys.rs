@@ -1,11 +1,11 @@
 //! Key ring configuration: every mistake names the key and the reason, and key material never
 //! shows up in `Debug` output or error messages.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use proptest::prelude::*;
-use rocket_sealed::seal::{open, seal, Envelope};
-use rocket_sealed::{Error, KeyConfig, KeyRing, KEY_LEN};
+use rocket_sealed::seal::{Envelope, open, seal};
+use rocket_sealed::{Error, KEY_LEN, KeyConfig, KeyRing};
 
 fn text(byte: u8) -> String {
     URL_SAFE_NO_PAD.encode([byte; KEY_LEN])

@@ -2,11 +2,11 @@
 //! can be altered, cut, mislabelled or sealed under the wrong key being refused with the right
 //! reason.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use proptest::collection::vec;
 use proptest::prelude::*;
-use rocket_sealed::seal::{open, seal, sealed_len, Envelope, OVERHEAD, VERSION};
+use rocket_sealed::seal::{Envelope, OVERHEAD, VERSION, open, seal, sealed_len};
 use rocket_sealed::{KeyConfig, KeyRing, Malformed, Rejection};
 
 const NAME: &str = "sealed_session";
@@ -454,8 +454,7 @@ fn a_sealed_value_opens_with_a_plain_xchacha20poly1305_and_the_documented_aad() 
 /// A value sealed once (by the build of 2026-12-02) and kept as text: every later build must
 /// open it, or the cookies of a farm's older instances (and of browsers) stop opening after
 /// an upgrade.
-const SEALED_BY_V1: &str =
-    "AQECAwRJKmLCgwcht9vTEkNSnKDCCqKGbTPHgJg-KC6ffYGYDhecfDD32E3bwSP_dFjYswwR8FILLYvhw7NkMaw1Bf7fkTv1yhsBjbF2yLV10wj_plZ_kCl_tJ9KqjI";
+const SEALED_BY_V1: &str = "AQECAwRJKmLCgwcht9vTEkNSnKDCCqKGbTPHgJg-KC6ffYGYDhecfDD32E3bwSP_dFjYswwR8FILLYvhw7NkMaw1Bf7fkTv1yhsBjbF2yLV10wj_plZ_kCl_tJ9KqjI";
 
 #[test]
 fn a_value_sealed_by_an_earlier_build_still_opens() {

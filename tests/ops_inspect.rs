@@ -13,7 +13,7 @@ use rocket_sealed::{
 };
 
 mod ops_support;
-use ops_support::{run_example, stderr, stdout, TempDir};
+use ops_support::{TempDir, run_example, stderr, stdout};
 
 /// 2023-11-14 22:13:20 UTC.
 const T0: u64 = 1_700_000_000;

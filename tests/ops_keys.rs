@@ -4,13 +4,13 @@
 use std::process::Output;
 use std::str::FromStr;
 
+use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::value::Value;
-use rocket::figment::Figment;
 use rocket_sealed::{Config, KeyConfig, KeyRing};
 
 mod ops_support;
-use ops_support::{run_example, stderr, stdout, TempDir};
+use ops_support::{TempDir, run_example, stderr, stdout};
 
 /// Runs `cargo run --example keys -- ARGS`.
 fn keys(args: &[&str]) -> Output {

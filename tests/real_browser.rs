@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use real::{raw_get, tool, Proc, Shop, TempDir};
+use real::{Proc, Shop, TempDir, raw_get, tool};
 use rocket_sealed::KeyConfig;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -279,9 +279,11 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
         "stale chunks left in the browser: {:?}",
         cookies.keys()
     );
-    assert!(cookies
-        .get("sealed_session")
-        .is_some_and(|v| !v.starts_with("chunks-")));
+    assert!(
+        cookies
+            .get("sealed_session")
+            .is_some_and(|v| !v.starts_with("chunks-"))
+    );
     b.goto("/").await?;
     assert_eq!(b.cart_count().await?, left);
     assert_eq!(b.user().await?, "ivy");
@@ -316,10 +318,11 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
     assert!(b.cookies().await?.contains_key("sealed_tempdata"));
     b.submit("#place-order").await?;
     assert_eq!(b.path().await?, "/");
-    assert!(b
-        .flashes()
-        .await?
-        .contains(&("success".to_owned(), "Order placed".to_owned())));
+    assert!(
+        b.flashes()
+            .await?
+            .contains(&("success".to_owned(), "Order placed".to_owned()))
+    );
     assert_eq!(b.cart_count().await?, 0);
     assert!(
         !b.cookies().await?.contains_key("sealed_tempdata"),

@@ -19,9 +19,9 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread::JoinHandle;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use real::{raw_get, raw_request, Agent, RawResponse, Shop};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use real::{Agent, RawResponse, Shop, raw_get, raw_request};
 use rocket::{get, post, routes};
 use rocket_sealed::{Config, KeyConfig, ManualClock, Sealed, Session};
 
@@ -213,9 +213,11 @@ fn parallel_read_only_pages_of_the_shop_write_no_cookie() {
         .iter()
         .filter(|(i, _)| paths[i % paths.len()] == "/cart")
         .collect();
-    assert!(cart_pages
-        .iter()
-        .all(|(_, r)| r.body.contains("for the office") && r.body.contains("hana")));
+    assert!(
+        cart_pages
+            .iter()
+            .all(|(_, r)| r.body.contains("for the office") && r.body.contains("hana"))
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use real::{between, flashes, tool, Shop, TempDir, TestCert};
+use real::{Shop, TempDir, TestCert, between, flashes, tool};
 use rocket_sealed::KeyConfig;
 
 /// curl with one jar file, following redirects like a browser (a 303 after a POST becomes a

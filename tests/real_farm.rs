@@ -9,9 +9,9 @@ mod real;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use real::{between, flashes, free_ports, Agent, Nginx, NginxTuning, Page, Shop};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use real::{Agent, Nginx, NginxTuning, Page, Shop, between, flashes, free_ports};
 use rocket_sealed::KeyConfig;
 use serde_json::Value;
 
@@ -353,12 +353,16 @@ fn fifty_steps_through_nginx_never_lose_state_and_the_largest_state_passes() {
     let state: Value = serde_json::from_str(&walk.agent.get("/state.json").body).expect("JSON");
     assert_eq!(state["user"], "dora", "{state}");
     assert_eq!(state["session_status"], "loaded", "{state}");
-    assert!(state["session_keys"]
-        .as_array()
-        .is_some_and(|k| k.iter().any(|k| k == "ballast")));
-    assert!(state["tempdata_keys"]
-        .as_array()
-        .is_some_and(|k| k.iter().any(|k| k == "ballast")));
+    assert!(
+        state["session_keys"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "ballast"))
+    );
+    assert!(
+        state["tempdata_keys"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "ballast"))
+    );
     assert!(
         !nginx.error_log().contains("too big header"),
         "{}",

@@ -3,9 +3,9 @@
 
 mod common;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use common::{bad_config, info, one, pairs, samples, tamper, App, Cookies, SESSION, TEMPDATA};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{App, Cookies, SESSION, TEMPDATA, bad_config, info, one, pairs, samples, tamper};
 use rocket::http::Status as HttpStatus;
 use rocket_sealed::{KeyConfig, Malformed, Rejection, Status};
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{info, key_id_of, App, SESSION, T0, TEMPDATA};
+use common::{App, SESSION, T0, TEMPDATA, info, key_id_of};
 use rocket::http::{SameSite, Status as HttpStatus};
 use rocket_sealed::{ManualClock, Rejection, SessionConfig, Status};
 

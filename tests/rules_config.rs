@@ -8,11 +8,11 @@ mod common;
 
 use common::T0;
 use rocket::error::ErrorKind;
-use rocket::figment::value::Value;
 use rocket::figment::Figment;
+use rocket::figment::value::Value;
 use rocket::local::blocking::Client;
 use rocket::response::Redirect;
-use rocket::{get, routes, Route};
+use rocket::{Route, get, routes};
 use rocket_sealed::{
     Config, Error, Flash, Flashes, GuardError, KeyConfig, KeyRing, ManualClock, Sealed, Session,
     TempData,

@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::{info, App, SESSION, T0};
-use rocket::http::Status as HttpStatus;
+use common::{App, SESSION, T0, info};
 use rocket::Request;
+use rocket::http::Status as HttpStatus;
 use rocket_sealed::store::SessionState;
 use rocket_sealed::{Expiry, ManualClock, Rejection, Sealed, SessionConfig, Status, Validator};
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{key_id_of, App, T0, TEMPDATA};
+use common::{App, T0, TEMPDATA, key_id_of};
 use rocket::http::Status as HttpStatus;
 
 /// One row: request 1 and request 2 each do an action on entry `k` and answer `ok` (200) or

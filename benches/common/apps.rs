@@ -8,7 +8,7 @@ use rocket::config::LogLevel;
 use rocket::http::Header;
 use rocket::local::blocking::Client;
 use rocket::response::{self, Responder};
-use rocket::{get, post, routes, Build, Request, Response, Rocket, State};
+use rocket::{Build, Request, Response, Rocket, State, get, post, routes};
 
 use rocket_sealed::{Config, KeyConfig, Sealed, Session};
 

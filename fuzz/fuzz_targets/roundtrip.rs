@@ -6,8 +6,8 @@
 
 use std::sync::OnceLock;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use rocket_sealed::attrs::CookieAttrs;
 use rocket_sealed::chunk::{ChunkLimits, SentCookies};

@@ -21,12 +21,12 @@ pub(crate) mod values;
 
 pub use session::{SessionId, SessionState};
 pub use status::Status;
-pub use tempdata::{FlashMessage, Level, TempDataState, FLASH_KEY};
+pub use tempdata::{FLASH_KEY, FlashMessage, Level, TempDataState};
 pub use values::type_tag;
 
+use crate::Rejection;
 use crate::codec::Written;
 use crate::seal::EnvelopeFields;
-use crate::Rejection;
 
 /// How far ahead of this server's clock a sealed timestamp may lie, in seconds, before the
 /// cookie is refused with [`Rejection::ClockAhead`].

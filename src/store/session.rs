@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use super::values::Values;
 use super::Status;
+use super::values::Values;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
@@ -737,10 +737,10 @@ fn check_expiry(env: &EnvelopeFields, config: &SessionConfig, now: u64) -> Resul
     if now.saturating_sub(env.refreshed_at) > config.idle_timeout_secs {
         return Err(Expiry::Idle);
     }
-    if let Some(limit) = config.absolute_timeout_secs {
-        if now.saturating_sub(env.issued_at) > limit {
-            return Err(Expiry::Absolute);
-        }
+    if let Some(limit) = config.absolute_timeout_secs
+        && now.saturating_sub(env.issued_at) > limit
+    {
+        return Err(Expiry::Absolute);
     }
     Ok(())
 }

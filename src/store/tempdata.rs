@@ -19,8 +19,8 @@ use std::collections::BTreeSet;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::values::Values;
 use super::Status;
+use super::values::Values;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;

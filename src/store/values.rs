@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::ops::Range;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::seal::{EntryRef, EnvelopeFields, Plaintext};
 use crate::{Error, Rejection};
@@ -516,8 +516,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::seal::{self, Envelope};
     use crate::KeyRing;
+    use crate::seal::{self, Envelope};
 
     #[test]
     fn str_and_string_share_a_tag_but_other_types_do_not() {

@@ -2,14 +2,14 @@
 //! method of the guards. Each test file builds its own instance, so counters are per test.
 #![allow(dead_code)]
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rocket::figment::Figment;
 use rocket::http::{Cookie, CookieJar, Status as HttpStatus};
 use rocket::local::blocking::{Client, LocalRequest};
-use rocket::response::status::Custom;
 use rocket::response::Redirect;
-use rocket::{get, post, routes, Build, Either, Rocket, Route};
+use rocket::response::status::Custom;
+use rocket::{Build, Either, Rocket, Route, get, post, routes};
 use rocket_sealed::{
     Config, CounterSnapshot, Error, Flash, Flashes, KeyConfig, Level, Malformed, ManualClock,
     Rejection, Sealed, SealedFairing, Session, Status, TempData,
