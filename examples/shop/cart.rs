@@ -1,0 +1,167 @@
+//! The products and the cart: adding, removing and emptying, within the session's budget.
+
+use rocket::form::Form;
+use rocket::response::Redirect;
+use rocket::response::content::RawHtml;
+use rocket::{FromForm, Route, get, post, routes};
+use rocket_sealed::{Error, Flash, Flashes, Session};
+
+use crate::model::{Cart, Item, PRODUCTS, cart, product};
+use crate::pages::{cart_summary, esc, money, page};
+
+pub fn routes() -> Vec<Route> {
+    routes![products, cart_add, cart_page, cart_remove, cart_clear]
+}
+
+#[get("/products")]
+fn products(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
+    let list: String = PRODUCTS
+        .iter()
+        .map(|p| {
+            format!(
+                r#"<li class="product" id="product-{id}"><span class="name">{name}</span> <span class="price">{price}</span>
+<form class="add" method="post" action="/cart/add"><input type="hidden" name="product" value="{id}">
+<input name="qty" type="number" value="1" min="1" max="99"> <input name="note" placeholder="gift note (optional)" size="30">
+<button class="add-button">Add to cart</button></form></li>
+"#,
+                id = p.id,
+                name = esc(p.name),
+                price = money(p.cents),
+            )
+        })
+        .collect();
+    let body = format!(r#"<ul id="products">{list}</ul>"#);
+    page("Products", &session, Some(&flashes), &body)
+}
+
+#[derive(FromForm)]
+struct AddForm {
+    product: u32,
+    qty: Option<u32>,
+    note: Option<String>,
+}
+
+#[post("/cart/add", data = "<form>")]
+fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
+    let Some(p) = product(form.product) else {
+        return Flash::error(Redirect::to("/products"), "There is no such product");
+    };
+    let qty = form.qty.unwrap_or(1);
+    if !(1..=99).contains(&qty) {
+        return Flash::error(
+            Redirect::to("/products"),
+            "Quantity must be between 1 and 99",
+        );
+    }
+    let item = Item {
+        product: p.id,
+        qty,
+        note: form.note.clone().unwrap_or_default(),
+    };
+    if let Err(e) = session.update::<Cart>("cart", |cart| cart.items.push(item)) {
+        return Flash::error(
+            Redirect::to("/cart"),
+            format!("Your cart could not be read: {e}"),
+        );
+    }
+    // Ask now whether the session still fits its budget. Without this the fairing would find
+    // out when the response leaves, log it, and keep the old cookie — and the user would see a
+    // success message for an item that silently vanished.
+    match session.commit() {
+        Ok(_) => Flash::success(
+            Redirect::to("/products"),
+            format!("Added {qty} × {} to your cart", p.name),
+        ),
+        Err(Error::TooLarge { .. }) => {
+            // Undo the addition; an emptied cart goes away altogether, as it was before.
+            let _ = session.update::<Cart>("cart", |cart| {
+                cart.items.pop();
+            });
+            if cart(&session).items.is_empty() {
+                session.remove("cart");
+            }
+            Flash::error(
+                Redirect::to("/cart"),
+                "Your cart is full: remove something (or shorten the notes) before adding more",
+            )
+        }
+        Err(e) => Flash::error(
+            Redirect::to("/cart"),
+            format!("Your cart could not be saved: {e}"),
+        ),
+    }
+}
+
+#[get("/cart")]
+fn cart_page(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
+    let cart = cart(&session);
+    let rows: String = cart
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let p = product(item.product);
+            format!(
+                r#"<tr class="item" id="item-{i}"><td class="index">{i}</td><td class="product">{name}</td><td class="qty">{qty}</td><td class="note">{note}</td><td class="price">{price}</td>
+<td><form class="remove" method="post" action="/cart/remove/{i}"><button class="remove-button">Remove</button></form></td></tr>
+"#,
+                name = esc(p.map_or("(discontinued)", |p| p.name)),
+                qty = item.qty,
+                note = esc(&item.note),
+                price = money(p.map_or(0, |p| p.cents) * item.qty),
+            )
+        })
+        .collect();
+    let empty = if cart.items.is_empty() {
+        r#"<p id="cart-empty">Your cart is empty. <a href="/products">Browse the products</a>.</p>"#
+    } else {
+        ""
+    };
+    let body = format!(
+        r#"{empty}<table id="cart"><thead><tr><th>#</th><th>Product</th><th>Qty</th><th>Gift note</th><th>Price</th><th></th></tr></thead>
+<tbody>{rows}</tbody></table>
+{summary}
+<form id="clear-cart" method="post" action="/cart/clear"><button id="clear-button">Empty the cart</button></form>
+<p><a id="checkout-link" href="/checkout/1">Check out</a></p>"#,
+        summary = cart_summary(&cart),
+    );
+    page("Your cart", &session, Some(&flashes), &body)
+}
+
+#[post("/cart/remove/<index>")]
+fn cart_remove(index: usize, session: Session<'_>) -> Flash<Redirect> {
+    let mut removed = None;
+    let updated = session.update::<Cart>("cart", |cart| {
+        removed = (index < cart.items.len()).then(|| cart.items.remove(index));
+    });
+    let removed = updated.map(|()| removed);
+    let flash = match removed {
+        Ok(Some(item)) => {
+            let name = product(item.product).map_or("an item", |p| p.name);
+            Flash::info(
+                Redirect::to("/cart"),
+                format!("Removed {name} from your cart"),
+            )
+        }
+        Ok(None) => Flash::warning(
+            Redirect::to("/cart"),
+            format!("There is no line {index} in your cart"),
+        ),
+        Err(e) => Flash::error(
+            Redirect::to("/cart"),
+            format!("Your cart could not be read: {e}"),
+        ),
+    };
+    // An empty cart is not worth a cookie: drop the key, and if nothing else is left the
+    // session's cookies (every chunk) are deleted in this response.
+    if cart(&session).items.is_empty() {
+        session.remove("cart");
+    }
+    flash
+}
+
+#[post("/cart/clear")]
+fn cart_clear(session: Session<'_>) -> Flash<Redirect> {
+    session.remove("cart");
+    Flash::info(Redirect::to("/cart"), "Your cart is empty")
+}

@@ -1,0 +1,145 @@
+//! The lab: fills the session and TempData to their budgets, to test a proxy's header limits.
+
+use rocket::form::Form;
+use rocket::response::Redirect;
+use rocket::response::content::RawHtml;
+use rocket::{FromForm, Route, State, get, post, routes};
+use rocket_sealed::{Flash, Flashes, Level, Sealed, Session, TempData};
+
+use crate::pages::page;
+use crate::status::{session_bytes, tempdata_bytes};
+
+pub fn routes() -> Vec<Route> {
+    routes![lab, lab_fill, lab_fill_both, lab_flash, lab_clear]
+}
+
+#[get("/lab")]
+fn lab(
+    session: Session<'_>,
+    temp: TempData<'_>,
+    flashes: Flashes,
+    sealed: &State<Sealed>,
+) -> RawHtml<String> {
+    let config = sealed.config();
+    let body = format!(
+        r#"<p>The session needs <span id="session-bytes">{}</span> of {} bytes; TempData {} of {}.</p>
+<form id="fill-form" method="post" action="/lab/fill"><select name="which" id="which">
+<option value="both">session and TempData</option><option value="session">session</option><option value="tempdata">TempData</option></select>
+<button id="fill-button">Fill to the budget</button></form>
+<form id="lab-flash" method="post" action="/lab/flash"><button id="flash-button">One flash message of each level</button></form>
+<form id="lab-clear" method="post" action="/lab/clear"><button id="clear-ballast">Remove the ballast</button></form>"#,
+        session_bytes(&session),
+        config.session.budget,
+        tempdata_bytes(&temp),
+        config.tempdata.budget,
+    );
+    page("Lab", &session, Some(&flashes), &body)
+}
+
+#[derive(FromForm)]
+struct FillForm {
+    which: Option<String>,
+}
+
+/// The largest `n` in `0..limit` for which `fits(n)` holds (`fits` is monotone), or `None`.
+fn largest_fit(limit: usize, mut fits: impl FnMut(usize) -> bool) -> Option<usize> {
+    if !fits(0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, limit);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
+
+#[post("/lab/fill", data = "<form>")]
+fn lab_fill(
+    form: Form<FillForm>,
+    session: Session<'_>,
+    temp: TempData<'_>,
+    sealed: &State<Sealed>,
+) -> RawHtml<String> {
+    let which = form.which.as_deref().unwrap_or("both");
+    fill(which, session, temp, sealed)
+}
+
+/// `POST /lab/fill` without a form body fills both stores.
+#[post("/lab/fill", rank = 2)]
+fn lab_fill_both(
+    session: Session<'_>,
+    temp: TempData<'_>,
+    sealed: &State<Sealed>,
+) -> RawHtml<String> {
+    fill("both", session, temp, sealed)
+}
+
+/// Pads `"ballast"` in the chosen stores as far as their budgets allow, found by binary search
+/// with `commit()`, which sizes the sealed cookies without writing anything. The page is the
+/// answer itself (no redirect), because a flash message would no longer fit in a full TempData.
+fn fill(
+    which: &str,
+    session: Session<'_>,
+    temp: TempData<'_>,
+    sealed: &State<Sealed>,
+) -> RawHtml<String> {
+    let config = sealed.config();
+    let both = !matches!(which, "session" | "tempdata");
+    let mut session_pad = None;
+    let mut temp_pad = None;
+    if both || which == "session" {
+        session.remove("ballast");
+        session_pad = largest_fit(config.session.budget, |n| {
+            session.set("ballast", &"x".repeat(n)).is_ok() && session.commit().is_ok()
+        });
+        match session_pad {
+            Some(n) => drop(session.set("ballast", &"x".repeat(n))),
+            None => drop(session.remove("ballast")),
+        }
+    }
+    if both || which == "tempdata" {
+        temp.remove("ballast");
+        temp_pad = largest_fit(config.tempdata.budget, |n| {
+            temp.set("ballast", &"x".repeat(n)).is_ok() && temp.commit().is_ok()
+        });
+        match temp_pad {
+            Some(n) => drop(temp.set("ballast", &"x".repeat(n))),
+            None => drop(temp.remove("ballast")),
+        }
+    }
+    let pad = |p: Option<usize>| p.map_or_else(|| "none".into(), |n| n.to_string());
+    let body = format!(
+        r#"<p>Ballast: session <span id="session-ballast">{}</span> bytes, TempData <span id="tempdata-ballast">{}</span> bytes.</p>
+<p>The session needs <span id="session-bytes">{}</span> of <span id="session-budget">{}</span> bytes;
+TempData <span id="tempdata-bytes">{}</span> of <span id="tempdata-budget">{}</span>.</p>
+<p>Pending flash messages wait in TempData for the next page. <a href="/status">Status</a> · <a href="/lab">Lab</a></p>"#,
+        pad(session_pad),
+        pad(temp_pad),
+        session_bytes(&session),
+        config.session.budget,
+        tempdata_bytes(&temp),
+        config.tempdata.budget,
+    );
+    page("Lab: filled", &session, None, &body)
+}
+
+#[post("/lab/flash")]
+fn lab_flash() -> Flash<Redirect> {
+    Flash::debug(Redirect::to("/"), "A debug message")
+        .and(Level::Info, "An info message")
+        .and(Level::Success, "A success message")
+        .and(Level::Warning, "A warning message")
+        .and(Level::Error, "An error message")
+}
+
+#[post("/lab/clear")]
+fn lab_clear(session: Session<'_>, temp: TempData<'_>) -> Flash<Redirect> {
+    session.remove("ballast");
+    temp.remove("ballast");
+    Flash::info(Redirect::to("/lab"), "Ballast removed")
+}
