@@ -1,5 +1,6 @@
 //! The key tool (`examples/keys.rs`), run as a process: what it prints parses back into a key
-//! ring, and a rotation follows the runbook's order.
+//! ring, and a rotation follows the order of steps 1, 2 and 3 in docs/operations.md, Key
+//! rotation.
 
 use std::process::Output;
 use std::str::FromStr;

@@ -5,8 +5,8 @@
 //!   them re-seals the same state, which is harmless).
 //! - Parallel requests that each write a different key race: every response carries the
 //!   state *it* read plus its own change, and the browser keeps whichever `Set-Cookie` it
-//!   processes last. Last write wins; the others' changes are lost. The README explains how
-//!   to design for it.
+//!   processes last. Last write wins; the others' changes are lost. docs/operations.md
+//!   (Parallel requests: last write wins) explains how to design for it.
 //!
 //! The two tests with an in-process server run in every `cargo test`; the one against the
 //! `shop` process runs with `cargo test --test real_concurrency -- --ignored` (or

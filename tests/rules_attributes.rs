@@ -1,6 +1,6 @@
-//! SPEC §5: the cookie options as the browser sees them, through the fairing: each option is
-//! written on the store's cookies, and a deletion carries the same `Path` and `Domain` (a
-//! browser deletes only a cookie whose path and domain match).
+//! The `cookie.*` options (README, Configuration) as the browser sees them, through the
+//! fairing: each option is written on the store's cookies, and a deletion carries the same
+//! `Path` and `Domain` (a browser deletes only a cookie whose path and domain match).
 
 mod common;
 

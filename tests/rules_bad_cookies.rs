@@ -1,5 +1,5 @@
-//! SPEC §4, Bad input: whatever cookie bytes arrive, the guard succeeds with an empty store whose
-//! status says why, and the bad cookies are deleted in that response.
+//! Bad cookies (docs/stores.md, Bad cookies): whatever cookie bytes arrive, the guard succeeds
+//! with an empty store whose status says why, and the bad cookies are deleted in that response.
 
 mod common;
 

@@ -1,4 +1,5 @@
-//! SPEC §4, Commit: what the fairing writes at the end of a request, and when it writes nothing.
+//! What the fairing writes at the end of a request, and when it writes nothing
+//! (docs/stores.md, When the fairing writes).
 
 mod common;
 

@@ -1,4 +1,6 @@
-//! SPEC §3 and §5: configuration from Rocket's figment, launch failures, the Sentinel.
+//! Configuration from Rocket's figment and the launch failures (README, Quick start and
+//! Configuration), and the Sentinel: a route that takes a guard or returns a `Flash` without
+//! the fairing attached fails launch.
 //!
 //! No test here sets real environment variables (tests run in parallel); the `ROCKET_SEALED=...`
 //! form is parsed the way figment's `Env` provider parses it and merged into a figment.

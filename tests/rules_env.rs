@@ -1,5 +1,5 @@
-//! SPEC §3: the `ROCKET_SEALED` environment variable read by Rocket's own configuration
-//! provider (`rocket::build()`), together with a `Rocket.toml`.
+//! The `ROCKET_SEALED` environment variable (README, Quick start) read by Rocket's own
+//! configuration provider (`rocket::build()`), together with a `Rocket.toml`.
 //!
 //! This file is a test binary of its own with a single test: it changes the process's
 //! environment and working directory (inside figment's `Jail`, which restores both), which

@@ -1,5 +1,6 @@
-//! SPEC §3 and §4: the log lines the crate promises, caught by a logger this test installs
-//! before Rocket's (Rocket then leaves the logger and its level alone): a loud warning for an
+//! The log lines the crate promises (README, Quick start and Configuration; docs/stores.md,
+//! When the fairing writes and Bad cookies), caught by a logger this test installs before
+//! Rocket's (Rocket then leaves the logger and its level alone): a loud warning for an
 //! ephemeral key, an error naming the bad field when launch fails, a warning for a rejected
 //! cookie and a debug line for an expired one, and an error for a store too large to write.
 //! None of them quotes a key or a cookie.

@@ -1,4 +1,6 @@
-//! SPEC §4, Session: the API rules as seen through Rocket.
+//! The `Session` rules as seen through Rocket (README, The API; docs/stores.md, Stored values,
+//! When the fairing writes, and Timeouts and clocks; docs/security.md, Revoking a session
+//! early).
 
 mod common;
 

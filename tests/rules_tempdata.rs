@@ -1,4 +1,5 @@
-//! SPEC §4, TempData (ASP.NET Core semantics) and flash messages.
+//! TempData with ASP.NET Core's rules, and flash messages (README, TempData rules and Flash
+//! messages).
 
 mod common;
 

@@ -1,4 +1,5 @@
-//! SPEC §4, TempData: arbitrary sequences of requests against a model of ASP.NET Core's rules.
+//! TempData (README, TempData rules): arbitrary sequences of requests against a model of
+//! ASP.NET Core's rules.
 //!
 //! The model is ASP.NET Core's `TempDataDictionary`: entries loaded from the cookie start as
 //! "initial"; `get` takes an entry out of that set, `set` puts it back, `keep(key)` retains the
