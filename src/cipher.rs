@@ -15,7 +15,19 @@
 #[cfg(feature = "ring")]
 use zeroize::Zeroizing;
 
-use crate::keys::KEY_LEN;
+/// Length of a key in bytes.
+///
+/// ```
+/// use rocket_sealed::{KeyConfig, KeyRing, KEY_LEN};
+///
+/// assert_eq!(KEY_LEN, 32);
+/// // 32 bytes are 43 characters of unpadded base64url.
+/// let exact = "A".repeat((KEY_LEN * 4).div_ceil(3));
+/// assert!(KeyRing::from_config(&[KeyConfig::new(1, exact)]).is_ok());
+/// let short = "A".repeat(42); // 31 bytes
+/// assert!(KeyRing::from_config(&[KeyConfig::new(1, short)]).is_err());
+/// ```
+pub const KEY_LEN: usize = 32;
 
 /// Nonce length of XChaCha20-Poly1305.
 pub(crate) const NONCE_LEN: usize = 24;

@@ -34,7 +34,7 @@ pub enum Rejection {
     /// The cookie is not a well-formed sealed value: bad base64, too short, too long, bad chunk
     /// count, missing chunk, or an envelope that does not decode.
     Malformed(Malformed),
-    /// A sealed timestamp lies more than [`MAX_CLOCK_AHEAD_SECS`](crate::store::MAX_CLOCK_AHEAD_SECS)
+    /// A sealed timestamp lies more than [`MAX_CLOCK_AHEAD_SECS`](crate::clock::MAX_CLOCK_AHEAD_SECS)
     /// ahead of this server's clock (a farm member whose clock ran ahead sealed it): its age is
     /// unknown, so the timeouts could not be enforced.
     ClockAhead {
@@ -138,7 +138,7 @@ impl fmt::Display for Rejection {
             Rejection::ClockAhead { ahead_secs } => write!(
                 f,
                 "sealed {ahead_secs} s ahead of this server's clock (more than the {} s allowed)",
-                crate::store::MAX_CLOCK_AHEAD_SECS
+                crate::clock::MAX_CLOCK_AHEAD_SECS
             ),
             Rejection::Revoked => f.write_str("revoked by the application's validation hook"),
         }

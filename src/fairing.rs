@@ -1,16 +1,13 @@
 //! The fairing: builds [`Sealed`] at ignite and commits both stores in `on_response`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::http::CookieJar;
 use rocket::{Build, Request, Response, Rocket};
 
-use crate::chunk::SentCookies;
 use crate::codec::Written;
-use crate::hook::Validator;
-use crate::store::{SessionState, TempDataState};
+use crate::request::{RequestStores, sent_cookies};
+use crate::validator::Validator;
 use crate::{Clock, Config, Error, KeyRing, Sealed, SystemClock};
 
 /// The fairing that [`Sealed::fairing()`] and [`Sealed::custom()`] return. Attach it once.
@@ -185,6 +182,65 @@ impl SealedFairing {
     }
 }
 
+// The constructors live beside the fairing they build, so that `Sealed`, the state, does not
+// depend on the fairing.
+impl Sealed {
+    /// The fairing, configured from the `sealed` table of Rocket's configuration
+    /// (`Rocket.toml`, `ROCKET_SEALED`, or any figment provider).
+    ///
+    /// An invalid table makes launch fail.
+    ///
+    /// ```
+    /// use rocket::error::ErrorKind;
+    /// use rocket::figment::providers::Serialized;
+    /// use rocket::local::blocking::Client;
+    /// use rocket_sealed::Sealed;
+    ///
+    /// // As `[default.sealed.session] cookie_name = "sid"` in `Rocket.toml` would.
+    /// let setting = Serialized::global("sealed.session.cookie_name", "sid");
+    /// let rocket = rocket::custom(rocket::Config::figment().merge(setting));
+    /// let client = Client::tracked(rocket.attach(Sealed::fairing())).unwrap();
+    /// let sealed = client.rocket().state::<Sealed>().unwrap();
+    /// assert_eq!(sealed.config().session.cookie_name, "sid");
+    ///
+    /// let too_big = Serialized::global("sealed.chunk_size", 9000);
+    /// let rocket = rocket::custom(rocket::Config::figment().merge(too_big));
+    /// let error = Client::tracked(rocket.attach(Sealed::fairing())).unwrap_err();
+    /// let ErrorKind::FailedFairings(failed) = error.kind() else { panic!() };
+    /// assert_eq!(failed[0].name, "rocket_sealed");
+    /// ```
+    pub fn fairing() -> SealedFairing {
+        SealedFairing::from_figment()
+    }
+
+    /// The fairing, configured in code. The `sealed` table is ignored.
+    ///
+    /// ```
+    /// use rocket::error::ErrorKind;
+    /// use rocket::figment::providers::Serialized;
+    /// use rocket::local::blocking::Client;
+    /// use rocket_sealed::{Config, KeyConfig, Sealed};
+    ///
+    /// let mut config = Config::default();
+    /// config.keys = vec![KeyConfig::generate(1)];
+    /// config.tempdata.cookie_name = "notes".into();
+    ///
+    /// let ignored = Serialized::global("sealed.tempdata.cookie_name", "other");
+    /// let rocket = rocket::custom(rocket::Config::figment().merge(ignored));
+    /// let client = Client::tracked(rocket.attach(Sealed::custom(config.clone()))).unwrap();
+    /// let sealed = client.rocket().state::<Sealed>().unwrap();
+    /// assert_eq!(sealed.config().tempdata.cookie_name, "notes");
+    ///
+    /// // It is validated at launch all the same.
+    /// config.chunk_size = 9000;
+    /// let error = Client::tracked(rocket::build().attach(Sealed::custom(config))).unwrap_err();
+    /// assert!(matches!(error.kind(), ErrorKind::FailedFairings(_)));
+    /// ```
+    pub fn custom(config: Config) -> SealedFairing {
+        SealedFairing::from_config(config)
+    }
+}
+
 impl std::fmt::Debug for SealedFairing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SealedFairing")
@@ -241,15 +297,14 @@ impl Fairing for SealedFairing {
         let session = &sealed.config.session;
         if let Some(state) = stores
             .session()
-            .state
-            .as_mut()
+            .loaded_mut()
             .filter(|state| state.may_write(session, now))
         {
             let sent = sent_cookies(jar, &sealed.session.name);
             let result = state.commit(&sealed.ring, &sealed.session, session, &sent, now);
             record(sealed, "session", result, res);
         }
-        if let Some(state) = stores.tempdata().state.as_mut() {
+        if let Some(state) = stores.tempdata().loaded_mut() {
             // Flashes a guard handed out go only if the handler looked at them; if it never
             // did (a later guard failed, the route forwarded, or it answered without them)
             // they stay pending, as Rocket's own `FlashMessage` is only cleared once read.
@@ -299,176 +354,6 @@ fn record(
             log::error!(
                 "rocket_sealed: the {store} was not written, its previous cookie stays: {e}"
             );
-        }
-    }
-}
-
-/// One store's per-request cell: its state, decrypted on first use.
-pub(crate) struct StoreCell<S> {
-    state: Option<S>,
-}
-
-impl<S> Default for StoreCell<S> {
-    fn default() -> Self {
-        StoreCell { state: None }
-    }
-}
-
-impl<S> StoreCell<S> {
-    pub(crate) fn is_loaded(&self) -> bool {
-        self.state.is_some()
-    }
-
-    /// The state if it was loaded.
-    pub(crate) fn loaded(&self) -> Option<&S> {
-        self.state.as_ref()
-    }
-
-    pub(crate) fn put(&mut self, state: S) {
-        self.state = Some(state);
-    }
-
-    /// The state, loading it with `load` on first use.
-    pub(crate) fn get_or_load(&mut self, load: impl FnOnce() -> S) -> &mut S {
-        self.state.get_or_insert_with(load)
-    }
-}
-
-/// The cookies of the store called `name` among those the request carried. Rocket's jar keeps
-/// them as they arrived (cookies a handler adds are pending changes, not originals), so this
-/// is the same whenever in the request it is asked.
-pub(crate) fn sent_cookies<'a>(jar: &'a CookieJar<'_>, name: &'a str) -> SentCookies<'a> {
-    SentCookies::collect(name, jar.iter().map(|c| (c.name(), c.value())))
-}
-
-/// Both stores' cells for one request, in Rocket's request-local cache.
-pub(crate) struct RequestStores {
-    touched: std::sync::atomic::AtomicBool,
-    /// The request's time (unix seconds), read once; `u64::MAX` until then.
-    now: AtomicU64,
-    session: Mutex<StoreCell<SessionState>>,
-    tempdata: Mutex<StoreCell<TempDataState>>,
-    /// Set once the handler looks at the flash messages a `Flashes` guard took.
-    flashes_shown: std::sync::OnceLock<Arc<std::sync::atomic::AtomicBool>>,
-}
-
-impl Default for RequestStores {
-    fn default() -> Self {
-        RequestStores {
-            touched: Default::default(),
-            now: AtomicU64::new(u64::MAX),
-            session: Default::default(),
-            tempdata: Default::default(),
-            flashes_shown: Default::default(),
-        }
-    }
-}
-
-impl RequestStores {
-    /// The time this request works at: the clock is read once, when first needed, so the
-    /// expiry checks at load and the timestamps sealed at commit agree (and a request does
-    /// not pay for a clock reading per store).
-    pub(crate) fn now(&self, sealed: &Sealed) -> u64 {
-        match self.now.load(Ordering::Relaxed) {
-            u64::MAX => {
-                // `u64::MAX` marks "not read yet": a clock there reads as a second before.
-                let now = sealed.now().min(u64::MAX - 1);
-                self.now.store(now, Ordering::Relaxed);
-                now
-            }
-            now => now,
-        }
-    }
-
-    /// The cells, created on first use by a guard.
-    pub(crate) fn get<'r>(req: &'r Request<'_>) -> &'r RequestStores {
-        let stores = req.local_cache(RequestStores::default);
-        stores.touched.store(true, Ordering::Relaxed);
-        stores
-    }
-
-    /// The cells if a guard created them in this request.
-    fn of<'r>(req: &'r Request<'_>) -> Option<&'r RequestStores> {
-        let stores = req.local_cache(RequestStores::default);
-        stores.touched.load(Ordering::Relaxed).then_some(stores)
-    }
-
-    pub(crate) fn session(&self) -> MutexGuard<'_, StoreCell<SessionState>> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn tempdata(&self) -> MutexGuard<'_, StoreCell<TempDataState>> {
-        self.tempdata.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The session's cell unless it is locked right now (for `Debug`, which must not wait).
-    pub(crate) fn try_session(&self) -> Option<MutexGuard<'_, StoreCell<SessionState>>> {
-        try_lock(&self.session)
-    }
-
-    /// TempData's cell unless it is locked right now.
-    pub(crate) fn try_tempdata(&self) -> Option<MutexGuard<'_, StoreCell<TempDataState>>> {
-        try_lock(&self.tempdata)
-    }
-
-    /// The flag a `Flashes` guard hands its value, shared by every `Flashes` of the request.
-    pub(crate) fn flashes_shown(&self) -> Arc<std::sync::atomic::AtomicBool> {
-        self.flashes_shown.get_or_init(Default::default).clone()
-    }
-
-    /// `true` once the handler looked at the messages a `Flashes` guard was handed.
-    pub(crate) fn flashes_seen(&self) -> bool {
-        self.flashes_shown
-            .get()
-            .is_some_and(|shown| shown.load(Ordering::Relaxed))
-    }
-}
-
-fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
-    match mutex.try_lock() {
-        Ok(guard) => Some(guard),
-        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-        Err(std::sync::TryLockError::WouldBlock) => None,
-    }
-}
-
-/// Loads a session from its cell's cookies, counting and logging what happened.
-pub(crate) fn load_session(sealed: &Sealed, sent: &SentCookies, now: u64) -> SessionState {
-    let state = SessionState::load(
-        &sealed.ring,
-        &sealed.session,
-        &sealed.config.session,
-        sent,
-        now,
-    );
-    note_status(sealed, "session", state.status());
-    state
-}
-
-/// Loads TempData from its cell's cookies, counting and logging what happened.
-pub(crate) fn load_tempdata(sealed: &Sealed, sent: &SentCookies, now: u64) -> TempDataState {
-    let state = TempDataState::load(
-        &sealed.ring,
-        &sealed.tempdata,
-        &sealed.config.tempdata,
-        sent,
-        now,
-    );
-    note_status(sealed, "tempdata", state.status());
-    state
-}
-
-pub(crate) fn note_status(sealed: &Sealed, store: &str, status: &crate::Status) {
-    match status {
-        crate::Status::New => {}
-        crate::Status::Loaded => sealed.counters.opened(),
-        crate::Status::Expired(expiry) => {
-            sealed.counters.expired();
-            log::debug!("rocket_sealed: {store} cookie expired: past its {expiry}; starting fresh");
-        }
-        crate::Status::Rejected(reason) => {
-            sealed.counters.rejected(reason);
-            log::warn!("rocket_sealed: {store} cookie rejected ({reason}); starting fresh");
         }
     }
 }

@@ -226,7 +226,7 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Flash<R> {
 
 impl<R> Sentinel for Flash<R> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        rocket.state::<Sealed>().is_none()
+        Sealed::fetch(rocket).is_none()
     }
 }
 
@@ -475,6 +475,6 @@ impl<'r> FromRequest<'r> for Flashes {
 
 impl Sentinel for Flashes {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        rocket.state::<Sealed>().is_none()
+        Sealed::fetch(rocket).is_none()
     }
 }

@@ -10,22 +10,8 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
-use crate::cipher::Cipher;
+use crate::cipher::{Cipher, KEY_LEN};
 use crate::open_cache::OpenCache;
-
-/// Length of a key in bytes.
-///
-/// ```
-/// use rocket_sealed::{KeyConfig, KeyRing, KEY_LEN};
-///
-/// assert_eq!(KEY_LEN, 32);
-/// // 32 bytes are 43 characters of unpadded base64url.
-/// let exact = "A".repeat((KEY_LEN * 4).div_ceil(3));
-/// assert!(KeyRing::from_config(&[KeyConfig::new(1, exact)]).is_ok());
-/// let short = "A".repeat(42); // 31 bytes
-/// assert!(KeyRing::from_config(&[KeyConfig::new(1, short)]).is_err());
-/// ```
-pub const KEY_LEN: usize = 32;
 
 /// One key of the ring as it appears in configuration: a numeric id and 32 bytes in base64url.
 ///

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use rocket::{Phase, Rocket};
+
 use crate::codec::StoreSpec;
 use crate::counters::Counters;
-use crate::fairing::SealedFairing;
-use crate::hook::Validator;
+use crate::validator::Validator;
 use crate::{Clock, Config, Error, KeyRing};
 
 /// The crate's state, managed by Rocket once the fairing has ignited: the key ring, the
@@ -41,59 +42,31 @@ pub struct Sealed {
 }
 
 impl Sealed {
-    /// The fairing, configured from the `sealed` table of Rocket's configuration
-    /// (`Rocket.toml`, `ROCKET_SEALED`, or any figment provider).
-    ///
-    /// An invalid table makes launch fail.
+    /// The state of `rocket` once the fairing has ignited, or `None` — with an error logged
+    /// that says to attach [`Sealed::fairing()`] — when it is not attached. The guards, the
+    /// [`Flash`](crate::Flash) responder and [`Flashes`](crate::Flashes) ask it at launch (as
+    /// Rocket `Sentinel`s) and on each request.
     ///
     /// ```
-    /// use rocket::error::ErrorKind;
-    /// use rocket::figment::providers::Serialized;
     /// use rocket::local::blocking::Client;
     /// use rocket_sealed::Sealed;
     ///
-    /// // As `[default.sealed.session] cookie_name = "sid"` in `Rocket.toml` would.
-    /// let setting = Serialized::global("sealed.session.cookie_name", "sid");
-    /// let rocket = rocket::custom(rocket::Config::figment().merge(setting));
-    /// let client = Client::tracked(rocket.attach(Sealed::fairing())).unwrap();
-    /// let sealed = client.rocket().state::<Sealed>().unwrap();
-    /// assert_eq!(sealed.config().session.cookie_name, "sid");
+    /// let client = Client::tracked(rocket::build().attach(Sealed::fairing())).unwrap();
+    /// assert!(Sealed::fetch(client.rocket()).is_some());
     ///
-    /// let too_big = Serialized::global("sealed.chunk_size", 9000);
-    /// let rocket = rocket::custom(rocket::Config::figment().merge(too_big));
-    /// let error = Client::tracked(rocket.attach(Sealed::fairing())).unwrap_err();
-    /// let ErrorKind::FailedFairings(failed) = error.kind() else { panic!() };
-    /// assert_eq!(failed[0].name, "rocket_sealed");
+    /// let client = Client::tracked(rocket::build()).unwrap();
+    /// assert!(Sealed::fetch(client.rocket()).is_none());
     /// ```
-    pub fn fairing() -> SealedFairing {
-        SealedFairing::from_figment()
-    }
-
-    /// The fairing, configured in code. The `sealed` table is ignored.
-    ///
-    /// ```
-    /// use rocket::error::ErrorKind;
-    /// use rocket::figment::providers::Serialized;
-    /// use rocket::local::blocking::Client;
-    /// use rocket_sealed::{Config, KeyConfig, Sealed};
-    ///
-    /// let mut config = Config::default();
-    /// config.keys = vec![KeyConfig::generate(1)];
-    /// config.tempdata.cookie_name = "notes".into();
-    ///
-    /// let ignored = Serialized::global("sealed.tempdata.cookie_name", "other");
-    /// let rocket = rocket::custom(rocket::Config::figment().merge(ignored));
-    /// let client = Client::tracked(rocket.attach(Sealed::custom(config.clone()))).unwrap();
-    /// let sealed = client.rocket().state::<Sealed>().unwrap();
-    /// assert_eq!(sealed.config().tempdata.cookie_name, "notes");
-    ///
-    /// // It is validated at launch all the same.
-    /// config.chunk_size = 9000;
-    /// let error = Client::tracked(rocket::build().attach(Sealed::custom(config))).unwrap_err();
-    /// assert!(matches!(error.kind(), ErrorKind::FailedFairings(_)));
-    /// ```
-    pub fn custom(config: Config) -> SealedFairing {
-        SealedFairing::from_config(config)
+    pub fn fetch<P: Phase>(rocket: &Rocket<P>) -> Option<&Sealed> {
+        let sealed = rocket.state::<Sealed>();
+        if sealed.is_none() {
+            log::error!(
+                "rocket_sealed: a `Session`, `TempData`, `Flash` or `Flashes` is used, but the \
+                 fairing is not attached: add `.attach(rocket_sealed::Sealed::fairing())` to the \
+                 rocket"
+            );
+        }
+        sealed
     }
 
     pub(crate) fn new(

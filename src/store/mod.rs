@@ -28,45 +28,7 @@ use crate::Rejection;
 use crate::codec::Written;
 use crate::seal::EnvelopeFields;
 
-/// How far ahead of this server's clock a sealed timestamp may lie, in seconds, before the
-/// cookie is refused with [`Rejection::ClockAhead`].
-///
-/// A store's age is measured from the timestamps sealed into it, so a cookie sealed by a farm
-/// member whose clock ran ahead (an NTP step, a restored VM snapshot) would otherwise look
-/// fresh until this clock caught up, however long its timeouts. Clocks of a farm kept in step
-/// by NTP differ by far less; the timeouts stretch by at most this much.
-///
-/// ```
-/// use rocket_sealed::store::{SessionState, MAX_CLOCK_AHEAD_SECS};
-/// use rocket_sealed::chunk::SentCookies;
-/// use rocket_sealed::codec::StoreSpec;
-/// use rocket_sealed::{Config, KeyConfig, KeyRing, Rejection, Status};
-///
-/// let config = Config::default();
-/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-/// let spec = StoreSpec {
-///     name: "sid".into(),
-///     limits: config.chunk_limits(),
-///     budget: config.session.budget,
-///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-/// };
-/// // Sealed by a clock at 10_000 ...
-/// let mut session = SessionState::new(10_000, Status::New);
-/// session.set("user", "ada").unwrap();
-/// let nothing = SentCookies::collect("sid", []);
-/// let commit = session.commit(&ring, &spec, &config.session, &nothing, 10_000).unwrap().unwrap();
-/// let (name, value) = commit.written.lines[0].split(';').next().unwrap().split_once('=').unwrap();
-/// let sent = SentCookies::collect("sid", [(name, value)]);
-/// // ... opened by one a little behind it, and by one far behind it.
-/// let behind = 10_000 - MAX_CLOCK_AHEAD_SECS;
-/// assert!(SessionState::load(&ring, &spec, &config.session, &sent, behind).status().is_loaded());
-/// let far_behind = SessionState::load(&ring, &spec, &config.session, &sent, behind - 1);
-/// assert_eq!(
-///     far_behind.status().rejection(),
-///     Some(&Rejection::ClockAhead { ahead_secs: MAX_CLOCK_AHEAD_SECS + 1 })
-/// );
-/// ```
-pub const MAX_CLOCK_AHEAD_SECS: u64 = 60;
+pub use crate::clock::MAX_CLOCK_AHEAD_SECS;
 
 /// Refuses an envelope whose timestamps lie too far ahead of `now` (see
 /// [`MAX_CLOCK_AHEAD_SECS`]).
