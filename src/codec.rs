@@ -21,8 +21,9 @@
 
 use crate::attrs::CookieAttrs;
 use crate::chunk::{self, ChunkLimits, SentCookies};
+use crate::envelope::EnvelopeView;
 use crate::keys::KeyRing;
-use crate::seal::{self, Envelope, EnvelopeView, Opened, Plaintext};
+use crate::seal::{self, Envelope, Opened, Plaintext};
 use crate::{Error, Rejection};
 
 /// Everything needed to turn one store into cookies.

@@ -101,6 +101,7 @@ mod clock;
 pub mod codec;
 mod config;
 mod counters;
+mod envelope;
 mod error;
 mod fairing;
 mod figment_config;

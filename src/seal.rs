@@ -1,4 +1,4 @@
-//! Wire format version 1: the sealed envelope.
+//! Wire format version 1: how an envelope is sealed into a cookie value and opened again.
 //!
 //! ```text
 //! cookie value = base64url-no-pad( 0x01 | key_id (u32 BE) | nonce (24) | ciphertext | tag (16) )
@@ -19,14 +19,12 @@
 //! assert_eq!(open(&ring, "sealed_session", &value, 4096).unwrap_err(), Rejection::Tampered);
 //! ```
 
-use std::borrow::Cow;
-
 use base64_simd::URL_SAFE_NO_PAD;
-use serde::de::DeserializeSeed as _;
-use serde::ser::{SerializeStruct, Serializer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cipher::{NONCE_LEN, TAG_LEN};
+pub use crate::envelope::Envelope;
+use crate::envelope::{self, EnvelopeFields, EnvelopeView};
 use crate::keys::KeyRing;
 use crate::{Error, Malformed, Rejection};
 
@@ -67,41 +65,6 @@ const HEADER_LEN: usize = 1 + 4 + NONCE_LEN;
 /// ```
 pub const OVERHEAD: usize = HEADER_LEN + TAG_LEN;
 
-/// The decrypted content of a store's cookie.
-///
-/// Entries stay as postcard bytes so a value is only decoded when a handler asks for it.
-///
-/// ```
-/// use rocket_sealed::seal::{open, seal, Envelope};
-/// use rocket_sealed::{KeyConfig, KeyRing};
-///
-/// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-/// let env = Envelope {
-///     issued_at: 1_700_000_000,
-///     refreshed_at: 1_700_000_600,
-///     session_id: Some([9; 16]),
-///     entries: vec![("a".into(), vec![1]), ("b".into(), vec![2, 3])],
-/// };
-/// let value = seal(&ring, "sealed_session", &env).unwrap();
-/// let opened = open(&ring, "sealed_session", &value, 4096).unwrap().envelope;
-/// assert_eq!(opened, env);
-/// assert_eq!(Envelope::default().entries.len(), 0);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Envelope {
-    /// When the store was created (unix seconds).
-    pub issued_at: u64,
-    /// When the store was last sealed (unix seconds); the idle timeout counts from here.
-    pub refreshed_at: u64,
-    /// The session id (Session only).
-    pub session_id: Option<[u8; 16]>,
-    /// Entry name and postcard-encoded value, in name order. Values are written as byte
-    /// strings (a length and the bytes, the same postcard bytes as a `Vec<u8>`) so encoding
-    /// is one copy rather than one serde call per byte.
-    #[serde(with = "entries")]
-    pub entries: Vec<(String, Vec<u8>)>,
-}
-
 /// The result of opening a sealed value.
 ///
 /// ```
@@ -136,13 +99,6 @@ pub(crate) struct Plaintext {
     pub(crate) needs_reseal: bool,
 }
 
-/// An envelope's fields other than its entries.
-pub(crate) struct EnvelopeFields {
-    pub(crate) issued_at: u64,
-    pub(crate) refreshed_at: u64,
-    pub(crate) session_id: Option<[u8; 16]>,
-}
-
 impl Plaintext {
     /// Decodes the envelope in place: `entry` turns each name and value, borrowed from the
     /// buffer, into an element of the returned list, so a caller builds its own entries in
@@ -153,11 +109,7 @@ impl Plaintext {
         entry: impl FnMut(&'a str, &'a [u8]) -> E,
     ) -> Result<(EnvelopeFields, Vec<E>), Rejection> {
         let body = &self.buf[HEADER_LEN..self.buf.len() - TAG_LEN];
-        let mut deserializer = postcard::Deserializer::from_bytes(body);
-        match in_place::EnvelopeSeed(entry).deserialize(&mut deserializer) {
-            Ok(decoded) if deserializer.finalize().is_ok_and(|rest| rest.is_empty()) => Ok(decoded),
-            _ => Err(Malformed::BadEnvelope.into()),
-        }
+        envelope::decode_in_place(body, entry).ok_or_else(|| Malformed::BadEnvelope.into())
     }
 
     /// The envelope copied out into an owned [`Opened`], for callers that keep it.
@@ -185,44 +137,6 @@ impl Plaintext {
     /// The buffer, for a store to keep.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.buf
-    }
-}
-
-/// An entry's name and encoded value as a store seals them: borrowed where it can be.
-pub(crate) type EntryRef<'a> = (&'a str, Cow<'a, [u8]>);
-
-/// What a store seals, borrowed from it: the same bytes as an [`Envelope`] with these
-/// fields, without copying the entries into one first.
-pub(crate) struct EnvelopeView<'a> {
-    pub(crate) issued_at: u64,
-    pub(crate) refreshed_at: u64,
-    pub(crate) session_id: Option<[u8; 16]>,
-    /// In name order, names unique.
-    pub(crate) entries: &'a [EntryRef<'a>],
-}
-
-impl Serialize for EnvelopeView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Field for field what `Envelope`'s derived impl writes (a test checks the bytes).
-        let mut st = serializer.serialize_struct("Envelope", 4)?;
-        st.serialize_field("issued_at", &self.issued_at)?;
-        st.serialize_field("refreshed_at", &self.refreshed_at)?;
-        st.serialize_field("session_id", &self.session_id)?;
-        st.serialize_field(
-            "entries",
-            &entries::Seq(self.entries.iter().map(|(k, v)| (*k, &v[..]))),
-        )?;
-        st.end()
-    }
-}
-
-impl EnvelopeView<'_> {
-    /// The postcard length of this envelope, without writing it.
-    pub(crate) fn encoded_len(&self) -> Result<usize, Error> {
-        postcard::experimental::serialized_size(self).map_err(|e| Error::Encode {
-            key: "<envelope>".into(),
-            reason: e.to_string(),
-        })
     }
 }
 
@@ -265,14 +179,6 @@ fn with_aad<R>(key_id: u32, cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R 
     f(aad)
 }
 
-/// An upper bound of the postcard length of an envelope with these entries' name and value
-/// lengths, so the buffer is allocated once.
-fn max_plaintext_len(entries: impl Iterator<Item = (usize, usize)>) -> usize {
-    const VARINT: usize = 10;
-    let entries: usize = entries.map(|(name, value)| 2 * VARINT + name + value).sum();
-    3 * VARINT + 1 + 16 + entries
-}
-
 /// Seals an envelope for the cookie `cookie_name` with the ring's first key.
 ///
 /// ```
@@ -302,7 +208,8 @@ pub(crate) fn seal_raw(
     cookie_name: &str,
     envelope: &Envelope,
 ) -> Result<SealedBytes, Error> {
-    let max_len = max_plaintext_len(envelope.entries.iter().map(|(k, v)| (k.len(), v.len())));
+    let max_len =
+        envelope::max_encoded_len(envelope.entries.iter().map(|(k, v)| (k.len(), v.len())));
     seal_serialized(ring, cookie_name, envelope, max_len)
 }
 
@@ -312,7 +219,7 @@ pub(crate) fn seal_view(
     cookie_name: &str,
     view: &EnvelopeView<'_>,
 ) -> Result<SealedBytes, Error> {
-    let max_len = max_plaintext_len(view.entries.iter().map(|(k, v)| (k.len(), v.len())));
+    let max_len = envelope::max_encoded_len(view.entries.iter().map(|(k, v)| (k.len(), v.len())));
     seal_serialized(ring, cookie_name, view, max_len)
 }
 
@@ -445,212 +352,6 @@ fn decrypt_in_place(
     })
     .map_err(|_| Rejection::Tampered)?;
     Ok((key_id, !is_first))
-}
-
-/// The decoder behind [`Plaintext::decode_with`]: the fields of [`Envelope`] in the order its
-/// derived impl reads them, with each entry handed to the caller's function as it is read.
-mod in_place {
-    use std::fmt;
-
-    use serde::de::{DeserializeSeed, Deserializer, Error as _, SeqAccess, Visitor};
-
-    use super::EnvelopeFields;
-
-    const FIELDS: &[&str] = &["issued_at", "refreshed_at", "session_id", "entries"];
-
-    pub(super) struct EnvelopeSeed<F>(pub(super) F);
-
-    impl<'de, E, F: FnMut(&'de str, &'de [u8]) -> E> DeserializeSeed<'de> for EnvelopeSeed<F> {
-        type Value = (EnvelopeFields, Vec<E>);
-
-        fn deserialize<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_struct("Envelope", FIELDS, self)
-        }
-    }
-
-    impl<'de, E, F: FnMut(&'de str, &'de [u8]) -> E> Visitor<'de> for EnvelopeSeed<F> {
-        type Value = (EnvelopeFields, Vec<E>);
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an envelope")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let missing = |i| A::Error::invalid_length(i, &"an envelope of 4 fields");
-            let issued_at = seq.next_element()?.ok_or_else(|| missing(0))?;
-            let refreshed_at = seq.next_element()?.ok_or_else(|| missing(1))?;
-            let session_id = seq.next_element()?.ok_or_else(|| missing(2))?;
-            let entries = seq
-                .next_element_seed(EntriesSeed(self.0))?
-                .ok_or_else(|| missing(3))?;
-            let fields = EnvelopeFields {
-                issued_at,
-                refreshed_at,
-                session_id,
-            };
-            Ok((fields, entries))
-        }
-    }
-
-    struct EntriesSeed<F>(F);
-
-    impl<'de, E, F: FnMut(&'de str, &'de [u8]) -> E> DeserializeSeed<'de> for EntriesSeed<F> {
-        type Value = Vec<E>;
-
-        fn deserialize<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_seq(self)
-        }
-    }
-
-    impl<'de, E, F: FnMut(&'de str, &'de [u8]) -> E> Visitor<'de> for EntriesSeed<F> {
-        type Value = Vec<E>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a sequence of (name, bytes)")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
-            // The hint comes from untrusted (if authenticated) input: cap the reservation.
-            let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
-            while let Some((name, value)) = seq.next_element::<(&'de str, &'de [u8])>()? {
-                entries.push((self.0)(name, value));
-            }
-            Ok(entries)
-        }
-    }
-}
-
-/// Entries with their values as byte strings. serde's `Vec<u8>` goes through the seq path,
-/// one call per byte each way (about 1.5 ns a byte); as bytes it is one copy. postcard writes
-/// both the same way (a varint length, then the bytes), so the wire format does not change.
-mod entries {
-    use std::fmt;
-
-    use serde::de::{Deserializer, SeqAccess, Visitor};
-    use serde::ser::Serializer;
-    use serde::{Deserialize, Serialize};
-
-    struct Bytes<'a>(&'a [u8]);
-
-    impl Serialize for Bytes<'_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.serialize_bytes(self.0)
-        }
-    }
-
-    struct ByteBuf(Vec<u8>);
-
-    impl<'de> Deserialize<'de> for ByteBuf {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct BytesVisitor;
-            impl<'de> Visitor<'de> for BytesVisitor {
-                type Value = ByteBuf;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a byte string")
-                }
-                fn visit_bytes<E>(self, v: &[u8]) -> Result<ByteBuf, E> {
-                    Ok(ByteBuf(v.to_vec()))
-                }
-                fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
-                    Ok(ByteBuf(v))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ByteBuf, A::Error> {
-                    let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                    while let Some(b) = seq.next_element()? {
-                        v.push(b);
-                    }
-                    Ok(ByteBuf(v))
-                }
-            }
-            deserializer.deserialize_byte_buf(BytesVisitor)
-        }
-    }
-
-    /// Entries as a sequence of (name, byte string), from any iterator over them.
-    pub(super) struct Seq<I>(pub(super) I);
-
-    impl<'a, I> Serialize for Seq<I>
-    where
-        I: Iterator<Item = (&'a str, &'a [u8])> + Clone,
-    {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_seq(self.0.clone().map(|(k, v)| (k, Bytes(v))))
-        }
-    }
-
-    pub(super) fn serialize<S: Serializer>(
-        entries: &[(String, Vec<u8>)],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        Seq(entries.iter().map(|(k, v)| (k.as_str(), &v[..]))).serialize(serializer)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<(String, Vec<u8>)>, D::Error> {
-        struct EntriesVisitor;
-        impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = Vec<(String, Vec<u8>)>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a sequence of (name, bytes)")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                // The hint comes from untrusted (if authenticated) input: cap the reservation.
-                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
-                while let Some((name, ByteBuf(value))) = seq.next_element::<(String, ByteBuf)>()? {
-                    entries.push((name, value));
-                }
-                Ok(entries)
-            }
-        }
-        deserializer.deserialize_seq(EntriesVisitor)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::super::Envelope;
-        use serde::{Deserialize, Serialize};
-
-        /// The envelope as serde derives it with no attribute: the format written before.
-        #[derive(Debug, PartialEq, Serialize, Deserialize)]
-        struct Plain {
-            issued_at: u64,
-            refreshed_at: u64,
-            session_id: Option<[u8; 16]>,
-            entries: Vec<(String, Vec<u8>)>,
-        }
-
-        #[test]
-        fn bytes_encode_exactly_as_the_plain_derive() {
-            for value_len in [0usize, 1, 127, 128, 300, 20_000] {
-                let entries = vec![
-                    ("a".to_string(), vec![0xee; value_len]),
-                    ("b".repeat(200), (0..=255).collect()),
-                ];
-                let env = Envelope {
-                    issued_at: 1,
-                    refreshed_at: u64::MAX,
-                    session_id: Some([9; 16]),
-                    entries: entries.clone(),
-                };
-                let plain = Plain {
-                    issued_at: 1,
-                    refreshed_at: u64::MAX,
-                    session_id: Some([9; 16]),
-                    entries,
-                };
-                let ours = postcard::to_allocvec(&env).unwrap();
-                assert_eq!(ours, postcard::to_allocvec(&plain).unwrap());
-                assert_eq!(postcard::from_bytes::<Envelope>(&ours).unwrap(), env);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub use values::type_tag;
 
 use crate::Rejection;
 use crate::codec::Written;
-use crate::seal::EnvelopeFields;
+use crate::envelope::EnvelopeFields;
 
 pub use crate::clock::MAX_CLOCK_AHEAD_SECS;
 

@@ -11,8 +11,8 @@ use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
 use crate::config::SessionConfig;
+use crate::envelope::{EntryRef, EnvelopeFields, EnvelopeView};
 use crate::keys::KeyRing;
-use crate::seal::{EntryRef, EnvelopeFields, EnvelopeView};
 use crate::{Error, Expiry, Rejection};
 
 /// A random 128-bit session id, shown as 32 hex digits.

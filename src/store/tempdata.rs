@@ -25,8 +25,8 @@ use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
 use crate::codec::StoreSpec;
 use crate::config::TempDataConfig;
+use crate::envelope::{EntryRef, EnvelopeView};
 use crate::keys::KeyRing;
-use crate::seal::{EntryRef, EnvelopeView};
 use crate::{Error, Expiry};
 
 /// The TempData entry that holds pending flash messages: a `Vec<FlashMessage>`, oldest

@@ -12,7 +12,8 @@ use std::ops::Range;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::seal::{EntryRef, EnvelopeFields, Plaintext};
+use crate::envelope::{EntryRef, EnvelopeFields};
+use crate::seal::Plaintext;
 use crate::{Error, Rejection};
 
 const TAG_LEN: usize = 4;
