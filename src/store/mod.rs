@@ -17,12 +17,13 @@
 mod session;
 mod status;
 mod tempdata;
+mod type_tag;
 pub(crate) mod values;
 
 pub use session::{SessionId, SessionState};
 pub use status::Status;
 pub use tempdata::{FLASH_KEY, FlashMessage, Level, TempDataState};
-pub use values::type_tag;
+pub use type_tag::type_tag;
 
 use crate::Rejection;
 use crate::codec::Written;
