@@ -305,12 +305,7 @@ impl Fairing for SealedFairing {
             record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().loaded_mut() {
-            // Flashes a guard handed out go only if the handler looked at them; if it never
-            // did (a later guard failed, the route forwarded, or it answered without them)
-            // they stay pending, as Rocket's own `FlashMessage` is only cleared once read.
-            if stores.flashes_seen() {
-                state.flashes_shown();
-            }
+            crate::flash::settle_offered(stores, state);
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
             let result = state.commit(&sealed.ring, &sealed.tempdata, &sent, keeps, now);

@@ -1,5 +1,14 @@
-//! Flash messages: a responder that leaves messages for the next page, and a guard that
-//! takes them.
+//! Flash messages: a responder that leaves messages for the next page, a guard that takes
+//! them, and the rule for when they are gone.
+//!
+//! The rule, whole: messages are one TempData entry, `_flash` (a list, oldest first; see
+//! `store::tempdata`, where `FlashMessage` must stay because its path is part of the stored
+//! tag). [`Flash`] and `TempData::flash` append to it. A [`Flashes`] guard is *offered* the
+//! pending messages and marks nothing; once the handler looks at them (any method, or
+//! iterating) a request-wide flag is set, and at commit [`settle_offered`] counts them as
+//! shown, so they go unless the response is a redirect that keeps read entries. Messages
+//! flashed after them in the same request stay. A `Flashes` never looked at (a later guard
+//! failed, the route forwarded) leaves them pending, as Rocket's own `FlashMessage` does.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +17,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use crate::store::{FlashMessage, Level};
+use crate::request::RequestStores;
+use crate::store::{FlashMessage, Level, TempDataState};
 use crate::{GuardError, Sealed, TempData};
 
 /// Wraps a responder (usually a `Redirect`) and leaves flash messages in TempData, in
@@ -459,7 +469,7 @@ impl<'r> FromRequest<'r> for Flashes {
             Ok(messages) if messages.is_empty() => Outcome::Success(Flashes::default()),
             Ok(messages) => Outcome::Success(Flashes {
                 messages,
-                shown: Some(temp.stores.flashes_shown()),
+                shown: Some(temp.stores.flash_look_flag()),
             }),
             Err(e) => {
                 // Only another build's `FlashMessage` (another layout, or another path: the
@@ -476,5 +486,13 @@ impl<'r> FromRequest<'r> for Flashes {
 impl Sentinel for Flashes {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         Sealed::fetch(rocket).is_none()
+    }
+}
+
+/// Counts the messages a `Flashes` guard was offered as shown if the handler looked at them;
+/// the fairing calls it before it commits TempData, and `TempData::commit` before it measures.
+pub(crate) fn settle_offered(stores: &RequestStores, state: &mut TempDataState) {
+    if stores.flashes_looked_at() {
+        state.offered_flashes_shown();
     }
 }

@@ -60,8 +60,9 @@ pub(crate) struct RequestStores {
     now: AtomicU64,
     session: Mutex<StoreCell<SessionState>>,
     tempdata: Mutex<StoreCell<TempDataState>>,
-    /// Set once the handler looks at the flash messages a `Flashes` guard took.
-    flashes_shown: OnceLock<Arc<AtomicBool>>,
+    /// Set once the handler looks at the flash messages a `Flashes` guard was handed (see
+    /// `crate::flash`, which owns the rule).
+    flashes_looked_at: OnceLock<Arc<AtomicBool>>,
 }
 
 impl Default for RequestStores {
@@ -71,7 +72,7 @@ impl Default for RequestStores {
             now: AtomicU64::new(u64::MAX),
             session: Default::default(),
             tempdata: Default::default(),
-            flashes_shown: Default::default(),
+            flashes_looked_at: Default::default(),
         }
     }
 }
@@ -124,15 +125,15 @@ impl RequestStores {
     }
 
     /// The flag a `Flashes` guard hands its value, shared by every `Flashes` of the request.
-    pub(crate) fn flashes_shown(&self) -> Arc<AtomicBool> {
-        self.flashes_shown.get_or_init(Default::default).clone()
+    pub(crate) fn flash_look_flag(&self) -> Arc<AtomicBool> {
+        self.flashes_looked_at.get_or_init(Default::default).clone()
     }
 
     /// `true` once the handler looked at the messages a `Flashes` guard was handed.
-    pub(crate) fn flashes_seen(&self) -> bool {
-        self.flashes_shown
+    pub(crate) fn flashes_looked_at(&self) -> bool {
+        self.flashes_looked_at
             .get()
-            .is_some_and(|shown| shown.load(Ordering::Relaxed))
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
     }
 }
 

@@ -610,13 +610,9 @@ impl<'r> TempData<'r> {
     pub fn commit(&self) -> Result<usize, Error> {
         let now = self.stores.now(self.sealed);
         let worst = self.sealed.config.tempdata.keep_on_redirect;
-        let seen = self.stores.flashes_seen();
         self.with(|t| {
-            // Flashes a `Flashes` guard handed out count as gone only once they were looked
-            // at (the fairing does the same at commit); until then they count as kept.
-            if seen {
-                t.flashes_shown();
-            }
+            // Measured as the fairing will write it.
+            crate::flash::settle_offered(self.stores, t);
             t.check_size(&self.sealed.tempdata, worst, now)
         })
     }

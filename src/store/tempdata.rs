@@ -165,7 +165,7 @@ pub struct TempDataState {
     /// How many flash messages this request took (and so displayed).
     flashes_taken: usize,
     /// How many flash messages a `Flashes` guard was handed; they count as taken once the
-    /// handler looks at them ([`flashes_shown`](Self::flashes_shown)).
+    /// handler looks at them ([`offered_flashes_shown`](Self::offered_flashes_shown)).
     flashes_offered: usize,
 }
 
@@ -771,7 +771,7 @@ impl TempDataState {
     }
 
     /// The pending flash messages for a `Flashes` guard, without taking them: nothing changes
-    /// until [`flashes_shown`](Self::flashes_shown) says the handler looked at them.
+    /// until [`offered_flashes_shown`](Self::offered_flashes_shown) says the handler looked at them.
     pub(crate) fn offer_flashes(&mut self) -> Result<Vec<FlashMessage>, Error> {
         let messages: Vec<FlashMessage> = self.peek(FLASH_KEY)?.unwrap_or_default();
         self.flashes_offered = messages.len();
@@ -780,7 +780,7 @@ impl TempDataState {
 
     /// The offered messages were shown: they go at commit (the same trim as for taken
     /// flashes, so messages flashed after them stay), unless kept.
-    pub(crate) fn flashes_shown(&mut self) {
+    pub(crate) fn offered_flashes_shown(&mut self) {
         self.flashes_taken = self.flashes_taken.max(self.flashes_offered);
     }
 
