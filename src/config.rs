@@ -108,6 +108,9 @@ pub struct SessionConfig {
     /// read only would expire the moment its refresh came due.
     pub refresh_share: f64,
     /// Most bytes the session's cookies may take in the `Cookie` header. Default 5120.
+    ///
+    /// A sent value longer than this was not written by this configuration and is refused
+    /// before it is decrypted, so lowering the budget ends the sessions that no longer fit.
     pub budget: usize,
 }
 
@@ -139,7 +142,8 @@ pub struct TempDataConfig {
     /// (one day).
     pub lifetime_secs: u64,
     /// Most bytes the TempData cookies may take in the `Cookie` header. Default 2048, so that
-    /// session and TempData at their budgets fit in an 8 KiB header with room to spare.
+    /// session and TempData at their budgets fit in an 8 KiB header with room to spare. As
+    /// for the session, a longer value is refused before it is decrypted.
     pub budget: usize,
     /// Keep read entries when the response is a redirect (301, 302, 303, 307 or 308; not 304
     /// Not Modified or the other 3xx codes, which send the browser nowhere), as ASP.NET Core's redirect
@@ -267,37 +271,6 @@ fn valid_cookie_name(name: &str) -> bool {
 }
 
 impl Config {
-    /// The `sealed` table of `figment` (as the fairing reads it from Rocket's figment), or the
-    /// defaults when there is none. An error names the field; a value under `keys`, which may
-    /// be a key, is not quoted, and neither is the line of a configuration that does not parse.
-    ///
-    /// ```
-    /// use rocket::figment::{providers::Serialized, Figment};
-    /// use rocket_sealed::{Config, Error};
-    ///
-    /// let figment = Figment::from(Serialized::global("sealed.chunk_size", 3000));
-    /// assert_eq!(Config::from_figment(&figment).unwrap().chunk_size, 3000);
-    /// assert_eq!(Config::from_figment(&Figment::new()).unwrap(), Config::default());
-    ///
-    /// let key = "pKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKQ";
-    /// let figment = Figment::from(Serialized::global("sealed.keys", [key]));
-    /// let Err(Error::Config { field, reason }) = Config::from_figment(&figment) else { panic!() };
-    /// assert_eq!(field, "sealed.keys.0");
-    /// assert!(reason.contains("found a string (not shown), expected struct KeyConfig"));
-    /// assert!(!reason.contains(key));
-    /// ```
-    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Config, Error> {
-        use crate::figment_config::config_error;
-        match figment.find_value("sealed") {
-            Ok(_) => figment
-                .extract_inner::<Config>("sealed")
-                .map_err(config_error),
-            Err(e) if e.missing() => Ok(Config::default()),
-            // The configuration does not parse at all (a TOML syntax error, say).
-            Err(e) => Err(config_error(e)),
-        }
-    }
-
     /// The chunking limits: [`chunk_size`](Self::chunk_size) and
     /// [`max_chunks`](Self::max_chunks).
     ///

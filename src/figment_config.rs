@@ -1,9 +1,43 @@
 //! Reading the `sealed` table from a figment, with errors that name the field and never quote
 //! a key.
 
+use rocket::figment::Figment;
 use rocket::figment::error::{Actual, Kind};
 
-use crate::Error;
+use crate::{Config, Error};
+
+// Beside the figment error mapping it uses, so that `config.rs` stays free of Rocket.
+impl Config {
+    /// The `sealed` table of `figment` (as the fairing reads it from Rocket's figment), or the
+    /// defaults when there is none. An error names the field; a value under `keys`, which may
+    /// be a key, is not quoted, and neither is the line of a configuration that does not parse.
+    ///
+    /// ```
+    /// use rocket::figment::{providers::Serialized, Figment};
+    /// use rocket_sealed::{Config, Error};
+    ///
+    /// let figment = Figment::from(Serialized::global("sealed.chunk_size", 3000));
+    /// assert_eq!(Config::from_figment(&figment).unwrap().chunk_size, 3000);
+    /// assert_eq!(Config::from_figment(&Figment::new()).unwrap(), Config::default());
+    ///
+    /// let key = "pKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKQ";
+    /// let figment = Figment::from(Serialized::global("sealed.keys", [key]));
+    /// let Err(Error::Config { field, reason }) = Config::from_figment(&figment) else { panic!() };
+    /// assert_eq!(field, "sealed.keys.0");
+    /// assert!(reason.contains("found a string (not shown), expected struct KeyConfig"));
+    /// assert!(!reason.contains(key));
+    /// ```
+    pub fn from_figment(figment: &Figment) -> Result<Config, Error> {
+        match figment.find_value("sealed") {
+            Ok(_) => figment
+                .extract_inner::<Config>("sealed")
+                .map_err(config_error),
+            Err(e) if e.missing() => Ok(Config::default()),
+            // The configuration does not parse at all (a TOML syntax error, say).
+            Err(e) => Err(config_error(e)),
+        }
+    }
+}
 
 /// A figment error about the `sealed` table as this crate's error, naming the field.
 ///
