@@ -252,10 +252,19 @@ impl Default for CookieConfig {
 /// ```
 pub const BROWSER_COOKIE_LIMIT: usize = 4096;
 
+/// A text as long as a key's first 24 bytes and made only of base64 or base64url characters.
+pub(crate) fn is_key_like_text(text: &str) -> bool {
+    text.trim().len() >= 32
+        && text
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
+}
+
 /// A configured text for an error message, in backquotes, unless it looks like a key pasted
 /// into the wrong field: that is not repeated.
 fn quoted(text: &str) -> String {
-    if crate::figment_config::is_key_like_text(text) {
+    if is_key_like_text(text) {
         "a long base64-like text (not shown)".into()
     } else {
         format!("`{text}`")

@@ -4,6 +4,7 @@
 use rocket::figment::Figment;
 use rocket::figment::error::{Actual, Kind};
 
+use crate::config::is_key_like_text;
 use crate::{Config, Error};
 
 // Beside the figment error mapping it uses, so that `config.rs` stays free of Rocket.
@@ -107,15 +108,6 @@ fn quoted_text(kind: &Kind) -> Option<&str> {
         | Kind::UnknownVariant(s, _) => Some(s),
         _ => None,
     }
-}
-
-/// A text as long as a key's first 24 bytes and made only of base64 or base64url characters.
-pub(crate) fn is_key_like_text(text: &str) -> bool {
-    text.trim().len() >= 32
-        && text
-            .trim()
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
 }
 
 /// Moves the `sealed` that `extract_inner` appends to the end of the error's path to its
