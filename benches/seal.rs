@@ -13,7 +13,7 @@
 //!
 //! Each size is the length of the envelope's postcard encoding; the peer gets a map with the
 //! same names and the same string values. `scripts/bench_table.sh` turns the results into the
-//! README's table.
+//! table in docs/performance.md.
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the criterion benches (release) and prints the README's "Performance" tables in
+# Runs the criterion benches (release) and prints the tables of docs/performance.md in
 # markdown, with the machine described: CPU model, cores, rustc, build flags.
 #
 #   scripts/bench_table.sh                 # seal/open, fairing and cipher benches, default build
@@ -10,7 +10,7 @@
 #
 # Whole run: about 12 minutes on 2 cores once built (criterion: 1 s warm-up, 2 s measuring,
 # 30 samples per bench; seal/open and fairing RUNS=3 times). Numbers on a shared or small
-# machine are noisy; the ratios between columns of one run are what the README quotes.
+# machine are noisy; the ratios between columns of one run are what docs/performance.md quotes.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -10,7 +10,7 @@
 //! Why two: in a build without `-C target-cpu`, the `poly1305` crate under `chacha20poly1305`
 //! picks its AVX2 backend at run time but prepares every one-time key in code compiled without
 //! AVX2, which costs about 0.4 µs per message and 1.6 µs per KiB hashed; `ring`'s assembly
-//! does not have that problem (see the README's Performance section for the numbers).
+//! does not have that problem (docs/performance.md has the numbers).
 
 #[cfg(feature = "ring")]
 use zeroize::Zeroizing;
@@ -137,7 +137,7 @@ impl Cipher {
         // ring keeps its own copy of the subkey in the returned key, which it does not wipe
         // on drop. A leaked subkey opens this message, and since a sealer chooses the nonce,
         // it also seals new messages under this 16-byte prefix that open for as long as the
-        // key is in the ring (the README says so: rotate after a memory disclosure).
+        // key is in the ring (docs/security.md says so: rotate after a memory disclosure).
         let unbound = unbound.expect("a 32-byte key is valid for ChaCha20-Poly1305");
         let mut short = [0u8; 12];
         short[4..].copy_from_slice(&nonce[16..]);

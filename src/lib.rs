@@ -70,7 +70,7 @@
 //! [`KeyConfig::generate`] makes one, as does `openssl rand -base64 32 | tr '+/' '-_' | tr -d =`
 //! (or, in this crate's repository, `cargo run --example keys -- new`). The first key of the
 //! ring seals; every key opens, which is what makes a rolling key rotation across a farm
-//! possible (see the README).
+//! possible (see docs/operations.md, "Key rotation").
 //!
 //! ## How it is built
 //!
