@@ -483,11 +483,21 @@ pub fn join<'a>(
     sent: &SentCookies<'a>,
     limits: ChunkLimits,
 ) -> Result<Option<Cow<'a, str>>, Rejection> {
+    join_at_most(sent, limits, limits.max_value_len())
+}
+
+/// [`join`], refusing a value longer than `max_len` (at most the limits' own maximum).
+pub(crate) fn join_at_most<'a>(
+    sent: &SentCookies<'a>,
+    limits: ChunkLimits,
+    max_len: usize,
+) -> Result<Option<Cow<'a, str>>, Rejection> {
+    let max_len = max_len.min(limits.max_value_len());
     let Some(main) = sent.get(sent.name()) else {
         return Ok(None);
     };
     let Some(count) = main.strip_prefix(MARKER) else {
-        if main.len() > limits.max_value_len() {
+        if main.len() > max_len {
             return Err(Malformed::TooLong.into());
         }
         return Ok(Some(Cow::Borrowed(main)));
@@ -498,7 +508,7 @@ pub fn join<'a>(
         let piece = sent
             .get(&chunk_name(sent.name(), i))
             .ok_or(Malformed::MissingChunk)?;
-        if joined.len() + piece.len() > limits.max_value_len() {
+        if joined.len() + piece.len() > max_len {
             return Err(Malformed::TooLong.into());
         }
         joined.push_str(piece);

@@ -173,13 +173,42 @@ impl StoreSpec {
         ring: &KeyRing,
         sent: &SentCookies,
     ) -> Result<Option<Plaintext>, Rejection> {
-        match chunk::join(sent, self.limits)? {
+        // A value this store wrote takes less than its budget, so a longer one is refused
+        // before it is joined or decrypted: a forged cookie of many kilobytes costs a length
+        // check, not a decryption.
+        let max_len = self.max_value_len();
+        match chunk::join_at_most(sent, self.limits, max_len)? {
             None => Ok(None),
-            Some(value) => {
-                seal::open_plaintext(ring, &self.name, &value, self.limits.max_value_len())
-                    .map(Some)
-            }
+            Some(value) => seal::open_plaintext(ring, &self.name, &value, max_len).map(Some),
         }
+    }
+
+    /// The longest value [`read`](Self::read) opens: shorter than what the chunks can carry
+    /// when the budget is the lower limit, as it is by default (5120 bytes, against 8 chunks
+    /// of 4000).
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::{KeyConfig, KeyRing, Malformed, Rejection};
+    ///
+    /// let spec = StoreSpec {
+    ///     name: "s".into(),
+    ///     limits: ChunkLimits { chunk_size: 4000, max_chunks: 8 },
+    ///     budget: 1024,
+    ///     attrs: CookieAttrs::default(),
+    /// };
+    /// assert_eq!(spec.max_value_len(), 1024);
+    ///
+    /// // A value longer than the budget is refused as too long, not tried and found forged.
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let forged = "A".repeat(1025);
+    /// let sent = SentCookies::collect("s", [("s", forged.as_str())]);
+    /// assert_eq!(spec.read(&ring, &sent), Err(Rejection::Malformed(Malformed::TooLong)));
+    /// ```
+    pub fn max_value_len(&self) -> usize {
+        self.limits.max_value_len().min(self.budget)
     }
 
     /// Bytes an envelope whose postcard encoding is `plaintext_len` long would take in the

@@ -20,6 +20,7 @@ use crate::Rejection;
 pub struct Counters {
     opened: AtomicU64,
     reopened: Arc<AtomicU64>,
+    decrypted: Arc<AtomicU64>,
     rejected_tampered: AtomicU64,
     rejected_unknown_key: AtomicU64,
     rejected_wrong_version: AtomicU64,
@@ -77,6 +78,12 @@ pub struct CounterSnapshot {
     /// loads one also counts it as `opened`, `expired` or a rejection, by what its timestamps
     /// then say; a [`seal::open`](crate::seal::open) on the app's ring counts only here.
     pub reopened: u64,
+    /// Cookie values the cipher ran on to open them, whether they then authenticated or not.
+    /// A value found in the `open_cache`, or refused before any decryption (too long for the
+    /// store's budget, not base64url, an unknown key id, too many chunks) is not counted. A
+    /// rise of `decrypted` without a rise of `opened` or `expired` is work spent on forged
+    /// cookies.
+    pub decrypted: u64,
     /// Cookies refused because authentication failed.
     pub rejected_tampered: u64,
     /// Cookies refused because their key id is not in the ring.
@@ -162,6 +169,7 @@ impl Counters {
         CounterSnapshot {
             opened: self.opened.load(Relaxed),
             reopened: self.reopened.load(Relaxed),
+            decrypted: self.decrypted.load(Relaxed),
             rejected_tampered: self.rejected_tampered.load(Relaxed),
             rejected_unknown_key: self.rejected_unknown_key.load(Relaxed),
             rejected_wrong_version: self.rejected_wrong_version.load(Relaxed),
@@ -181,6 +189,11 @@ impl Counters {
     /// The count the key ring's memo of opened values adds its hits to.
     pub(crate) fn reopened_handle(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.reopened)
+    }
+
+    /// The count the key ring adds each decryption to.
+    pub(crate) fn decrypted_handle(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.decrypted)
     }
 
     pub(crate) fn opened(&self) {

@@ -120,6 +120,8 @@ pub(crate) struct Key {
 pub struct KeyRing {
     keys: Vec<Key>,
     recent: OpenCache,
+    /// Values the cipher ran on, authenticated or not (the `decrypted` counter).
+    decrypted: Arc<AtomicU64>,
 }
 
 impl KeyRing {
@@ -189,6 +191,7 @@ impl KeyRing {
         Ok(KeyRing {
             keys,
             recent: OpenCache::off(),
+            decrypted: Arc::default(),
         })
     }
 
@@ -206,6 +209,7 @@ impl KeyRing {
         KeyRing {
             keys: vec![Key::new(0, &*bytes)],
             recent: OpenCache::off(),
+            decrypted: Arc::default(),
         }
     }
 
@@ -256,6 +260,18 @@ impl KeyRing {
     pub(crate) fn with_open_cache(mut self, slots: usize, hits: Arc<AtomicU64>) -> KeyRing {
         self.recent = OpenCache::new(slots, hits);
         self
+    }
+
+    /// The same ring counting in `count` every value it runs the cipher on to open.
+    pub(crate) fn counting_decryptions(mut self, count: Arc<AtomicU64>) -> KeyRing {
+        self.decrypted = count;
+        self
+    }
+
+    /// Notes that the cipher is about to run on a value to open it.
+    pub(crate) fn note_decryption(&self) {
+        self.decrypted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// What this ring remembers of values it opened.

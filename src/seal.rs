@@ -347,6 +347,7 @@ fn decrypt_in_place(
     let (body, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
     let nonce: &[u8; NONCE_LEN] = header[5..].try_into().map_err(|_| Malformed::TooShort)?;
     let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Malformed::TooShort)?;
+    ring.note_decryption();
     with_aad(key_id, cookie_name, |aad| {
         key.cipher.open_in_place(nonce, aad, body, tag)
     })

@@ -95,7 +95,9 @@ impl Sealed {
             attrs: config.cookie_attrs(tls, config.tempdata.lifetime_secs),
         };
         let counters = Counters::default();
-        let ring = ring.with_open_cache(config.open_cache, counters.reopened_handle());
+        let ring = ring
+            .with_open_cache(config.open_cache, counters.reopened_handle())
+            .counting_decryptions(counters.decrypted_handle());
         Ok(Sealed {
             ring,
             config,
