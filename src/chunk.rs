@@ -317,7 +317,27 @@ impl ChunkLimits {
     pub fn max_value_len(&self) -> usize {
         self.chunk_size.saturating_mul(self.max_chunks)
     }
+
+    /// Most chunk cookies of one store a response deletes: `max_chunks` plus
+    /// [`DELETION_MARGIN`]. A browser holds no more chunks than a store wrote, but a request
+    /// can carry thousands of made-up `NAMEC<n>` names, and one deletion line each would
+    /// answer a 68 KB request with 300 KB of headers. The lowest indices go first, so chunks
+    /// left over from a higher `max_chunks` are gone after a few writes.
+    ///
+    /// ```
+    /// use rocket_sealed::chunk::ChunkLimits;
+    ///
+    /// let limits = ChunkLimits { chunk_size: 4000, max_chunks: 8 };
+    /// assert_eq!(limits.max_deletions(), 12);
+    /// ```
+    pub fn max_deletions(&self) -> usize {
+        self.max_chunks.saturating_add(DELETION_MARGIN)
+    }
 }
+
+/// Chunk deletions a response allows beyond `max_chunks` (see
+/// [`ChunkLimits::max_deletions`]): room for chunks written under a higher `max_chunks`.
+pub const DELETION_MARGIN: usize = 4;
 
 /// Splits `value` into the cookies that carry it: `[(NAME, value)]` when it fits in one
 /// cookie, else `[(NAME, "chunks-N"), (NAMEC1, …), …]`.
@@ -517,7 +537,10 @@ pub(crate) fn join_at_most<'a>(
 }
 
 /// The chunk cookies the browser sent that a store written with `kept_chunks` chunks no longer
-/// uses (all of them when `kept_chunks` is 0). These must be deleted in the same response.
+/// uses (all of them when `kept_chunks` is 0), lowest index first.
+///
+/// A commit deletes only the first [`ChunkLimits::max_deletions`] of them in one response
+/// (see [`StoreSpec::write`](crate::codec::StoreSpec::write)).
 ///
 /// ```
 /// use rocket_sealed::chunk::{stale_chunks, SentCookies};
@@ -526,12 +549,32 @@ pub(crate) fn join_at_most<'a>(
 /// assert_eq!(stale_chunks(&sent, 1), vec!["sC2".to_string(), "sC3".to_string()]);
 /// ```
 pub fn stale_chunks(sent: &SentCookies, kept_chunks: usize) -> Vec<String> {
-    let mut stale: Vec<(usize, String)> = sent
+    stale_chunks_at_most(sent, kept_chunks, usize::MAX)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first `at_most` of [`stale_chunks`], borrowed, chosen without sorting the rest: a
+/// request may carry thousands of made-up chunk names.
+pub(crate) fn stale_chunks_at_most<'a>(
+    sent: &SentCookies<'a>,
+    kept_chunks: usize,
+    at_most: usize,
+) -> Vec<&'a str> {
+    let mut stale: Vec<(usize, &'a str)> = sent
         .iter()
-        .filter_map(|(n, _)| chunk_index(sent.name(), n).map(|i| (i, n.to_owned())))
+        .filter_map(|(n, _)| chunk_index(sent.name(), n).map(|i| (i, n)))
         .filter(|(i, _)| *i > kept_chunks)
         .collect();
-    stale.sort();
+    if at_most == 0 {
+        return Vec::new();
+    }
+    if stale.len() > at_most {
+        stale.select_nth_unstable(at_most - 1);
+        stale.truncate(at_most);
+    }
+    stale.sort_unstable();
     stale.into_iter().map(|(_, n)| n).collect()
 }
 

@@ -254,7 +254,9 @@ impl StoreSpec {
     }
 
     /// Seals `envelope` into `Set-Cookie` values, plus deletions of the chunks the browser
-    /// sent that the new value no longer uses. Nothing is emitted on error.
+    /// sent that the new value no longer uses (at most
+    /// [`max_deletions`](ChunkLimits::max_deletions), lowest index first). Nothing is emitted
+    /// on error.
     ///
     /// ```
     /// use rocket_sealed::attrs::CookieAttrs;
@@ -350,8 +352,8 @@ impl StoreSpec {
         };
         let kept_chunks = if cookies == 1 { 0 } else { cookies - 1 };
         lines.extend(
-            chunk::stale_chunks(sent, kept_chunks)
-                .iter()
+            chunk::stale_chunks_at_most(sent, kept_chunks, self.limits.max_deletions())
+                .into_iter()
                 .map(|n| self.attrs.delete_line(n)),
         );
         Ok(Written {
@@ -361,7 +363,8 @@ impl StoreSpec {
         })
     }
 
-    /// Deletions for every cookie of this store the browser sent.
+    /// Deletions for every cookie of this store the browser sent: the main cookie and at
+    /// most [`max_deletions`](ChunkLimits::max_deletions) chunks, lowest index first.
     ///
     /// ```
     /// use rocket_sealed::attrs::CookieAttrs;
@@ -384,10 +387,13 @@ impl StoreSpec {
     /// assert!(spec.erase(&SentCookies::collect("s", [])).lines.is_empty());
     /// ```
     pub fn erase(&self, sent: &SentCookies) -> Written {
+        let main = sent.get(&self.name).map(|_| self.name.as_str());
+        let chunks = chunk::stale_chunks_at_most(sent, 0, self.limits.max_deletions());
         Written {
-            lines: sent
-                .iter()
-                .map(|(n, _)| self.attrs.delete_line(n))
+            lines: main
+                .into_iter()
+                .chain(chunks)
+                .map(|n| self.attrs.delete_line(n))
                 .collect(),
             cookies: 0,
             header_len: 0,

@@ -1,5 +1,6 @@
 //! Hostile requests (docs/security.md, Hostile requests): a forged cookie far longer than its
-//! store's budget is refused before it is decrypted.
+//! store's budget is refused before it is decrypted, and a request carrying thousands of
+//! made-up chunk cookies gets a bounded number of deletion lines back.
 
 mod common;
 
@@ -81,4 +82,45 @@ fn a_real_session_up_to_its_budget_still_opens() {
     let after = app.counters();
     assert_eq!(after.decrypted - before.decrypted, 1);
     assert_eq!(after.opened - before.opened, 1);
+}
+
+/// `n` stray chunk cookies of the session (no main cookie), `NAMEC1` … `NAMEC<n>`.
+fn strays(n: usize) -> Vec<(String, String)> {
+    (1..=n)
+        .map(|i| (format!("{SESSION}C{i}"), "x".to_owned()))
+        .collect()
+}
+
+#[test]
+fn thousands_of_stray_chunks_get_a_bounded_number_of_deletions() {
+    let config = common::config(&[1]);
+    let cap = config.chunk_limits().max_deletions();
+    assert_eq!(cap, config.max_chunks + 4);
+
+    // A write deletes the strays it no longer uses: at most `cap` of them, lowest first.
+    let app = App::new(config.clone());
+    let reply = app.get_with("/s/set/a/1", &strays(3000));
+    assert_eq!(reply.written().len(), 1);
+    let deleted = reply.deleted();
+    let lowest: Vec<String> = (1..=cap).map(|i| format!("{SESSION}C{i}")).collect();
+    assert_eq!(deleted, lowest);
+    assert!(
+        reply.lines.iter().map(String::len).sum::<usize>() < 2_000,
+        "{} bytes",
+        reply.lines.iter().map(String::len).sum::<usize>()
+    );
+
+    // An erasure (a bad main cookie among the strays) deletes it and `cap` strays.
+    let app = App::new(config.clone());
+    let mut sent = pairs(&[(SESSION, "garbage")]);
+    sent.extend(strays(3000));
+    let reply = app.get_with("/s/info", &sent);
+    let mut expected = vec![SESSION.to_owned()];
+    expected.extend(lowest.iter().cloned());
+    assert_eq!(reply.deleted(), expected);
+
+    // A few strays are all deleted, as before.
+    let app = App::new(config);
+    let reply = app.get_with("/s/set/a/1", &strays(3));
+    assert_eq!(reply.deleted().len(), 3);
 }
