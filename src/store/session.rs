@@ -231,7 +231,8 @@ impl SessionState {
         }
     }
 
-    /// How this session was loaded; using or committing it does not change that.
+    /// How this session was loaded: new, loaded, expired, or rejected and why. Using or
+    /// committing it does not change that.
     ///
     /// ```
     /// use rocket_sealed::store::SessionState;
@@ -285,6 +286,9 @@ impl SessionState {
     /// The session id. Changing the data keeps it; only [`renew`](Self::renew) (and
     /// [`revoke`](Self::revoke)) draw a new one.
     ///
+    /// It stays the same from request to request once the session stores something. A
+    /// session that stores nothing writes no cookie, so the next request draws a new id.
+    ///
     /// ```
     /// use rocket_sealed::store::SessionState;
     /// use rocket_sealed::Status;
@@ -336,6 +340,10 @@ impl SessionState {
 
     /// When the session was last sealed (unix seconds): the start of its idle timeout.
     ///
+    /// A session that is only read is sealed again at [`commit`](Self::commit), to slide its
+    /// idle timeout, once `refresh_share` of the timeout has passed (by default half of 20
+    /// minutes).
+    ///
     /// ```
     /// use rocket_sealed::store::SessionState;
     /// use rocket_sealed::Status;
@@ -369,7 +377,8 @@ impl SessionState {
         self.refreshed_at
     }
 
-    /// The value under `key` decoded as `T`; `Ok(None)` if absent, `Err` if it is another type.
+    /// The value under `key` decoded as `T`; `Ok(None)` if absent, an [`Error::Decode`] if it
+    /// was stored as another type.
     ///
     /// ```
     /// use rocket_sealed::store::SessionState;
@@ -388,6 +397,15 @@ impl SessionState {
 
     /// Stores `value` under `key`, replacing what was there.
     ///
+    /// Values are written with postcard, which is not self-describing: a type whose
+    /// `Deserialize` needs `deserialize_any` is written here but can never be read back
+    /// (every `get` is an `Err(Error::Decode { .. })`). That rules out `serde_json::Value`,
+    /// `#[serde(untagged)]` and internally tagged (`#[serde(tag = "…")]`) enums, and fields
+    /// with `skip_serializing_if`; `#[serde(flatten)]` fails here already, as an
+    /// `Err(Error::Encode { .. })`. Plain structs, enums, `Option`, `Vec`, maps, strings and
+    /// numbers are fine; store anything else as a string (`serde_json::to_string`, say). The
+    /// other rules of stored values: docs/stores.md, "Stored values".
+    ///
     /// ```
     /// use rocket_sealed::store::SessionState;
     /// use rocket_sealed::Status;
@@ -398,6 +416,14 @@ impl SessionState {
     /// // Stored as a `&str`, read back as a `String`: they serialize alike.
     /// assert_eq!(session.get::<String>("user").unwrap().as_deref(), Some("grace"));
     /// assert_eq!(session.len(), 1);
+    ///
+    /// // A `serde_json::Value` is written, but never read back; as a string it is.
+    /// let prefs = serde_json::json!({ "theme": "dark" });
+    /// session.set("prefs", &prefs).unwrap();
+    /// assert!(session.get::<serde_json::Value>("prefs").is_err());
+    /// session.set("prefs", &prefs.to_string()).unwrap();
+    /// let text: String = session.get("prefs").unwrap().unwrap();
+    /// assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), prefs);
     /// ```
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.values.set(key, value)?;
@@ -405,8 +431,12 @@ impl SessionState {
         Ok(())
     }
 
-    /// Gets the value under `key` (or `T::default()`), lets `f` change it, and writes it back
-    /// once, at commit.
+    /// Gets the value under `key` (or `T::default()`), lets `f` change it in place, and writes
+    /// it back once, at commit. To use the new value, read it inside `f` or
+    /// [`get`](Self::get) it afterwards.
+    ///
+    /// The session counts as changed even if `f` changes nothing (on a new session, the
+    /// default value is stored): use [`get`](Self::get) to only read.
     ///
     /// ```
     /// use rocket_sealed::store::SessionState;
@@ -419,6 +449,9 @@ impl SessionState {
     /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(2));
     /// // Stored as another type: an error, and `f` does not run.
     /// assert!(session.update::<String>("visits", |_| unreachable!()).is_err());
+    /// // A closure that changes nothing still stores the default.
+    /// session.update::<Vec<String>>("cart", |_| ()).unwrap();
+    /// assert_eq!(session.get::<Vec<String>>("cart").unwrap(), Some(vec![]));
     /// ```
     pub fn update<T>(&mut self, key: &str, f: impl FnOnce(&mut T)) -> Result<(), Error>
     where
@@ -513,9 +546,23 @@ impl SessionState {
 
     /// Stored size of an entry in bytes, if known without encoding it.
     ///
+    /// `None` for a value changed through [`update`](Self::update) in this request: it is
+    /// encoded only at commit, and its size is known again once the next request loads it.
+    ///
     /// ```
     /// use rocket_sealed::store::SessionState;
     /// use rocket_sealed::Status;
+    /// # use rocket_sealed::chunk::SentCookies;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
+    /// # let config = Config::default();
+    /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// # let spec = StoreSpec {
+    /// #     name: "sid".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.session.budget,
+    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+    /// # };
     ///
     /// let mut session = SessionState::new(1_000, Status::New);
     /// session.set("user", "ada").unwrap();
@@ -525,6 +572,15 @@ impl SessionState {
     /// session.update::<u32>("visits", |n| *n += 1).unwrap();
     /// assert_eq!(session.entry_len("visits"), None);
     /// assert_eq!(session.entry_len("cart"), None);
+    ///
+    /// // Loaded by the next request, it is known: a 4-byte type tag and 1 as a `u32`.
+    /// let nothing = SentCookies::collect("sid", []);
+    /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
+    /// let line = commit.unwrap().written.lines.remove(0);
+    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let next = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
+    /// assert_eq!(next.entry_len("visits"), Some(5));
     /// ```
     pub fn entry_len(&self, key: &str) -> Option<usize> {
         self.values.encoded_len(key)
@@ -665,8 +721,8 @@ impl SessionState {
     /// idle timeout has passed. On error nothing is written and the old cookies stay.
     ///
     /// Call it once, when the response leaves (as the fairing does): it does not remember what
-    /// it wrote, so a session that was not loaded from a cookie (new, expired or rejected) is written
-    /// again by a second call.
+    /// it wrote, so a session that was not loaded from a cookie (new, expired or rejected) is
+    /// written again by a second call.
     ///
     /// ```
     /// use rocket_sealed::store::{CommitReason, SessionState};

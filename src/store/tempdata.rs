@@ -266,7 +266,7 @@ impl TempDataState {
         }
     }
 
-    /// How this TempData was loaded.
+    /// How this TempData was loaded: new, loaded, expired, or rejected and why.
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -304,7 +304,12 @@ impl TempDataState {
         &self.status
     }
 
-    /// Reads `key` and marks it for deletion at the end of this request.
+    /// Reads `key` and marks it for deletion at the end of this request; `Ok(None)` if absent,
+    /// an [`Error::Decode`] if it was stored as another type.
+    ///
+    /// Unless the response is a redirect (301, 302, 303, 307 or 308) and `keep_on_redirect`
+    /// is on, the default (`redirect_keeps` at [`commit`](Self::commit)): then the entry is
+    /// kept for the page the browser is sent to, whether it was loaded or set in this request.
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -406,6 +411,11 @@ impl TempDataState {
     }
 
     /// Stores `value` under `key` for the next request.
+    ///
+    /// The types that can be read back are those of
+    /// [`SessionState::set`](crate::store::SessionState::set): not `serde_json::Value`,
+    /// untagged or internally tagged enums, `skip_serializing_if` (and `flatten` is an
+    /// error here).
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -510,7 +520,9 @@ impl TempDataState {
 
     /// Keeps every entry there now for one more request, as ASP.NET Core's `Keep()`: it
     /// replaces what earlier [`keep`](Self::keep) calls asked for (a key kept before it was
-    /// set is no longer kept); entries set afterwards survive anyway, being new.
+    /// set is no longer kept); entries set afterwards survive anyway, being new. Read flash
+    /// messages ([`FLASH_KEY`](crate::store::FLASH_KEY)) are an entry too, and are kept with
+    /// the others.
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -630,23 +642,38 @@ impl TempDataState {
         self.values.contains(key)
     }
 
-    /// The entries' names, in name order (not the order they were set in).
+    /// The entries' names, in name order (not the order they were set in). Listing them
+    /// reads no entry. Pending flash messages are the entry
+    /// [`FLASH_KEY`](crate::store::FLASH_KEY).
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
     /// use rocket_sealed::Status;
+    /// # use rocket_sealed::codec::StoreSpec;
+    /// # use rocket_sealed::Config;
+    /// # let config = Config::default();
+    /// # let spec = StoreSpec {
+    /// #     name: "td".into(),
+    /// #     limits: config.chunk_limits(),
+    /// #     budget: config.tempdata.budget,
+    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
+    /// # };
     ///
     /// let mut temp = TempDataState::new(Status::New);
     /// temp.set("notice", "Saved").unwrap();
     /// temp.set("draft", "half a letter").unwrap();
     /// // In name order, whatever order they were set in.
     /// assert_eq!(temp.keys(), ["draft", "notice"]);
+    /// // Nothing was read: all of it survives a response that is no redirect.
+    /// let kept_anyway = temp.check_size(&spec, true, 1_000).unwrap();
+    /// assert_eq!(temp.check_size(&spec, false, 1_000).unwrap(), kept_anyway);
     /// ```
     pub fn keys(&self) -> Vec<String> {
         self.values.keys().map(str::to_owned).collect()
     }
 
-    /// Number of entries (read or not).
+    /// Number of entries (read or not), pending flash messages
+    /// ([`FLASH_KEY`](crate::store::FLASH_KEY)) included.
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
@@ -662,7 +689,9 @@ impl TempDataState {
         self.values.len()
     }
 
-    /// `true` when there are no entries (read or not).
+    /// `true` when there are no entries (read or not). Pending flash messages
+    /// ([`FLASH_KEY`](crate::store::FLASH_KEY)) count: ask [`contains`](Self::contains) for an
+    /// entry of your own.
     ///
     /// ```
     /// use rocket_sealed::store::TempDataState;
