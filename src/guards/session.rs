@@ -15,8 +15,11 @@ use crate::{Error, Sealed, Status};
 ///
 /// A request guard that never fails: a missing or refused cookie gives an empty session whose
 /// [`status()`](Session::status) says why. Nothing is decrypted until a method is called, and
-/// every `Session` (and [`TempData`](crate::TempData)) in one request shares the same state. Changes are written
-/// by the fairing when the response leaves.
+/// every `Session` (and [`TempData`](crate::TempData)) in one request shares the same state.
+/// Changes are written by the fairing when the response leaves.
+///
+/// Each method does what the [`SessionState`](crate::store::SessionState) method of the same
+/// name does, on the request's session; the rules are documented there.
 ///
 /// Taking a `Session` in a route while the fairing is not attached makes launch fail; asked
 /// for from inside another guard (`req.guard::<Session>()`), where Rocket cannot see it at
@@ -28,25 +31,42 @@ use crate::{Error, Sealed, Status};
 ///
 /// #[post("/visit")]
 /// fn visit(session: Session<'_>) -> String {
-///     session.update::<u32>("visits", |n| *n += 1).unwrap();
-///     format!("visit number {}", session.get::<u32>("visits").unwrap().unwrap())
+///     // The closure must not use `session`: it takes out what the handler needs.
+///     let mut visits = 0;
+///     session
+///         .update::<u32>("visits", |n| {
+///             *n += 1;
+///             visits = *n;
+///         })
+///         .unwrap();
+///     format!("visit number {visits}")
 /// }
 ///
 /// #[get("/visits")]
 /// fn visits(session: Session<'_>) -> String {
 ///     let n: u32 = session.get("visits").unwrap().unwrap_or(0);
-///     format!("{n} visits")
+///     format!("{n} visits, {}", session.status())
 /// }
 ///
+/// # use rocket::http::Cookie;
 /// # use rocket::local::blocking::Client;
 /// # use rocket_sealed::Sealed;
 /// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![visit, visits]);
 /// let client = Client::tracked(rocket).unwrap();
+/// assert_eq!(client.get("/visits").dispatch().into_string().unwrap(), "0 visits, new");
 /// client.post("/visit").dispatch();
 /// assert_eq!(client.post("/visit").dispatch().into_string().unwrap(), "visit number 2");
-/// assert_eq!(client.get("/visits").dispatch().into_string().unwrap(), "2 visits");
-/// ```
+/// assert_eq!(client.get("/visits").dispatch().into_string().unwrap(), "2 visits, loaded");
 ///
+/// // A cookie changed in the browser gives an empty session, and the request goes on.
+/// let mut value = client.cookies().get("sealed_session").unwrap().value().to_owned();
+/// let middle = value.len() / 2;
+/// let other = if &value[middle..=middle] == "A" { "B" } else { "A" };
+/// value.replace_range(middle..=middle, other);
+/// let tampered = client.get("/visits").cookie(Cookie::new("sealed_session", value));
+/// let page = tampered.dispatch().into_string().unwrap();
+/// assert!(page.starts_with("0 visits, rejected (authentication failed"));
+/// ```
 pub struct Session<'r> {
     sealed: &'r Sealed,
     stores: &'r RequestStores,
@@ -168,147 +188,55 @@ impl<'r> Session<'r> {
         }))
     }
 
-    /// The value under `key` as `T`: `Ok(None)` if absent, `Err(Error::Decode { .. })` if it was
-    /// stored as another type.
+    /// The value under `key` as `T`; `Ok(None)` if absent.
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::get`](crate::store::SessionState::get) for the rules.
     ///
-    /// #[get("/")]
-    /// fn greet(session: Session<'_>) -> String {
-    ///     match session.get::<String>("user") {
-    ///         Ok(Some(name)) => format!("Hello, {name}"),
-    ///         Ok(None) => "Hello, stranger".to_owned(),
-    ///         Err(e) => e.to_string(),
-    ///     }
-    /// }
+    /// # Errors
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    /// }
+    /// [`Error::Decode`] if the entry holds another type; [`Error::Encode`] if it was changed
+    /// through [`update`](Session::update) in this request and its `Serialize` fails.
     ///
-    /// #[post("/number")]
-    /// fn number(session: Session<'_>) {
-    ///     session.set("user", &42u32).unwrap();
-    /// }
+    /// # Panics
     ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![greet, login, number];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// let greet = || client.get("/").dispatch().into_string().unwrap();
-    /// assert_eq!(greet(), "Hello, stranger");
-    /// client.post("/login").dispatch();
-    /// assert_eq!(greet(), "Hello, ada");
-    /// // Stored as a `u32`, asked for as a `String`.
-    /// client.post("/number").dispatch();
-    /// assert!(greet().starts_with("entry `user` does not decode as the requested type"));
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.with(|s| s.get(key))
     }
 
     /// Stores `value` under `key`, replacing what was there.
     ///
-    /// Values are written with postcard, which is not self-describing: a type whose
-    /// `Deserialize` needs `deserialize_any` is written here but can never be read back
-    /// (every `get` is an `Err(Error::Decode { .. })`). That rules out `serde_json::Value`,
-    /// `#[serde(untagged)]` and internally tagged (`#[serde(tag = "…")]`) enums, and fields
-    /// with `skip_serializing_if`; `#[serde(flatten)]` fails here already, as an
-    /// `Err(Error::Encode { .. })`. Plain structs, enums, `Option`, `Vec`, maps, strings and
-    /// numbers are fine; store anything else as a string (`serde_json::to_string`, say).
+    /// See [`SessionState::set`](crate::store::SessionState::set) for the rules.
     ///
-    /// ```
-    /// use rocket_sealed::store::SessionState;
-    /// use rocket_sealed::Status;
+    /// # Errors
     ///
-    /// let mut session = SessionState::new(0, Status::New);
-    /// let value = serde_json::json!({ "theme": "dark" });
-    /// session.set("prefs", &value).unwrap(); // written...
-    /// assert!(session.get::<serde_json::Value>("prefs").is_err()); // ...but never read back
-    /// session.set("prefs", &value.to_string()).unwrap();
-    /// let text: String = session.get("prefs").unwrap().unwrap();
-    /// assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
-    /// ```
+    /// [`Error::Encode`] if `value`'s `Serialize` fails (`#[serde(flatten)]` does); nothing is
+    /// stored then.
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
-    /// use serde::{Deserialize, Serialize};
+    /// # Panics
     ///
-    /// #[derive(Serialize, Deserialize, Default)]
-    /// struct Prefs {
-    ///     theme: String,
-    ///     page_size: u32,
-    /// }
-    ///
-    /// #[post("/prefs/<theme>/<page_size>")]
-    /// fn save(session: Session<'_>, theme: &str, page_size: u32) {
-    ///     let prefs = Prefs { theme: theme.to_owned(), page_size };
-    ///     session.set("prefs", &prefs).unwrap();
-    /// }
-    ///
-    /// #[get("/prefs")]
-    /// fn show(session: Session<'_>) -> String {
-    ///     let prefs: Prefs = session.get("prefs").unwrap().unwrap_or_default();
-    ///     format!("{} theme, {} per page", prefs.theme, prefs.page_size)
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![save, show];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// let prefs = || client.get("/prefs").dispatch().into_string().unwrap();
-    /// client.post("/prefs/dark/50").dispatch();
-    /// assert_eq!(prefs(), "dark theme, 50 per page");
-    /// client.post("/prefs/light/20").dispatch();
-    /// assert_eq!(prefs(), "light theme, 20 per page");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn set<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
         self.with(|s| s.set(key, value))
     }
 
     /// Gets the value under `key` (or `T::default()`), lets `f` change it in place, and writes
-    /// it back once, at commit. To use the new value, read it inside `f` (as below) or `get`
-    /// it afterwards.
+    /// it back once, at commit.
     ///
-    /// The session counts as changed even if `f` changes nothing (on a new session, the
-    /// default value is stored): use [`get`](Session::get) to only read.
+    /// See [`SessionState::update`](crate::store::SessionState::update) for the rules; the
+    /// example on [`Session`] calls it in a handler.
     ///
-    /// The whole update holds the request's state, so it is one step even when threads share
-    /// the session. `f` must therefore not use the same session: a `Session` method called
-    /// from inside `f` panics with a message saying so (Rocket answers that request with a
-    /// 500 and persists nothing), as a `RefCell` borrowed twice does, instead of waiting
-    /// forever for what its own update holds.
+    /// # Errors
     ///
-    /// ```
-    /// use rocket::{post, routes};
-    /// use rocket_sealed::Session;
+    /// [`Error::Decode`] if the entry holds another type; `f` does not run then.
     ///
-    /// #[post("/cart/<item>")]
-    /// fn add(session: Session<'_>, item: &str) -> String {
-    ///     let mut count = 0;
-    ///     session
-    ///         .update::<Vec<String>>("cart", |cart| {
-    ///             cart.push(item.to_owned());
-    ///             count = cart.len();
-    ///         })
-    ///         .unwrap();
-    ///     format!("{count} in the cart")
-    /// }
+    /// # Panics
     ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![add];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// assert_eq!(client.post("/cart/tea").dispatch().into_string().unwrap(), "1 in the cart");
-    /// assert_eq!(client.post("/cart/jam").dispatch().into_string().unwrap(), "2 in the cart");
-    /// ```
+    /// If `f` calls a method of the same session. The whole update holds the request's state,
+    /// so it is one step even when threads share the session; a call from inside `f` panics
+    /// with a message saying so (Rocket answers that request with a 500 and persists nothing),
+    /// as a `RefCell` borrowed twice does, instead of waiting forever for what its own update
+    /// holds.
     pub fn update<T>(&self, key: &str, f: impl FnOnce(&mut T)) -> Result<(), Error>
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
@@ -321,278 +249,89 @@ impl<'r> Session<'r> {
 
     /// Removes `key`; `true` if it was there.
     ///
-    /// ```
-    /// use rocket::{post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::remove`](crate::store::SessionState::remove) for the rules.
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[post("/logout")]
-    /// fn logout(session: Session<'_>) -> &'static str {
-    ///     if session.remove("user") {
-    ///         "signed out"
-    ///     } else {
-    ///         "was not signed in"
-    ///     }
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![login, logout];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// client.post("/login").dispatch();
-    /// assert_eq!(client.post("/logout").dispatch().into_string().unwrap(), "signed out");
-    /// assert_eq!(client.post("/logout").dispatch().into_string().unwrap(), "was not signed in");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn remove(&self, key: &str) -> bool {
         self.with(|s| s.remove(key))
     }
 
     /// `true` if `key` holds a value (of any type: nothing is decoded).
     ///
-    /// ```
-    /// use rocket::http::Status;
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::contains`](crate::store::SessionState::contains) for the rules.
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[get("/admin")]
-    /// fn admin(session: Session<'_>) -> Status {
-    ///     if session.contains("user") {
-    ///         Status::Ok
-    ///     } else {
-    ///         Status::Unauthorized
-    ///     }
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![login, admin];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// assert_eq!(client.get("/admin").dispatch().status(), Status::Unauthorized);
-    /// client.post("/login").dispatch();
-    /// assert_eq!(client.get("/admin").dispatch().status(), Status::Ok);
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn contains(&self, key: &str) -> bool {
         self.with(|s| s.contains(key))
     }
 
     /// The entries' names, in name order (not the order they were set in).
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::keys`](crate::store::SessionState::keys) for the rules.
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    ///     session.set("theme", "dark").unwrap();
-    ///     session.set("cart", &vec!["tea"]).unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[get("/keys")]
-    /// fn keys(session: Session<'_>) -> String {
-    ///     session.keys().join(", ")
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![login, keys];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// assert_eq!(client.get("/keys").dispatch().into_string().unwrap(), "");
-    /// client.post("/login").dispatch();
-    /// // In name order, whatever order they were set in.
-    /// assert_eq!(client.get("/keys").dispatch().into_string().unwrap(), "cart, theme, user");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn keys(&self) -> Vec<String> {
         self.with(|s| s.keys())
     }
 
     /// Number of entries.
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::len`](crate::store::SessionState::len) for the rules.
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    ///     session.set("theme", "dark").unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[get("/len")]
-    /// fn len(session: Session<'_>) -> String {
-    ///     session.len().to_string()
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![login, len];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// assert_eq!(client.get("/len").dispatch().into_string().unwrap(), "0");
-    /// client.post("/login").dispatch();
-    /// assert_eq!(client.get("/len").dispatch().into_string().unwrap(), "2");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn len(&self) -> usize {
         self.with(|s| s.len())
     }
 
     /// `true` when the session holds nothing (and so stores no cookie).
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::is_empty`](crate::store::SessionState::is_empty) for the rules.
     ///
-    /// #[post("/cart/<item>")]
-    /// fn add(session: Session<'_>, item: &str) {
-    ///     session.update::<Vec<String>>("cart", |cart| cart.push(item.to_owned())).unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[get("/")]
-    /// fn index(session: Session<'_>) -> &'static str {
-    ///     if session.is_empty() {
-    ///         "first visit?"
-    ///     } else {
-    ///         "welcome back"
-    ///     }
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![add, index];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "first visit?");
-    /// assert!(client.cookies().get("sealed_session").is_none());
-    /// client.post("/cart/tea").dispatch();
-    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "welcome back");
-    /// assert!(client.cookies().get("sealed_session").is_some());
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn is_empty(&self) -> bool {
         self.with(|s| s.is_empty())
     }
 
     /// Removes every entry; the session's cookies are deleted when the response leaves.
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::clear`](crate::store::SessionState::clear) for the rules.
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    ///     session.set("theme", "dark").unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[post("/forget-me")]
-    /// fn forget(session: Session<'_>) {
-    ///     session.clear();
-    /// }
-    ///
-    /// #[get("/len")]
-    /// fn len(session: Session<'_>) -> String {
-    ///     session.len().to_string()
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![login, forget, len];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// client.post("/login").dispatch();
-    /// assert!(client.cookies().get("sealed_session").is_some());
-    /// client.post("/forget-me").dispatch();
-    /// assert!(client.cookies().get("sealed_session").is_none());
-    /// assert_eq!(client.get("/len").dispatch().into_string().unwrap(), "0");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn clear(&self) {
         self.with(|s| s.clear())
     }
 
-    /// The session id. It stays the same from request to request once the session stores
-    /// something; a session that stores nothing has no cookie, and so a new id each time.
+    /// The session id.
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::id`](crate::store::SessionState::id) for the rules.
     ///
-    /// #[get("/id")]
-    /// fn id(session: Session<'_>) -> String {
-    ///     session.id().to_string()
-    /// }
+    /// # Panics
     ///
-    /// #[post("/cart/<item>")]
-    /// fn add(session: Session<'_>, item: &str) {
-    ///     session.update::<Vec<String>>("cart", |cart| cart.push(item.to_owned())).unwrap();
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![id, add];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// let id = || client.get("/id").dispatch().into_string().unwrap();
-    /// assert_eq!(id().len(), 32);
-    /// assert_ne!(id(), id());
-    /// client.post("/cart/tea").dispatch();
-    /// assert_eq!(id(), id());
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn id(&self) -> SessionId {
         self.with(|s| s.id())
     }
 
-    /// Gives the session a new id, keeping its data; the absolute timeout starts again. Call
-    /// it on sign-in.
+    /// Gives the session a new id, keeping its data; the absolute timeout starts again. Call it on
+    /// sign-in.
     ///
-    /// ```
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::renew`](crate::store::SessionState::renew) for the rules.
     ///
-    /// #[post("/cart/<item>")]
-    /// fn add(session: Session<'_>, item: &str) {
-    ///     session.update::<Vec<String>>("cart", |cart| cart.push(item.to_owned())).unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.renew();
-    ///     session.set("user", "ada").unwrap();
-    /// }
-    ///
-    /// #[get("/id")]
-    /// fn id(session: Session<'_>) -> String {
-    ///     session.id().to_string()
-    /// }
-    ///
-    /// #[get("/cart")]
-    /// fn cart(session: Session<'_>) -> String {
-    ///     session.get::<Vec<String>>("cart").unwrap().unwrap_or_default().join(", ")
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![add, login, id, cart];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// let id = || client.get("/id").dispatch().into_string().unwrap();
-    /// client.post("/cart/tea").dispatch();
-    /// let before = id();
-    /// client.post("/login").dispatch();
-    /// // A new id, the same cart.
-    /// assert_ne!(id(), before);
-    /// assert_eq!(client.get("/cart").dispatch().into_string().unwrap(), "tea");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn renew(&self) {
         let now = self.stores.now(self.sealed);
         self.with(|s| s.renew(now))
@@ -600,125 +339,60 @@ impl<'r> Session<'r> {
 
     /// How the session was loaded: new, loaded, expired, or rejected and why.
     ///
-    /// ```
-    /// use rocket::http::Cookie;
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::Session;
+    /// See [`SessionState::status`](crate::store::SessionState::status) for the rules; the
+    /// example on [`Session`] shows it after a cookie was tampered with.
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    /// }
+    /// # Panics
     ///
-    /// #[get("/status")]
-    /// fn status(session: Session<'_>) -> String {
-    ///     session.status().to_string()
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![login, status];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// assert_eq!(client.get("/status").dispatch().into_string().unwrap(), "new");
-    /// client.post("/login").dispatch();
-    /// assert_eq!(client.get("/status").dispatch().into_string().unwrap(), "loaded");
-    ///
-    /// let forged = client.get("/status").cookie(Cookie::new("sealed_session", "garbage"));
-    /// let status = forged.dispatch().into_string().unwrap();
-    /// assert_eq!(status, "rejected (malformed: the value is not base64url without padding)");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn status(&self) -> Status {
         self.with(|s| s.status().clone())
     }
 
     /// When the session was created and last sealed (unix seconds).
     ///
-    /// A session that is only read is sealed again, to slide its idle timeout, once
-    /// `refresh_share` of the timeout has passed (by default half of 20 minutes).
+    /// See [`SessionState::issued_at`](crate::store::SessionState::issued_at) and
+    /// [`SessionState::refreshed_at`](crate::store::SessionState::refreshed_at) for the rules.
     ///
-    /// ```
-    /// use rocket::local::blocking::Client;
-    /// use rocket::{get, post, routes};
-    /// use rocket_sealed::{ManualClock, Sealed, Session};
+    /// # Panics
     ///
-    /// #[post("/login")]
-    /// fn login(session: Session<'_>) {
-    ///     session.set("user", "ada").unwrap();
-    /// }
-    ///
-    /// #[get("/times")]
-    /// fn times(session: Session<'_>) -> String {
-    ///     let (created, sealed) = session.timestamps();
-    ///     format!("{created} {sealed}")
-    /// }
-    ///
-    /// let clock = ManualClock::new(1_000);
-    /// let rocket = rocket::build()
-    ///     .attach(Sealed::fairing().with_clock(clock.clone()))
-    ///     .mount("/", routes![login, times]);
-    /// let client = Client::tracked(rocket).unwrap();
-    /// let times = || client.get("/times").dispatch().into_string().unwrap();
-    /// client.post("/login").dispatch();
-    /// clock.advance(100);
-    /// assert_eq!(times(), "1000 1000");
-    /// clock.advance(500); // 10 minutes since it was sealed: this read re-seals it
-    /// assert_eq!(times(), "1000 1000");
-    /// assert_eq!(times(), "1000 1600");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn timestamps(&self) -> (u64, u64) {
         self.with(|s| (s.issued_at(), s.refreshed_at()))
     }
 
     /// Stored size of an entry in bytes, if known without encoding it.
     ///
-    /// A value changed through [`update`](Session::update) in this request is encoded only at
-    /// commit: its size is not known until then.
+    /// See [`SessionState::entry_len`](crate::store::SessionState::entry_len) for the rules.
     ///
-    /// ```
-    /// use rocket::{get, routes};
-    /// use rocket_sealed::Session;
+    /// # Panics
     ///
-    /// fn sizes(session: &Session<'_>) -> String {
-    ///     format!("{:?}", ["user", "visits", "cart"].map(|key| session.entry_len(key)))
-    /// }
-    ///
-    /// #[get("/visit")]
-    /// fn visit(session: Session<'_>) -> String {
-    ///     session.set("user", "ada").unwrap();
-    ///     session.update::<u32>("visits", |n| *n += 1).unwrap();
-    ///     sizes(&session)
-    /// }
-    ///
-    /// #[get("/sizes")]
-    /// fn stored(session: Session<'_>) -> String {
-    ///     sizes(&session)
-    /// }
-    ///
-    /// # use rocket::local::blocking::Client;
-    /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![visit, stored];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
-    /// // A 4-byte type tag, then the value: "ada" takes 4 bytes, 1 as a `u32`.
-    /// let body = client.get("/visit").dispatch().into_string().unwrap();
-    /// assert_eq!(body, "[Some(8), None, None]");
-    /// // Loaded from the cookie, every entry's size is known.
-    /// let body = client.get("/sizes").dispatch().into_string().unwrap();
-    /// assert_eq!(body, "[Some(8), Some(5), None]");
-    /// ```
+    /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn entry_len(&self, key: &str) -> Option<usize> {
         self.with(|s| s.entry_len(key))
     }
 
     /// Checks now that the session fits its budget and returns the bytes its cookies will take
-    /// in the `Cookie` header; `Err(Error::TooLarge)` lets the handler react (the fairing would
-    /// otherwise skip the write and keep the old cookie).
+    /// in the `Cookie` header, so the handler can react to a session too large to write (the
+    /// fairing would otherwise skip the write and keep the old cookie).
     ///
-    /// Reacting means changing the session back (as below): the error changes nothing by
-    /// itself, and answering with an error status alone still leaves the fairing a session
-    /// too large to write, which it logs as an error when the response leaves (unless the
-    /// status is a 5xx, which writes nothing).
+    /// See [`SessionState::check_size`](crate::store::SessionState::check_size) for how the size
+    /// is counted. Reacting means changing the session back (as below): the error changes
+    /// nothing by itself, and answering with an error status alone still leaves the fairing a
+    /// session too large to write, which it logs as an error when the response leaves (unless
+    /// the status is a 5xx, which writes nothing).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the session does not fit its budget (or `max_chunks` chunks);
+    /// [`Error::Encode`] if a value changed through [`update`](Session::update) does not
+    /// serialize.
+    ///
+    /// # Panics
+    ///
+    /// If called inside the closure of [`update`](Session::update) on the same session.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use rocket::{post, routes};
@@ -739,16 +413,14 @@ impl<'r> Session<'r> {
     ///
     /// # use rocket::local::blocking::Client;
     /// # use rocket_sealed::Sealed;
-    /// # let routes = routes![note];
-    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
-    /// #     .unwrap();
+    /// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![note]);
+    /// let client = Client::tracked(rocket).unwrap();
     /// let too_long = client.post("/note").body("x".repeat(6000)).dispatch();
     /// assert_eq!(too_long.into_string().unwrap(), "notes are limited to 5120 bytes of cookies");
-    ///
+    /// // Taken back, the note left nothing to store.
+    /// assert!(client.cookies().get("sealed_session").is_none());
     /// let saved = client.post("/note").body("buy tea").dispatch().into_string().unwrap();
-    /// // What the browser now sends back: `name=value`.
-    /// let cookie = client.cookies().get("sealed_session").unwrap().clone();
-    /// assert_eq!(saved, (cookie.name().len() + 1 + cookie.value().len()).to_string());
+    /// assert!(saved.parse::<usize>().unwrap() < 5120);
     /// ```
     pub fn commit(&self) -> Result<usize, Error> {
         let now = self.stores.now(self.sealed);
