@@ -73,6 +73,12 @@ pub struct Config {
     /// with this cache: [`seal::open`](crate::seal::open) on it finds and remembers values
     /// too.
     pub open_cache: usize,
+    /// Send `Cache-Control: private, no-store` on every response that writes a sealed
+    /// cookie (a new value, a refresh, a re-seal or a deletion), so that no shared cache (a
+    /// CDN, a proxy) stores one user's `Set-Cookie` and serves it to another. A handler that
+    /// sets its own `Cache-Control` keeps it (one debug line says so if it is `public`).
+    /// Responses that write no sealed cookie are left alone. Default true.
+    pub no_store: bool,
 }
 
 /// Session settings (`sealed.session`).
@@ -197,6 +203,7 @@ impl Default for Config {
             chunk_size: 4000,
             max_chunks: 8,
             open_cache: 1024,
+            no_store: true,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The fairing: builds [`Sealed`] at ignite and commits both stores in `on_response`.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Request, Response, Rocket};
@@ -295,6 +296,7 @@ impl Fairing for SealedFairing {
         let now = stores.now(sealed);
         let jar = req.cookies();
         let session = &sealed.config.session;
+        let mut wrote = false;
         if let Some(state) = stores
             .session()
             .loaded_mut()
@@ -302,28 +304,52 @@ impl Fairing for SealedFairing {
         {
             let sent = sent_cookies(jar, &sealed.session.name);
             let result = state.commit(&sealed.ring, &sealed.session, session, &sent, now);
-            record(sealed, "session", result, res);
+            wrote |= record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().loaded_mut() {
             crate::flash::settle_offered(stores, state);
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
             let result = state.commit(&sealed.ring, &sealed.tempdata, &sent, keeps, now);
-            record(sealed, "tempdata", result, res);
+            wrote |= record(sealed, "tempdata", result, res);
+        }
+        if wrote && sealed.config.no_store {
+            forbid_shared_caching(sealed, res);
         }
     }
 }
 
-/// Counts a store's commit and adds its `Set-Cookie` lines to the response.
+/// `Cache-Control: private, no-store` on a response that writes a sealed cookie, unless the
+/// handler chose its own. A shared cache that stored such a response would hand one user's
+/// cookies to the next.
+fn forbid_shared_caching(sealed: &Sealed, res: &mut Response<'_>) {
+    let Some(own) = res.headers().get_one("Cache-Control") else {
+        res.set_raw_header("Cache-Control", "private, no-store");
+        return;
+    };
+    let public = own
+        .split(',')
+        .any(|directive| directive.trim().eq_ignore_ascii_case("public"));
+    if public && !sealed.public_cache_noted.swap(true, Ordering::Relaxed) {
+        log::debug!(
+            "rocket_sealed: a response that writes a sealed cookie says `Cache-Control: {own}`; \
+             it is kept, but a shared cache may then serve one user's cookies to another \
+             (said once)"
+        );
+    }
+}
+
+/// Counts a store's commit and adds its `Set-Cookie` lines to the response; `true` if there
+/// were any.
 fn record(
     sealed: &Sealed,
     store: &str,
     result: Result<Option<crate::store::Commit>, Error>,
     res: &mut Response<'_>,
-) {
+) -> bool {
     use crate::store::CommitReason;
     match result {
-        Ok(None) => {}
+        Ok(None) => false,
         Ok(Some(commit)) => {
             let Written {
                 lines: new,
@@ -338,9 +364,11 @@ fn record(
                     reason == CommitReason::Resealed,
                 ),
             }
+            let wrote = !new.is_empty();
             for line in new {
                 res.adjoin_raw_header("Set-Cookie", line);
             }
+            wrote
         }
         Err(e) => {
             if matches!(e, Error::TooLarge { .. }) {
@@ -349,6 +377,7 @@ fn record(
             log::error!(
                 "rocket_sealed: the {store} was not written, its previous cookie stays: {e}"
             );
+            false
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `Sealed`: the fairing's constructor and the managed state every guard reads.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use rocket::{Phase, Rocket};
 
@@ -39,6 +40,9 @@ pub struct Sealed {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) counters: Counters,
     pub(crate) validator: Option<Arc<dyn Validator>>,
+    /// Set once a handler's own `public` `Cache-Control` on a response that writes a sealed
+    /// cookie has been logged: the line is said once, not on every request.
+    pub(crate) public_cache_noted: AtomicBool,
 }
 
 impl Sealed {
@@ -106,6 +110,7 @@ impl Sealed {
             clock,
             counters,
             validator,
+            public_cache_noted: AtomicBool::new(false),
         })
     }
 

@@ -219,3 +219,40 @@ fn a_store_too_large_to_write_is_an_error() {
     assert!(errors.len() > before, "{:?}", logged());
     assert!(errors.last().unwrap().contains("600"), "{errors:?}");
 }
+
+/// A body with a `Cache-Control` header of the handler's choosing.
+#[derive(rocket::Responder)]
+struct WithCacheControl {
+    body: &'static str,
+    cache_control: rocket::http::Header<'static>,
+}
+
+/// Sets a session value and answers `Cache-Control: public, max-age=60`.
+#[rocket::get("/public")]
+fn public_page(session: rocket_sealed::Session<'_>) -> WithCacheControl {
+    session.set("a", "1").unwrap();
+    WithCacheControl {
+        body: "public",
+        cache_control: rocket::http::Header::new("Cache-Control", "public, max-age=60"),
+    }
+}
+
+/// docs/security.md, Shared caches: a handler's `public` on a response that writes a sealed
+/// cookie is kept, and said once at debug level, not on every request.
+#[test]
+fn a_public_cache_control_on_a_writing_response_is_one_debug_line() {
+    logged();
+    let said = || lines_with(log::Level::Debug, "Cache-Control: public, max-age=60").len();
+    let before = said();
+    let fairing = Sealed::custom(common::config(&[1]));
+    let rocket = common::rocket_of(fairing, rocket::routes![public_page]);
+    let client = Client::untracked(rocket).unwrap();
+    for _ in 0..3 {
+        let res = client.get("/public").dispatch();
+        assert_eq!(
+            res.headers().get_one("Cache-Control"),
+            Some("public, max-age=60")
+        );
+    }
+    assert_eq!(said(), before + 1, "{:?}", logged());
+}
