@@ -11,6 +11,20 @@ use std::time::Duration;
 
 use real::{Proc, TempDir, free_port};
 
+/// What Cargo sets for the package in the environment of this test (`CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_NAME`, ...), left out of the nested build: ring's build script reruns when they
+/// change, so passing them on would rebuild ring and all above it here, and again in the next
+/// plain `cargo build`.
+const SET_BY_CARGO: [&str; 7] = [
+    "CARGO_MANIFEST_",
+    "CARGO_PKG_",
+    "CARGO_BIN_",
+    "CARGO_CRATE_",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "OUT_DIR",
+];
+
 /// The `hello` example's binary, built once with the same Cargo, target directory and profile
 /// as this test (a `cargo test --test example_hello` does not build examples by itself).
 fn hello_binary() -> &'static Path {
@@ -23,6 +37,14 @@ fn hello_binary() -> &'static Path {
             .and_then(Path::parent)
             .expect("the test binary lives in <target>/<profile>/deps");
         let mut cmd = Command::new(env!("CARGO"));
+        for (name, _) in std::env::vars_os() {
+            if SET_BY_CARGO
+                .iter()
+                .any(|p| name.to_string_lossy().starts_with(p))
+            {
+                cmd.env_remove(name);
+            }
+        }
         cmd.args(["build", "--quiet", "--example", "hello", "--manifest-path"])
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .arg("--target-dir")
