@@ -4,70 +4,17 @@
 
 mod real;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use real::{Proc, TempDir, free_port};
-
-/// What Cargo sets for the package in the environment of this test (`CARGO_MANIFEST_DIR`,
-/// `CARGO_PKG_NAME`, ...), left out of the nested build: ring's build script reruns when they
-/// change, so passing them on would rebuild ring and all above it here, and again in the next
-/// plain `cargo build`.
-const SET_BY_CARGO: [&str; 7] = [
-    "CARGO_MANIFEST_",
-    "CARGO_PKG_",
-    "CARGO_BIN_",
-    "CARGO_CRATE_",
-    "CARGO_PRIMARY_PACKAGE",
-    "CARGO_TARGET_TMPDIR",
-    "OUT_DIR",
-];
-
-/// The `hello` example's binary, built once with the same Cargo, target directory and profile
-/// as this test (a `cargo test --test example_hello` does not build examples by itself).
-fn hello_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary's path");
-        // <target>/<profile>/deps/<test binary>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test binary lives in <target>/<profile>/deps");
-        let mut cmd = Command::new(env!("CARGO"));
-        for (name, _) in std::env::vars_os() {
-            if SET_BY_CARGO
-                .iter()
-                .any(|p| name.to_string_lossy().starts_with(p))
-            {
-                cmd.env_remove(name);
-            }
-        }
-        cmd.args(["build", "--quiet", "--example", "hello", "--manifest-path"])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(profile_dir.parent().expect("a target directory"));
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build --example hello");
-        assert!(status.success(), "cargo build --example hello failed");
-        let bin = profile_dir
-            .join("examples")
-            .join(format!("hello{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.is_file(), "no hello binary at {}", bin.display());
-        bin
-    })
-}
+use real::{Proc, TempDir, example_binary, free_port};
 
 /// Starts hello on a free port and waits until it says it listens there. Nothing of this
 /// environment's Rocket configuration reaches it, and the profile is `debug`, as under
 /// `cargo run`: the quick start has no keys, so it seals with an ephemeral one.
 fn start_hello(dir: &TempDir) -> (Proc, u16) {
     let port = free_port();
-    let mut cmd = Command::new(hello_binary());
+    let mut cmd = Command::new(example_binary("hello"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("ROCKET_") {
             cmd.env_remove(name);

@@ -6,42 +6,10 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
-/// Builds the example `name` once per test binary (with the cargo that runs the tests, into
-/// the target directory this test runs from) and returns the path of its executable.
-fn example_binary(name: &'static str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<Vec<&'static str>>> = OnceLock::new();
-    let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
-    // The test executable lives in `<target>/<profile>/deps/`; examples go to
-    // `<target>/<profile>/examples/`.
-    let profile_dir = std::env::current_exe()
-        .expect("the test executable's path")
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("<target>/<profile>/deps/<test>")
-        .to_path_buf();
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !built.contains(&name) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-        let mut command = Command::new(cargo);
-        command
-            .args(["build", "--quiet", "--example", name, "--target-dir"])
-            .arg(profile_dir.parent().expect("<target>/<profile>"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().is_some_and(|p| p == "release") {
-            command.arg("--release");
-        }
-        let status = command.status().expect("cargo runs");
-        assert!(status.success(), "building example `{name}` failed");
-        assert!(binary.exists(), "no executable at {}", binary.display());
-        built.push(name);
-    }
-    binary
-}
+#[path = "../example_bin/mod.rs"]
+mod example_bin;
+use example_bin::example_binary;
 
 /// Runs the example `name` with `args`, feeding `stdin` if given.
 pub fn run_example(name: &'static str, args: &[&str], stdin: Option<&str>) -> Output {

@@ -21,6 +21,10 @@ use std::time::{Duration, Instant};
 
 use rocket_sealed::KeyConfig;
 
+#[path = "../example_bin/mod.rs"]
+mod example_bin;
+pub use example_bin::example_binary;
+
 /// How long a started process may take to answer its first request.
 pub const STARTUP: Duration = Duration::from_secs(60);
 
@@ -115,28 +119,7 @@ pub fn free_port() -> u16 {
 /// examples by itself).
 pub fn shop_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary's path");
-        // <target>/<profile>/deps/<test binary>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test binary lives in <target>/<profile>/deps");
-        let target_dir = profile_dir.parent().expect("a target directory");
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "--example", "shop", "--manifest-path"])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(target_dir);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build --example shop");
-        assert!(status.success(), "cargo build --example shop failed");
-        let bin = profile_dir.join("examples").join("shop");
-        assert!(bin.is_file(), "no shop binary at {}", bin.display());
-        bin
-    })
+    BIN.get_or_init(|| example_binary("shop"))
 }
 
 /// A key ring as the `ROCKET_SEALED` environment variable spells it.
