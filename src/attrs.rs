@@ -35,6 +35,11 @@ use cookie::SameSite;
 /// let line = attrs.set_line("s", "v");
 /// assert_eq!(line, "s=v; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=600");
 /// assert_eq!(attrs.attr_len(), line.len() - "s=v".len());
+///
+/// // A partitioned cookie is Secure too, deletions included.
+/// let chips = CookieAttrs { partitioned: true, ..CookieAttrs::default() };
+/// assert_eq!(chips.set_line("s", "v"), "s=v; HttpOnly; SameSite=Lax; Partitioned; Secure; Path=/");
+/// assert!(chips.delete_line("s").contains("; Partitioned; Secure; Path=/"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieAttrs {
@@ -50,6 +55,9 @@ pub struct CookieAttrs {
     pub secure: bool,
     /// `Max-Age` in seconds for a persistent cookie; `None` for a browser-session cookie.
     pub max_age: Option<u64>,
+    /// `Partitioned` (CHIPS): the browser keeps a separate cookie for each top-level site the
+    /// app is embedded in. It implies `Secure`, which browsers require of it.
+    pub partitioned: bool,
 }
 
 impl Default for CookieAttrs {
@@ -61,6 +69,7 @@ impl Default for CookieAttrs {
             http_only: true,
             secure: false,
             max_age: None,
+            partitioned: false,
         }
     }
 }
@@ -74,7 +83,8 @@ impl CookieAttrs {
             .path(self.path.clone())
             .same_site(self.same_site)
             .http_only(self.http_only)
-            .secure(self.secure);
+            .secure(self.secure)
+            .partitioned(self.partitioned);
         if let Some(domain) = &self.domain {
             c = c.domain(domain.clone());
         }
@@ -91,7 +101,7 @@ impl CookieAttrs {
 
     /// Writes the attributes that follow `name=value`, byte for byte as the `cookie` crate's
     /// `Display` writes them for a cookie built with these attributes (same order, `Secure`
-    /// only when set, a leading dot dropped from the domain).
+    /// only when set or partitioned, a leading dot dropped from the domain).
     ///
     /// Every commit writes a line per cookie and asks for [`attr_len`](Self::attr_len);
     /// building a `cookie::Cookie` for each (cloning the path and domain, then formatting it
@@ -106,7 +116,10 @@ impl CookieAttrs {
             SameSite::Lax => "; SameSite=Lax",
             SameSite::None => "; SameSite=None",
         })?;
-        if self.secure {
+        if self.partitioned {
+            out.write_str("; Partitioned")?;
+        }
+        if self.secure || self.partitioned {
             out.write_str("; Secure")?;
         }
         out.write_str("; Path=")?;
@@ -258,17 +271,19 @@ mod tests {
             any::<bool>(),
             any::<bool>(),
             max_age,
+            any::<bool>(),
         )
-            .prop_map(|(path, domain, same_site, http_only, secure, max_age)| {
-                CookieAttrs {
+            .prop_map(
+                |(path, domain, same_site, http_only, secure, max_age, partitioned)| CookieAttrs {
                     path,
                     domain,
                     same_site,
                     http_only,
                     secure,
                     max_age,
-                }
-            })
+                    partitioned,
+                },
+            )
     }
 
     proptest! {

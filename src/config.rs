@@ -185,12 +185,92 @@ pub struct CookieConfig {
     /// `HttpOnly`. Default true: scripts cannot read the cookies.
     pub http_only: bool,
     /// `Secure`. Default none: set when Rocket serves TLS, as Rocket does for its own cookies,
-    /// and always with `same_site = "none"` (browsers drop a `SameSite=None` cookie that is not
-    /// `Secure`, so unset means set; `false` with `"none"` is refused).
+    /// and always where browsers require it — with `same_site = "none"`, `partitioned`, or a
+    /// `__Host-` or `__Secure-` cookie name (unset means set; `false` with any of them is
+    /// refused). Behind a TLS-terminating proxy set it to `true`, or see
+    /// [`forwarded_proto_header`](Self::forwarded_proto_header).
     pub secure: Option<bool>,
     /// Persistent cookies (`Max-Age` = the store's lifetime) instead of browser-session
     /// cookies. Default false.
     pub persistent: bool,
+    /// `Partitioned` (CHIPS) on every cookie and deletion: for an app embedded in other
+    /// sites, the browser keeps one cookie per top-level site. Implies `Secure`. Default false.
+    pub partitioned: bool,
+    /// The header a TLS-terminating proxy in front of the app sets to the scheme the browser
+    /// used, such as `X-Forwarded-Proto` (or `Forwarded`, whose `proto=` is read). When
+    /// `secure` is unset and Rocket serves no TLS, a response is `Secure` when the last value
+    /// of this header says `https`. Default none: only a proxy you run may set this header,
+    /// and it must replace whatever the client sent; never name it when clients reach the app
+    /// directly.
+    pub forwarded_proto_header: Option<String>,
+}
+
+/// Whether the stores' cookies are `Secure`, and why: what
+/// [`Config::secure_mode`] decides and the launch log says.
+///
+/// ```
+/// use rocket_sealed::{Config, SecureMode};
+///
+/// let mut config = Config::default();
+/// assert!(matches!(config.secure_mode(false), SecureMode::Never(_)));
+/// assert!(matches!(config.secure_mode(true), SecureMode::Always(_)));
+/// config.cookie.forwarded_proto_header = Some("X-Forwarded-Proto".into());
+/// assert_eq!(config.secure_mode(false), SecureMode::ByHeader("X-Forwarded-Proto".into()));
+/// assert!(config.secure_mode(false).to_string().contains("X-Forwarded-Proto"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecureMode {
+    /// On every response, for the reason given.
+    Always(&'static str),
+    /// On a response to a request whose header of this name, set by the proxy, says `https`.
+    ByHeader(String),
+    /// On no response, for the reason given.
+    Never(&'static str),
+}
+
+impl std::fmt::Display for SecureMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecureMode::Always(why) => write!(f, "Secure on every response ({why})"),
+            SecureMode::ByHeader(header) => write!(
+                f,
+                "Secure when the request's `{header}` header says https \
+                 (sealed.cookie.forwarded_proto_header; only your proxy may set it)"
+            ),
+            SecureMode::Never(why) => write!(
+                f,
+                "not Secure ({why}); behind a TLS-terminating proxy set \
+                 sealed.cookie.secure = true"
+            ),
+        }
+    }
+}
+
+/// The cookie-name prefix browsers check (case-insensitively), if `name` has one.
+fn name_prefix(name: &str) -> Option<&'static str> {
+    ["__Host-", "__Secure-"].into_iter().find(|prefix| {
+        name.get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    })
+}
+
+/// `true` if `value`, the last value of a forwarded-proto header (`header` names it), says
+/// the browser used https: the last comma-separated element, the one the proxy nearest the
+/// app wrote (a client can put anything before it), as `https` (`X-Forwarded-Proto`) or
+/// with `proto=https` (`Forwarded`).
+pub(crate) fn forwarded_https(header: &str, value: &str) -> bool {
+    let last = value.rsplit(',').next().unwrap_or_default().trim();
+    let proto = if header.eq_ignore_ascii_case("Forwarded") {
+        last.split(';').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("proto")
+                .then(|| value.trim().trim_matches('"'))
+        })
+    } else {
+        Some(last)
+    };
+    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 impl Default for Config {
@@ -240,6 +320,8 @@ impl Default for CookieConfig {
             http_only: true,
             secure: None,
             persistent: false,
+            partitioned: false,
+            forwarded_proto_header: None,
         }
     }
 }
@@ -343,12 +425,119 @@ impl Config {
             domain: self.cookie.domain.clone(),
             same_site: self.same_site().unwrap_or(cookie::SameSite::Lax),
             http_only: self.cookie.http_only,
-            secure: self
-                .cookie
-                .secure
-                .unwrap_or(tls || self.same_site().is_ok_and(|s| s == cookie::SameSite::None)),
+            // In the forwarded-proto mode these are the attributes of an https request; the
+            // fairing drops `Secure` for the others.
+            secure: !matches!(self.secure_mode(tls), SecureMode::Never(_)),
             max_age: self.cookie.persistent.then_some(max_age),
+            partitioned: self.cookie.partitioned,
         }
+    }
+
+    /// Whether the cookies are `Secure` when Rocket does (`tls`) or does not serve TLS.
+    ///
+    /// `cookie.secure` decides when set. Unset, they are `Secure` over TLS, and always where
+    /// browsers require it (`SameSite=None`, `Partitioned`, a `__Host-` or `__Secure-` name);
+    /// else, with a `forwarded_proto_header`, when the proxy's header says https.
+    ///
+    /// ```
+    /// use rocket_sealed::{Config, SecureMode};
+    ///
+    /// let mut config = Config::default();
+    /// config.session.cookie_name = "__Host-session".into();
+    /// assert_eq!(
+    ///     config.secure_mode(false),
+    ///     SecureMode::Always("a `__Host-` or `__Secure-` cookie name requires it")
+    /// );
+    /// config.cookie.secure = Some(false);
+    /// assert!(config.validate().is_err()); // browsers would drop every cookie
+    /// ```
+    pub fn secure_mode(&self, tls: bool) -> SecureMode {
+        match self.cookie.secure {
+            Some(true) => SecureMode::Always("sealed.cookie.secure = true"),
+            Some(false) => SecureMode::Never("sealed.cookie.secure = false"),
+            None if tls => SecureMode::Always("Rocket serves TLS"),
+            None if self.has_prefixed_name() => {
+                SecureMode::Always("a `__Host-` or `__Secure-` cookie name requires it")
+            }
+            None if self.same_site().is_ok_and(|s| s == cookie::SameSite::None) => {
+                SecureMode::Always("SameSite=None requires it")
+            }
+            None if self.cookie.partitioned => SecureMode::Always("Partitioned requires it"),
+            None => match &self.cookie.forwarded_proto_header {
+                Some(header) => SecureMode::ByHeader(header.clone()),
+                None => {
+                    SecureMode::Never("Rocket serves no TLS and sealed.cookie.secure is not set")
+                }
+            },
+        }
+    }
+
+    /// `true` if a store's cookie name has a `__Host-` or `__Secure-` prefix.
+    fn has_prefixed_name(&self) -> bool {
+        [&self.session.cookie_name, &self.tempdata.cookie_name]
+            .into_iter()
+            .any(|name| name_prefix(name).is_some())
+    }
+
+    /// Browsers drop a `__Host-` cookie that is not `Secure`, has a `Domain` or a `Path`
+    /// other than `/`, and a `__Secure-` one that is not `Secure`; and a `Partitioned` one
+    /// that is not `Secure`.
+    fn check_prefixes(&self) -> Result<(), Error> {
+        for (field, name) in [
+            ("sealed.session.cookie_name", &self.session.cookie_name),
+            ("sealed.tempdata.cookie_name", &self.tempdata.cookie_name),
+        ] {
+            let Some(prefix) = name_prefix(name) else {
+                continue;
+            };
+            let refuse = |conflict: &str| {
+                Err(Error::config(
+                    field,
+                    format!(
+                        "{} starts with `{prefix}`, which browsers accept only {}; but {conflict}",
+                        quoted(name),
+                        if prefix == "__Host-" {
+                            "Secure, with Path=/ and no Domain"
+                        } else {
+                            "Secure"
+                        }
+                    ),
+                ))
+            };
+            if self.cookie.secure == Some(false) {
+                return refuse("sealed.cookie.secure is false");
+            }
+            if prefix == "__Host-" && self.cookie.path != "/" {
+                return refuse(&format!(
+                    "sealed.cookie.path is {}",
+                    quoted(&self.cookie.path)
+                ));
+            }
+            if prefix == "__Host-" && self.cookie.domain.is_some() {
+                return refuse("sealed.cookie.domain is set");
+            }
+        }
+        if self.cookie.partitioned && self.cookie.secure == Some(false) {
+            return Err(Error::config(
+                "sealed.cookie.partitioned",
+                "Partitioned requires Secure; browsers drop such cookies otherwise",
+            ));
+        }
+        if let Some(header) = &self.cookie.forwarded_proto_header {
+            if !valid_cookie_name(header) {
+                return Err(Error::config(
+                    "sealed.cookie.forwarded_proto_header",
+                    format!("{} is not a valid header name", quoted(header)),
+                ));
+            }
+            if self.cookie.secure.is_some() {
+                return Err(Error::config(
+                    "sealed.cookie.forwarded_proto_header",
+                    "has no effect while sealed.cookie.secure is set; remove one of them",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Checks every setting except the keys (see [`KeyRing::from_config`](crate::KeyRing::from_config)),
@@ -424,6 +613,7 @@ impl Config {
                 ));
             }
         }
+        self.check_prefixes()?;
         let (s, t) = (&self.session.cookie_name, &self.tempdata.cookie_name);
         if s == t
             || crate::chunk::chunk_index(s, t).is_some()
@@ -489,5 +679,32 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_https;
+
+    #[test]
+    fn the_proxys_own_forwarded_proto_value_decides() {
+        assert!(forwarded_https("X-Forwarded-Proto", "https"));
+        assert!(forwarded_https("x-forwarded-proto", " HTTPS "));
+        // The last element is the one the nearest proxy wrote; a client wrote any before it.
+        assert!(forwarded_https("X-Forwarded-Proto", "http, https"));
+        assert!(!forwarded_https("X-Forwarded-Proto", "https, http"));
+        assert!(forwarded_https(
+            "Forwarded",
+            "for=192.0.2.1;proto=https;by=proxy"
+        ));
+        assert!(forwarded_https("forwarded", "for=x;PROTO=\"https\""));
+        assert!(!forwarded_https(
+            "Forwarded",
+            "proto=https, for=192.0.2.9;proto=http"
+        ));
+        assert!(!forwarded_https("Forwarded", "https"));
+        assert!(!forwarded_https("X-Forwarded-Proto", ""));
+        assert!(!forwarded_https("X-Forwarded-Proto", "http"));
+        assert!(!forwarded_https("X-Forwarded-Proto", "httpsx"));
     }
 }

@@ -269,6 +269,7 @@ impl Fairing for SealedFairing {
                     sealed.ring.sealing_key_id(),
                     sealed.ring.key_ids().collect::<Vec<_>>()
                 );
+                log::info!("rocket_sealed: cookies are {}", sealed.secure_mode);
                 Ok(rocket.manage(sealed))
             }
             Err(e) => {
@@ -297,20 +298,22 @@ impl Fairing for SealedFairing {
         let jar = req.cookies();
         let session = &sealed.config.session;
         let mut wrote = false;
+        // `Secure` or not, in the forwarded-proto mode, by the proxy's header.
+        let specs = sealed.specs_for(req);
         if let Some(state) = stores
             .session()
             .loaded_mut()
             .filter(|state| state.may_write(session, now))
         {
             let sent = sent_cookies(jar, &sealed.session.name);
-            let result = state.commit(&sealed.ring, &sealed.session, session, &sent, now);
+            let result = state.commit(&sealed.ring, specs.0, session, &sent, now);
             wrote |= record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().loaded_mut() {
             crate::flash::settle_offered(stores, state);
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
-            let result = state.commit(&sealed.ring, &sealed.tempdata, &sent, keeps, now);
+            let result = state.commit(&sealed.ring, specs.1, &sent, keeps, now);
             wrote |= record(sealed, "tempdata", result, res);
         }
         if wrote && sealed.config.no_store {

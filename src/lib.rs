@@ -118,7 +118,9 @@ mod validator;
 
 pub use cipher::KEY_LEN;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{BROWSER_COOKIE_LIMIT, Config, CookieConfig, SessionConfig, TempDataConfig};
+pub use config::{
+    BROWSER_COOKIE_LIMIT, Config, CookieConfig, SecureMode, SessionConfig, TempDataConfig,
+};
 pub use counters::{CounterSnapshot, Counters};
 pub use error::{Error, Expiry, Malformed, Rejection};
 pub use fairing::SealedFairing;

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use rocket::{Phase, Rocket};
+use rocket::{Phase, Request, Rocket};
 
+use crate::attrs::CookieAttrs;
 use crate::codec::StoreSpec;
+use crate::config::{SecureMode, forwarded_https};
 use crate::counters::Counters;
 use crate::validator::Validator;
 use crate::{Clock, Config, Error, KeyRing};
@@ -43,6 +45,11 @@ pub struct Sealed {
     /// Set once a handler's own `public` `Cache-Control` on a response that writes a sealed
     /// cookie has been logged: the line is said once, not on every request.
     pub(crate) public_cache_noted: AtomicBool,
+    /// Whether the cookies are `Secure`, decided at launch.
+    pub(crate) secure_mode: SecureMode,
+    /// In the forwarded-proto mode, the session's and TempData's specs without `Secure`, for
+    /// requests the proxy's header does not mark https (`session` and `tempdata` have it).
+    plain: Option<Box<(StoreSpec, StoreSpec)>>,
 }
 
 impl Sealed {
@@ -98,6 +105,17 @@ impl Sealed {
             budget: config.tempdata.budget,
             attrs: config.cookie_attrs(tls, config.tempdata.lifetime_secs),
         };
+        let secure_mode = config.secure_mode(tls);
+        let plain = matches!(secure_mode, SecureMode::ByHeader(_)).then(|| {
+            let without_secure = |spec: &StoreSpec| StoreSpec {
+                attrs: CookieAttrs {
+                    secure: false,
+                    ..spec.attrs.clone()
+                },
+                ..spec.clone()
+            };
+            Box::new((without_secure(&session), without_secure(&tempdata)))
+        });
         let counters = Counters::default();
         let ring = ring
             .with_open_cache(config.open_cache, counters.reopened_handle())
@@ -111,7 +129,25 @@ impl Sealed {
             counters,
             validator,
             public_cache_noted: AtomicBool::new(false),
+            secure_mode,
+            plain,
         })
+    }
+
+    /// The session's and TempData's specs for the response to `req`: without `Secure` in the
+    /// forwarded-proto mode when the proxy's header does not say https.
+    pub(crate) fn specs_for(&self, req: &Request<'_>) -> (&StoreSpec, &StoreSpec) {
+        if let (Some(plain), SecureMode::ByHeader(header)) = (&self.plain, &self.secure_mode) {
+            let https = req
+                .headers()
+                .get(header)
+                .last()
+                .is_some_and(|value| forwarded_https(header, value));
+            if !https {
+                return (&plain.0, &plain.1);
+            }
+        }
+        (&self.session, &self.tempdata)
     }
 
     /// The configuration in force.

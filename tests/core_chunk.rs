@@ -125,15 +125,17 @@ fn attrs() -> impl Strategy<Value = CookieAttrs> {
         any::<bool>(),
         any::<bool>(),
         proptest::option::of(any::<u64>()),
+        any::<bool>(),
     )
         .prop_map(
-            |(path, domain, same_site, http_only, secure, max_age)| CookieAttrs {
+            |(path, domain, same_site, http_only, secure, max_age, partitioned)| CookieAttrs {
                 path,
                 domain,
                 same_site,
                 http_only,
                 secure,
                 max_age,
+                partitioned,
             },
         )
 }
@@ -549,6 +551,7 @@ fn every_set_cookie_line_for_20_kib_with_every_attribute_fits_4096_bytes() {
         http_only: true,
         secure: true,
         max_age: Some(60 * 60 * 24 * 400),
+        partitioned: true,
     };
     let env = envelope_of(20 * 1024);
     for chunk_size in [4000, 4096] {

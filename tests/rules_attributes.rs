@@ -84,3 +84,117 @@ fn refresh_share_sets_when_an_unchanged_session_is_resealed() {
     app.clock.set(T0 + 250 + 999);
     assert_eq!(app.get("/s/get/a").body, r#"Some("1")"#);
 }
+
+/// Every `Set-Cookie` line of `reply` whose cookie name starts with `prefix`.
+fn lines_of<'a>(reply: &'a common::Reply, prefix: &str) -> Vec<&'a str> {
+    reply
+        .lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| l.starts_with(prefix))
+        .collect()
+}
+
+/// A session written chunked, then cleared: every line a store can write, set and deleted,
+/// main cookie and chunks, as (the writes, the deletions).
+fn chunked_then_cleared(app: &App, name: &str) -> (common::Reply, common::Reply) {
+    let big = app.get("/s/big/3000/false");
+    assert!(
+        big.lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{name}C2="))),
+        "chunked: {:?}",
+        big.lines
+    );
+    let cleared = app.get("/s/clear");
+    assert!(cleared.deleted().contains(&format!("{name}C1")));
+    (big, cleared)
+}
+
+#[test]
+fn a_host_prefixed_name_is_secure_on_every_chunk_and_deletion() {
+    // docs/security.md, Cookie prefixes: over plain HTTP (no TLS, `secure` unset) the prefix
+    // alone makes every line Secure, Path=/ and host-only; the chunks carry the prefix too.
+    let mut config = common::config(&[1]);
+    config.session.cookie_name = "__Host-sid".into();
+    config.tempdata.cookie_name = "__Host-td".into();
+    let app = App::new(config);
+    let (big, cleared) = chunked_then_cleared(&app, "__Host-sid");
+    let td = app.get("/td/act/set/ok");
+    let mut lines = lines_of(&big, "__Host-sid");
+    lines.extend(lines_of(&cleared, "__Host-sid"));
+    lines.extend(lines_of(&td, "__Host-td="));
+    assert!(lines.len() >= 7, "{lines:#?}");
+    for line in &lines {
+        let c = rocket::http::Cookie::parse(*line).unwrap();
+        assert!(c.name().starts_with("__Host-"), "{line}");
+        assert_eq!(c.secure(), Some(true), "{line}");
+        assert_eq!((c.path(), c.domain()), (Some("/"), None), "{line}");
+    }
+    // Every line of these responses is one of the prefixed ones.
+    assert_eq!(big.lines.len() + cleared.lines.len(), lines.len() - 1);
+}
+
+#[test]
+fn partitioned_is_on_every_chunk_and_deletion() {
+    let mut config = common::config(&[1]);
+    config.cookie.partitioned = true;
+    let app = App::new(config);
+    let (big, cleared) = chunked_then_cleared(&app, SESSION);
+    let td = app.get("/td/act/set/ok");
+    let lines: Vec<&String> = big
+        .lines
+        .iter()
+        .chain(&cleared.lines)
+        .chain(&td.lines)
+        .collect();
+    assert!(lines.len() >= 7, "{lines:#?}");
+    for line in lines {
+        let c = rocket::http::Cookie::parse(line.as_str()).unwrap();
+        assert_eq!(c.partitioned(), Some(true), "{line}");
+        assert_eq!(c.secure(), Some(true), "{line}");
+    }
+    // Off by default.
+    let app = App::new(common::config(&[1]));
+    assert!(!app.get("/s/set/a/1").lines[0].contains("Partitioned"));
+}
+
+#[test]
+fn behind_a_proxy_the_forwarded_proto_header_decides_secure() {
+    // docs/operations.md, Behind a TLS-terminating proxy.
+    use rocket::http::Header;
+    let mut config = common::config(&[1]);
+    config.cookie.forwarded_proto_header = Some("X-Forwarded-Proto".into());
+    let app = App::new(config);
+    let secure_of = |proto: Option<&str>, uri: &str| -> Vec<bool> {
+        let mut req = app.client.get(uri.to_owned());
+        if let Some(proto) = proto {
+            req = req.header(Header::new("X-Forwarded-Proto", proto.to_owned()));
+        }
+        let reply = common::dispatch(req);
+        assert!(!reply.lines.is_empty(), "{uri}: nothing written");
+        reply
+            .cookies
+            .iter()
+            .map(|c| c.secure() == Some(true))
+            .collect()
+    };
+    assert_eq!(secure_of(Some("https"), "/s/set/a/1"), [true]);
+    assert_eq!(secure_of(Some("http"), "/s/set/a/2"), [false]);
+    assert_eq!(secure_of(None, "/s/set/a/3"), [false]);
+    // Only the value the nearest proxy wrote, the last, counts.
+    assert_eq!(secure_of(Some("https, http"), "/s/set/a/4"), [false]);
+    assert_eq!(secure_of(Some("http, https"), "/s/set/a/5"), [true]);
+    // Deletions and TempData follow it too.
+    assert_eq!(secure_of(Some("https"), "/s/clear"), [true]);
+    assert_eq!(secure_of(Some("https"), "/td/act/set/ok"), [true]);
+    assert_eq!(secure_of(None, "/td/act/set/ok"), [false]);
+
+    // Without the option the header is ignored: a client could send it.
+    let app = App::new(common::config(&[1]));
+    let req = app
+        .client
+        .get("/s/set/a/1")
+        .header(Header::new("X-Forwarded-Proto", "https"));
+    assert_eq!(common::dispatch(req).cookies[0].secure(), None);
+}

@@ -393,3 +393,101 @@ fn guard_reached_from_another_guard_without_the_fairing_is_a_500() {
     let reply = client.get("/indirect?guard=session").dispatch();
     assert_eq!(reply.into_string().unwrap(), "session: served");
 }
+
+/// README, Configuration and Production checklist: a `__Host-` or `__Secure-` name, or
+/// `Partitioned`, that browsers would drop as configured fails launch, and the message says
+/// which option conflicts.
+#[test]
+fn cookie_prefixes_and_partitioned_that_browsers_would_drop_fail_launch() {
+    let host = |config: &mut Config| config.session.cookie_name = "__Host-sid".into();
+    let secure = |config: &mut Config| config.tempdata.cookie_name = "__Secure-td".into();
+    type Change = fn(&mut Config);
+    let cases: Vec<(&str, Vec<Change>, &str, &str)> = vec![
+        (
+            "__Host- not Secure",
+            vec![host, |c| c.cookie.secure = Some(false)],
+            "sealed.session.cookie_name",
+            "`__Host-sid` starts with `__Host-`, which browsers accept only Secure, with Path=/ and no Domain; but sealed.cookie.secure is false",
+        ),
+        (
+            "__Host- with a path",
+            vec![host, |c| c.cookie.path = "/app".into()],
+            "sealed.session.cookie_name",
+            "but sealed.cookie.path is `/app`",
+        ),
+        (
+            "__Host- with a domain",
+            vec![host, |c| c.cookie.domain = Some("example.com".into())],
+            "sealed.session.cookie_name",
+            "but sealed.cookie.domain is set",
+        ),
+        (
+            "__Secure- not Secure",
+            vec![secure, |c| c.cookie.secure = Some(false)],
+            "sealed.tempdata.cookie_name",
+            "`__Secure-td` starts with `__Secure-`, which browsers accept only Secure; but sealed.cookie.secure is false",
+        ),
+        (
+            "__host- in another case",
+            vec![|c| c.session.cookie_name = "__host-sid".into(), |c| {
+                c.cookie.path = "/app".into()
+            }],
+            "sealed.session.cookie_name",
+            "starts with `__Host-`",
+        ),
+        (
+            "Partitioned not Secure",
+            vec![|c| c.cookie.partitioned = true, |c| {
+                c.cookie.secure = Some(false)
+            }],
+            "sealed.cookie.partitioned",
+            "Partitioned requires Secure",
+        ),
+        (
+            "a forwarded-proto header with secure set",
+            vec![
+                |c| c.cookie.forwarded_proto_header = Some("X-Forwarded-Proto".into()),
+                |c| c.cookie.secure = Some(true),
+            ],
+            "sealed.cookie.forwarded_proto_header",
+            "has no effect while sealed.cookie.secure is set",
+        ),
+        (
+            "a forwarded-proto header that is no header name",
+            vec![|c| c.cookie.forwarded_proto_header = Some("X Proto:".into())],
+            "sealed.cookie.forwarded_proto_header",
+            "is not a valid header name",
+        ),
+    ];
+    for (case, changes, expected_field, expected_reason) in cases {
+        let mut config = common::config(&[1]);
+        for change in changes {
+            change(&mut config);
+        }
+        let Err(Error::Config { field, reason }) = config.validate() else {
+            panic!("{case}: accepted");
+        };
+        assert_eq!(field, expected_field, "{case}");
+        assert!(reason.contains(expected_reason), "{case}: {reason}");
+        let launched = Client::tracked(common::rocket_with(Sealed::custom(config)));
+        assert!(fairing_failed(launched.map_err(Box::new)), "{case}");
+    }
+
+    // What browsers accept launches: `__Host-` with the defaults (Secure then implied),
+    // `__Secure-` with a path and a domain, `Partitioned`.
+    for change in [
+        host as fn(&mut Config),
+        |c| {
+            c.session.cookie_name = "__Secure-sid".into();
+            c.cookie.path = "/app".into();
+            c.cookie.domain = Some("example.com".into());
+        },
+        |c| c.cookie.partitioned = true,
+        |c| c.cookie.forwarded_proto_header = Some("Forwarded".into()),
+    ] {
+        let mut config = common::config(&[1]);
+        change(&mut config);
+        assert_eq!(config.validate(), Ok(()), "{config:?}");
+        Client::tracked(common::rocket_with(Sealed::custom(config))).expect("launches");
+    }
+}

@@ -256,3 +256,48 @@ fn a_public_cache_control_on_a_writing_response_is_one_debug_line() {
     }
     assert_eq!(said(), before + 1, "{:?}", logged());
 }
+
+/// README, Production checklist: the launch log says whether the cookies are Secure, and why.
+#[test]
+fn the_launch_log_says_which_secure_mode_is_in_force() {
+    logged();
+    type Change = fn(&mut rocket_sealed::Config);
+    let cases: [(&str, Change, &str); 4] = [
+        (
+            "logs_mode_a",
+            |_| {},
+            "cookies are not Secure (Rocket serves no TLS and sealed.cookie.secure is not set); \
+             behind a TLS-terminating proxy set sealed.cookie.secure = true",
+        ),
+        (
+            "logs_mode_b",
+            |c| c.cookie.secure = Some(true),
+            "cookies are Secure on every response (sealed.cookie.secure = true)",
+        ),
+        (
+            "__Host-logs_mode_c",
+            |_| {},
+            "cookies are Secure on every response (a `__Host-` or `__Secure-` cookie name requires it)",
+        ),
+        (
+            "logs_mode_d",
+            |c| c.cookie.forwarded_proto_header = Some("X-Logs-Mode-Proto".into()),
+            "cookies are Secure when the request's `X-Logs-Mode-Proto` header says https",
+        ),
+    ];
+    for (name, change, expected) in cases {
+        let mut config = common::config(&[1]);
+        config.session.cookie_name = name.into();
+        change(&mut config);
+        let before = lines_with(log::Level::Info, expected).len();
+        Client::untracked(common::rocket_with(Sealed::custom(config))).expect("launches");
+        let after = lines_with(log::Level::Info, expected).len();
+        // Other tests of this file launch with the defaults at the same time: the first
+        // line may be said by them too, the others only here.
+        if name == "logs_mode_a" {
+            assert!(after > before, "{name}: {:?}", logged());
+        } else {
+            assert_eq!(after, before + 1, "{name}: {:?}", logged());
+        }
+    }
+}
