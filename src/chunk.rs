@@ -102,7 +102,9 @@ impl<'a> SentCookies<'a> {
     /// assert_eq!(sent.get("sC2"), None); // not sent
     /// assert_eq!(sent.get("t"), None); // sent, but not one of this store's cookies
     ///
-    /// // A name sent twice (cookies of two paths) reads as the first one.
+    /// // Given a name twice, it reads the first. (The fairing collects from Rocket's jar,
+    /// // which keeps one cookie per name, the last the browser sent; when that copy is
+    /// // refused it tries the others: docs/security.md, Duplicate cookies.)
     /// let twice = SentCookies::collect("s", [("s", "first"), ("s", "second")]);
     /// assert_eq!(twice.get("s"), Some("first"));
     /// ```

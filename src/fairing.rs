@@ -7,7 +7,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Request, Response, Rocket};
 
 use crate::codec::Written;
-use crate::request::{RequestStores, sent_cookies};
+use crate::request::{Cookies, RequestStores, sent_cookies};
 use crate::validator::Validator;
 use crate::{Clock, Config, Error, KeyRing, Sealed, SystemClock};
 
@@ -295,7 +295,7 @@ impl Fairing for SealedFairing {
         // Multiple Choices, 304 Not Modified and 305 send the browser nowhere.
         let redirect = matches!(code, 301 | 302 | 303 | 307 | 308);
         let now = stores.now(sealed);
-        let jar = req.cookies();
+        let jar = Cookies::of(req);
         let session = &sealed.config.session;
         let mut wrote = false;
         // `Secure` or not, in the forwarded-proto mode, by the proxy's header.

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rocket::Request;
-use rocket::http::CookieJar;
+use rocket::http::{CookieJar, HeaderMap};
 
 use crate::chunk::SentCookies;
 use crate::store::{SessionState, TempDataState};
@@ -46,11 +46,137 @@ impl<S> StoreCell<S> {
     }
 }
 
+/// The cookies a request carried: Rocket's jar, which holds one cookie per name (the last
+/// the browser sent of each), and the raw `Cookie` headers, where every copy is. The headers
+/// are read only when the jar's copy of a store is refused (see [`load_session`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Cookies<'r> {
+    jar: &'r CookieJar<'r>,
+    headers: &'r HeaderMap<'r>,
+}
+
+impl<'r> Cookies<'r> {
+    pub(crate) fn of(req: &'r Request<'_>) -> Cookies<'r> {
+        Cookies {
+            jar: req.cookies(),
+            headers: req.headers(),
+        }
+    }
+}
+
+/// One store's cookies as the jar holds them, and where to find other copies.
+pub(crate) struct Sent<'a> {
+    cookies: SentCookies<'a>,
+    headers: &'a HeaderMap<'a>,
+}
+
+impl<'a> std::ops::Deref for Sent<'a> {
+    type Target = SentCookies<'a>;
+
+    fn deref(&self) -> &SentCookies<'a> {
+        &self.cookies
+    }
+}
+
 /// The cookies of the store called `name` among those the request carried. Rocket's jar keeps
 /// them as they arrived (cookies a handler adds are pending changes, not originals), so this
 /// is the same whenever in the request it is asked.
-pub(crate) fn sent_cookies<'a>(jar: &'a CookieJar<'_>, name: &'a str) -> SentCookies<'a> {
-    SentCookies::collect(name, jar.iter().map(|c| (c.name(), c.value())))
+pub(crate) fn sent_cookies<'a>(cookies: Cookies<'a>, name: &'a str) -> Sent<'a> {
+    Sent {
+        cookies: SentCookies::collect(name, cookies.jar.iter().map(|c| (c.name(), c.value()))),
+        headers: cookies.headers,
+    }
+}
+
+/// Most other copies of a store tried after the jar's is refused: each costs a decryption,
+/// and a browser holds a few copies at most (one per path and domain).
+const MAX_OTHER_COPIES: usize = 4;
+
+/// The store `name`'s cookies in the raw `Cookie` headers, in the order sent, parsed as Rocket
+/// parses them into its jar; `None` when no name was sent twice, so there is no other copy.
+fn every_copy(headers: &HeaderMap<'_>, name: &str) -> Option<Vec<(String, String)>> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for header in headers.get("Cookie") {
+        for cookie in cookie::Cookie::split_parse_encoded(header).flatten() {
+            let n = cookie.name();
+            if n == name || crate::chunk::chunk_index(name, n).is_some() {
+                pairs.push((n.to_owned(), cookie.value().to_owned()));
+            }
+        }
+    }
+    let mut names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    (names.len() < before).then_some(pairs)
+}
+
+/// The other ways to read a store sent with duplicate names: each copy of the main cookie,
+/// in the order sent, with the first copy of each chunk and with the last. The jar's view
+/// (the last of everything) is left out: it was tried already.
+fn other_views(pairs: &[(String, String)], name: &str) -> Vec<Vec<(String, String)>> {
+    let mains: Vec<&str> = pairs
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let chunks = || pairs.iter().filter(|(n, _)| n != name).cloned();
+    let mut views: Vec<Vec<(String, String)>> = Vec::new();
+    for (i, main) in mains.iter().enumerate() {
+        let last_main = i + 1 == mains.len();
+        let main = (name.to_owned(), (*main).to_owned());
+        // `SentCookies::get` reads the first copy of a name: chunks in the order sent give
+        // the first copies, reversed the last.
+        let first_chunks: Vec<_> = std::iter::once(main.clone()).chain(chunks()).collect();
+        let last_chunks: Vec<_> = std::iter::once(main)
+            .chain(chunks().collect::<Vec<_>>().into_iter().rev())
+            .collect();
+        let same = first_chunks == last_chunks;
+        for (view, is_jars) in [(first_chunks, same && last_main), (last_chunks, last_main)] {
+            if !is_jars && !views.contains(&view) {
+                views.push(view);
+            }
+        }
+    }
+    views.truncate(MAX_OTHER_COPIES);
+    views
+}
+
+/// `first`, loaded from the jar's copy, unless it was refused and another copy of the store
+/// in the raw headers opens: a valid copy wins over an invalid one, whatever their order, so
+/// a garbage cookie planted under the same name (from a sibling subdomain, or for another
+/// path) does not end the real session. Only a refusal sends it to the headers, so a normal
+/// request does no more work than before.
+fn or_another_copy<S>(
+    sent: &Sent<'_>,
+    first: S,
+    status: impl Fn(&S) -> &Status,
+    load: impl Fn(&SentCookies<'_>) -> S,
+) -> S {
+    if !matches!(status(&first), Status::Rejected(_)) {
+        return first;
+    }
+    let name = sent.name();
+    let Some(pairs) = every_copy(sent.headers, name) else {
+        return first;
+    };
+    let mut expired = None;
+    for view in other_views(&pairs, name) {
+        let other = SentCookies::collect(name, view.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let state = load(&other);
+        match status(&state) {
+            Status::Loaded => {
+                log::debug!(
+                    "rocket_sealed: the {name} cookie was sent more than once; a copy other than \
+                     the last one opened"
+                );
+                return state;
+            }
+            Status::Expired(_) if expired.is_none() => expired = Some(state),
+            _ => {}
+        }
+    }
+    expired.unwrap_or(first)
 }
 
 /// Both stores' cells for one request, in Rocket's request-local cache.
@@ -146,27 +272,33 @@ fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
 }
 
 /// Loads a session from its cell's cookies, counting and logging what happened.
-pub(crate) fn load_session(sealed: &Sealed, sent: &SentCookies, now: u64) -> SessionState {
-    let state = SessionState::load(
-        &sealed.ring,
-        &sealed.session,
-        &sealed.config.session,
-        sent,
-        now,
-    );
+pub(crate) fn load_session(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> SessionState {
+    let load = |sent: &SentCookies<'_>| {
+        SessionState::load(
+            &sealed.ring,
+            &sealed.session,
+            &sealed.config.session,
+            sent,
+            now,
+        )
+    };
+    let state = or_another_copy(sent, load(sent), SessionState::status, load);
     note_status(sealed, "session", state.status());
     state
 }
 
 /// Loads TempData from its cell's cookies, counting and logging what happened.
-pub(crate) fn load_tempdata(sealed: &Sealed, sent: &SentCookies, now: u64) -> TempDataState {
-    let state = TempDataState::load(
-        &sealed.ring,
-        &sealed.tempdata,
-        &sealed.config.tempdata,
-        sent,
-        now,
-    );
+pub(crate) fn load_tempdata(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> TempDataState {
+    let load = |sent: &SentCookies<'_>| {
+        TempDataState::load(
+            &sealed.ring,
+            &sealed.tempdata,
+            &sealed.config.tempdata,
+            sent,
+            now,
+        )
+    };
+    let state = or_another_copy(sent, load(sent), TempDataState::status, load);
     note_status(sealed, "tempdata", state.status());
     state
 }

@@ -1,13 +1,12 @@
 //! The `Session<'_>` guard.
 
-use rocket::http::CookieJar;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{GuardError, debug_store, fairing_missing};
-use crate::request::{RequestStores, load_session, note_status, sent_cookies};
+use crate::request::{Cookies, RequestStores, load_session, note_status, sent_cookies};
 use crate::store::{SessionId, SessionState};
 use crate::{Error, Sealed, Status};
 
@@ -70,7 +69,7 @@ use crate::{Error, Sealed, Status};
 pub struct Session<'r> {
     sealed: &'r Sealed,
     stores: &'r RequestStores,
-    jar: &'r CookieJar<'r>,
+    jar: Cookies<'r>,
 }
 
 std::thread_local! {
@@ -116,7 +115,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
             return fairing_missing();
         };
         let stores = RequestStores::get(req);
-        let jar = req.cookies();
+        let jar = Cookies::of(req);
         // With a validator the session is opened now, because the check is async.
         let unchecked = sealed
             .validator

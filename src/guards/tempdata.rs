@@ -1,13 +1,12 @@
 //! The `TempData<'_>` guard.
 
-use rocket::http::CookieJar;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{GuardError, debug_store, fairing_missing};
-use crate::request::{RequestStores, load_tempdata, sent_cookies};
+use crate::request::{Cookies, RequestStores, load_tempdata, sent_cookies};
 use crate::store::{Level, TempDataState};
 use crate::{Error, Sealed, Status};
 
@@ -65,7 +64,7 @@ use crate::{Error, Sealed, Status};
 pub struct TempData<'r> {
     sealed: &'r Sealed,
     pub(crate) stores: &'r RequestStores,
-    jar: &'r CookieJar<'r>,
+    jar: Cookies<'r>,
 }
 
 #[rocket::async_trait]
@@ -102,7 +101,7 @@ impl<'r> TempData<'r> {
         Some(TempData {
             sealed,
             stores,
-            jar: req.cookies(),
+            jar: Cookies::of(req),
         })
     }
 
