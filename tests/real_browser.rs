@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use real::{Proc, Shop, TempDir, raw_get, tool};
+use real::{HOST_PREFIXED, Proc, Shop, TempDir, TestCert, raw_get, tool};
 use rocket_sealed::KeyConfig;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -45,7 +45,9 @@ impl Driver {
         }
     }
 
-    async fn connect(&self) -> Client {
+    /// A chromium session; `self_signed` accepts the test's own certificate (WebDriver's
+    /// `acceptInsecureCerts`): the page is still https, so `Secure` cookies are kept.
+    async fn connect(&self, self_signed: bool) -> Client {
         let args = vec![
             "--headless".to_owned(),
             "--no-sandbox".to_owned(),
@@ -65,6 +67,7 @@ impl Driver {
         ];
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "chrome".into());
+        caps.insert("acceptInsecureCerts".into(), self_signed.into());
         caps.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({
@@ -81,10 +84,16 @@ impl Driver {
     }
 }
 
-/// The browser plus the shop's address.
+/// The browser plus the shop's address and its cookie names.
 struct Browser {
     client: Client,
     base: String,
+    /// The session's cookie name.
+    session: String,
+    /// TempData's cookie name.
+    tempdata: String,
+    /// The shop's port when it serves plain HTTP (a raw request is sent there too).
+    http_port: Option<u16>,
 }
 
 impl Browser {
@@ -170,8 +179,8 @@ impl Browser {
     }
 }
 
-fn chunked(cookies: &BTreeMap<String, String>) -> bool {
-    cookies.contains_key("sealed_sessionC1")
+fn chunked(cookies: &BTreeMap<String, String>, session: &str) -> bool {
+    cookies.contains_key(&format!("{session}C1"))
 }
 
 #[test]
@@ -181,13 +190,35 @@ fn a_real_browser_keeps_chunks_flashes_tempdata_and_survives_tampering() {
     tool("chromedriver");
     let key = KeyConfig::generate(1);
     let shop = Shop::start(real::free_port(), "browser", &[&key]);
+    in_browser(&shop, "sealed_session", "sealed_tempdata");
+}
+
+/// README, Production checklist: the same visit with the `__Host-` names the README
+/// recommends, over HTTPS. Chromium applies the prefix rules: a line that were not Secure,
+/// `Path=/` and host-only would be dropped, and the cart, the flash or the wizard would fail.
+#[test]
+#[ignore = "needs chromium, chromium-driver and openssl; run with: cargo test --test real_browser -- --ignored (or bash .ci/run)"]
+fn a_real_browser_over_https_keeps_host_prefixed_cookies() {
+    tool("chromium");
+    tool("chromedriver");
+    let key = KeyConfig::generate(1);
+    let cert = TestCert::new();
+    let sealed = real::sealed_env_with(&[&key], HOST_PREFIXED);
+    let shop = Shop::start_tls_with(real::free_port(), "browser-tls", &sealed, &cert);
+    assert!(shop.url("").starts_with("https://"));
+    in_browser(&shop, "__Host-session", "__Host-tempdata");
+}
+
+/// Runs [`scenario`] in a fresh chromium against `shop`, whose stores use these cookie names.
+fn in_browser(shop: &Shop, session: &str, tempdata: &str) {
     let driver = Driver::start();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
+    let https = shop.url("").starts_with("https://");
     runtime.block_on(async {
-        let client = driver.connect().await;
+        let client = driver.connect(https).await;
         client
             .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                 Some(Duration::from_secs(30)),
@@ -199,12 +230,14 @@ fn a_real_browser_keeps_chunks_flashes_tempdata_and_survives_tampering() {
         let browser = Browser {
             client: client.clone(),
             base: shop.url(""),
+            session: session.to_owned(),
+            tempdata: tempdata.to_owned(),
+            http_port: (!https).then_some(shop.port),
         };
-        let port = shop.port;
         // On its own task, so that a failed assertion still lets the session (and chromium)
         // be closed before the test fails.
         let outcome = tokio::spawn(async move {
-            scenario(&browser, port)
+            scenario(&browser)
                 .await
                 .map_err(|e| format!("WebDriver: {e}"))
         })
@@ -218,7 +251,9 @@ fn a_real_browser_keeps_chunks_flashes_tempdata_and_survives_tampering() {
     });
 }
 
-async fn scenario(b: &Browser, port: u16) -> Res<()> {
+async fn scenario(b: &Browser) -> Res<()> {
+    let (session, tempdata) = (b.session.as_str(), b.tempdata.as_str());
+    let chunk = |i: usize| format!("{session}C{i}");
     // Sign in.
     b.goto("/login").await?;
     b.set_value("#name", "ivy").await?;
@@ -233,7 +268,7 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
     // Add items until the cart spans several cookie chunks.
     let note = "please wrap this one in the blue paper with the silver ribbon. ".repeat(8);
     let mut added = 0;
-    while !chunked(&b.cookies().await?) {
+    while !chunked(&b.cookies().await?, session) {
         assert!(added < 20, "20 lines and still one cookie");
         b.goto("/products").await?;
         b.set_value("#product-4 input[name=note]", &note).await?;
@@ -242,16 +277,13 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
         assert_eq!(b.cart_count().await?, added, "line {added} kept");
     }
     let cookies = b.cookies().await?;
-    assert_eq!(
-        cookies.get("sealed_session").map(String::as_str),
-        Some("chunks-2")
-    );
+    assert_eq!(cookies.get(session).map(String::as_str), Some("chunks-2"));
     // Chrome kept both chunks the marker names (it drops a cookie over its 4096-byte limit
     // rather than refuse the response, so a missing chunk is how an oversized one shows).
     assert!(
-        cookies.contains_key("sealed_sessionC1")
-            && cookies.contains_key("sealed_sessionC2")
-            && !cookies.contains_key("sealed_sessionC3"),
+        cookies.contains_key(&chunk(1))
+            && cookies.contains_key(&chunk(2))
+            && !cookies.contains_key(&chunk(3)),
         "{:?}",
         cookies.keys()
     );
@@ -266,7 +298,7 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
 
     // Remove lines until the session fits one cookie: the browser drops the stale chunks.
     let mut left = added;
-    while chunked(&b.cookies().await?) {
+    while chunked(&b.cookies().await?, session) {
         assert!(left > 1, "one line left and still chunked");
         b.submit("#item-0 .remove-button").await?;
         left -= 1;
@@ -275,13 +307,15 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
     }
     let cookies = b.cookies().await?;
     assert!(
-        !cookies.keys().any(|n| n.starts_with("sealed_sessionC")),
+        !cookies
+            .keys()
+            .any(|n| n.starts_with(&format!("{session}C"))),
         "stale chunks left in the browser: {:?}",
         cookies.keys()
     );
     assert!(
         cookies
-            .get("sealed_session")
+            .get(session)
             .is_some_and(|v| !v.starts_with("chunks-"))
     );
     b.goto("/").await?;
@@ -315,7 +349,7 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
         "7 Chromium Court",
         "peek keeps it"
     );
-    assert!(b.cookies().await?.contains_key("sealed_tempdata"));
+    assert!(b.cookies().await?.contains_key(tempdata));
     b.submit("#place-order").await?;
     assert_eq!(b.path().await?, "/");
     assert!(
@@ -325,7 +359,7 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
     );
     assert_eq!(b.cart_count().await?, 0);
     assert!(
-        !b.cookies().await?.contains_key("sealed_tempdata"),
+        !b.cookies().await?.contains_key(tempdata),
         "TempData is empty after the order, so its cookie is gone"
     );
     b.goto("/checkout/3").await?;
@@ -334,25 +368,28 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
 
     // Tamper with the session cookie through WebDriver: delete it, add it back changed.
     let cookies = b.cookies().await?;
-    let value = cookies.get("sealed_session").expect("signed in").clone();
+    let value = cookies.get(session).expect("signed in").clone();
     let mut bytes = value.into_bytes();
     let mid = bytes.len() / 2;
     bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(bytes)?;
-    b.client.delete_cookie("sealed_session").await?;
-    let mut cookie = fantoccini::cookies::Cookie::new("sealed_session", tampered.clone());
+    b.client.delete_cookie(session).await?;
+    let mut cookie = fantoccini::cookies::Cookie::new(session.to_owned(), tampered.clone());
     // chromedriver refuses `null` for an attribute fantoccini leaves unset, so every one is
     // given, as the shop sets them.
     cookie.set_path("/");
     cookie.set_domain("127.0.0.1");
     cookie.set_same_site(cookie::SameSite::Lax);
     cookie.set_http_only(true);
+    cookie.set_secure(b.http_port.is_none());
     b.client.add_cookie(cookie).await?;
-    assert_eq!(b.cookies().await?.get("sealed_session"), Some(&tampered));
+    assert_eq!(b.cookies().await?.get(session), Some(&tampered));
 
     // The same cookie over plain HTTP gets a 200 page.
-    let raw = raw_get(port, "/status", Some(&format!("sealed_session={tampered}")))?;
-    assert_eq!(raw.status, 200);
+    if let Some(port) = b.http_port {
+        let raw = raw_get(port, "/status", Some(&format!("{session}={tampered}")))?;
+        assert_eq!(raw.status, 200);
+    }
     // In the browser: a normal page, a fresh session that says why, the bad cookie deleted.
     b.goto("/status").await?;
     assert_eq!(b.client.title().await?, "Status · Sealed Shop");
@@ -362,7 +399,7 @@ async fn scenario(b: &Browser, port: u16) -> Res<()> {
         "{status}"
     );
     assert_eq!(b.user().await?, "");
-    assert!(!b.cookies().await?.contains_key("sealed_session"));
+    assert!(!b.cookies().await?.contains_key(session));
     // And the fresh session works.
     b.goto("/login").await?;
     b.set_value("#name", "ivy").await?;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use real::{Shop, TempDir, TestCert, between, flashes, tool};
+use real::{HOST_PREFIXED, Shop, TempDir, TestCert, between, flashes, tool};
 use rocket_sealed::KeyConfig;
 
 /// curl with one jar file, following redirects like a browser (a 303 after a POST becomes a
@@ -21,6 +21,8 @@ struct Curl {
     base: String,
     /// The certificate to trust for `https://` (the test's own, self-signed).
     ca: Option<PathBuf>,
+    /// The session's cookie name (`sealed_session` unless the shop is configured otherwise).
+    session: String,
 }
 
 /// One response: final status, body, and the `Set-Cookie` lines of every hop.
@@ -37,6 +39,7 @@ impl Curl {
             dir: TempDir::new("curl"),
             base,
             ca: None,
+            session: "sealed_session".into(),
         }
     }
 
@@ -161,6 +164,7 @@ impl Curl {
             .collect();
         let fixed = Curl {
             ca: self.ca.clone(),
+            session: self.session.clone(),
             ..Curl::new(self.base.clone())
         };
         std::fs::write(fixed.jar_path(), kept).expect("write the corrected jar");
@@ -171,7 +175,7 @@ impl Curl {
     fn session_chunks(&self) -> Vec<String> {
         self.jar()
             .into_keys()
-            .filter(|k| k.starts_with("sealed_sessionC"))
+            .filter(|k| k.starts_with(&format!("{}C", self.session)))
             .collect()
     }
 
@@ -200,7 +204,7 @@ fn user(html: &str) -> Option<&str> {
 fn grow_until_chunked(curl: &Curl, mut each: impl FnMut(&Reply)) -> usize {
     let note = "a gift note long enough to make the cart outgrow one cookie soon. ".repeat(9);
     let mut added = 0;
-    while !curl.jar().contains_key("sealed_sessionC1") {
+    while !curl.jar().contains_key(&format!("{}C1", curl.session)) {
         assert!(added < 20, "20 items and still no chunk cookie");
         let page = curl.post(
             "/cart/add",
@@ -232,7 +236,7 @@ fn shrink_until_unchunked(
         each(&page);
         if !curl
             .jar()
-            .get("sealed_session")
+            .get(&curl.session)
             .is_some_and(|v| v.starts_with("chunks-"))
         {
             return (left, page);
@@ -287,6 +291,7 @@ fn curl_removes_every_expired_cookie(curl: &Curl) -> bool {
         dir: TempDir::new("curl-control"),
         base: format!("http://127.0.0.1:{port}"),
         ca: None,
+        session: String::new(),
     };
     control.get("/set");
     control.get("/expire");
@@ -573,4 +578,117 @@ fn over_tls_every_sealed_cookie_is_secure_and_over_http_none_is() {
         lines.iter().all(|l| !is_secure(l)),
         "over HTTP no line is Secure: {lines:#?}"
     );
+}
+
+/// README, Production checklist: the `__Host-` names the README recommends, over HTTPS. curl
+/// applies the browsers' prefix rules: every line must be Secure, `Path=/` and host-only, or
+/// curl would drop it and the cart would not read back.
+#[test]
+#[ignore = "needs curl and openssl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+fn over_https_host_prefixed_cookies_carry_a_chunked_session_and_a_flash() {
+    tool("curl");
+    let key = KeyConfig::generate(1);
+    let cert = TestCert::new();
+    let sealed = real::sealed_env_with(&[&key], HOST_PREFIXED);
+    let shop = Shop::start_tls_with(real::free_port(), "host-prefixed", &sealed, &cert);
+    let mut curl = Curl::trusting(shop.url(""), &cert);
+    curl.session = "__Host-session".into();
+
+    let mut lines: Vec<String> = Vec::new();
+    let mut seen = |reply: &Reply| {
+        lines.extend(
+            reply
+                .set_cookies
+                .iter()
+                .filter(|l| l.starts_with("__Host-"))
+                .cloned(),
+        )
+    };
+    let home = curl.post("/login", &[("name", "hana")]);
+    assert_eq!(user(&home.body), Some("hana"), "signed in");
+    assert_eq!(
+        flashes(&home.body),
+        vec![("success".to_owned(), "Welcome, hana!".to_owned())],
+        "the flash rode in __Host-tempdata"
+    );
+    seen(&home);
+    let added = grow_until_chunked(&curl, &mut seen);
+    assert_eq!(
+        cart_rows(&curl.get("/cart").body),
+        added,
+        "chunks sent back"
+    );
+    let (left, shrink) = shrink_until_unchunked(&curl, added, &mut seen);
+    assert!(
+        deletes(&shrink, "__Host-sessionC1"),
+        "{:?}",
+        shrink.set_cookies
+    );
+    assert_eq!(cart_rows(&curl.get("/cart").body), left);
+    for name in [
+        "__Host-session=",
+        "__Host-sessionC1=",
+        "__Host-sessionC2=",
+        "__Host-tempdata=",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(name)),
+            "no {name} line: {lines:#?}"
+        );
+    }
+    for line in &lines {
+        let c = cookie::Cookie::parse(line.as_str()).expect("a Set-Cookie line");
+        assert_eq!(c.secure(), Some(true), "{line}");
+        assert_eq!((c.path(), c.domain()), (Some("/"), None), "{line}");
+    }
+    // No cookie of the default names, and the jar holds the prefixed ones.
+    let jar = curl.jar();
+    assert!(jar.keys().all(|k| !k.starts_with("sealed_")), "{jar:?}");
+    assert!(jar.contains_key("__Host-session"), "{jar:?}");
+}
+
+/// docs/security.md, Duplicate cookies, over a real connection: Rocket's jar keeps the last of
+/// two same-named cookies, and a garbage copy in either place leaves the real session intact.
+#[test]
+#[ignore = "needs curl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+fn a_garbage_copy_of_the_session_cookie_in_either_order_keeps_the_session() {
+    let curl = tool("curl");
+    let key = KeyConfig::generate(1);
+    let shop = Shop::start(real::free_port(), "duplicates", &[&key]);
+    let signed_in = Curl::new(shop.url(""));
+    let home = signed_in.post("/login", &[("name", "dora")]);
+    assert_eq!(user(&home.body), Some("dora"));
+    let real = signed_in.jar().remove("sealed_session").expect("a session");
+    let garbage = "AQAAAAFCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJC";
+    let user_with = |cookie: &str| -> serde_json::Value {
+        let out = Command::new(&curl)
+            .args([
+                "--silent",
+                "--show-error",
+                "--max-time",
+                "30",
+                "--noproxy",
+                "*",
+            ])
+            .args(["--header", &format!("Cookie: {cookie}")])
+            .arg(shop.url("/state.json"))
+            .output()
+            .expect("run curl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let state: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        state["user"].clone()
+    };
+    for cookie in [
+        format!("sealed_session={real}; sealed_session={garbage}"),
+        format!("sealed_session={garbage}; sealed_session={real}"),
+    ] {
+        assert_eq!(user_with(&cookie), "dora", "{cookie}");
+    }
+    // Two garbage copies: a fresh session, no error.
+    let both = format!("sealed_session={garbage}; sealed_session=x{garbage}");
+    assert_eq!(user_with(&both), serde_json::Value::Null);
 }

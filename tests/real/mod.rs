@@ -124,12 +124,28 @@ pub fn shop_binary() -> &'static Path {
 
 /// A key ring as the `ROCKET_SEALED` environment variable spells it.
 pub fn sealed_env(ring: &[&KeyConfig]) -> String {
+    sealed_env_with(ring, "")
+}
+
+/// A key ring and more settings (`extra`, such as `session={cookie_name="__Host-s"}`) as the
+/// `ROCKET_SEALED` environment variable spells them.
+pub fn sealed_env_with(ring: &[&KeyConfig], extra: &str) -> String {
     let keys: Vec<String> = ring
         .iter()
         .map(|k| format!("{{id={},key=\"{}\"}}", k.id, k.key))
         .collect();
-    format!("{{keys=[{}]}}", keys.join(","))
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!("{{keys=[{}]{extra}}}", keys.join(","))
 }
+
+/// The `sealed` table of the production configuration the README recommends, over HTTPS:
+/// `__Host-` cookie names for both stores.
+pub const HOST_PREFIXED: &str =
+    "session={cookie_name=\"__Host-session\"},tempdata={cookie_name=\"__Host-tempdata\"}";
 
 /// A child process that is killed (and reaped) when dropped; its output goes to a log file,
 /// which is printed if the test is failing.
@@ -333,7 +349,14 @@ impl Shop {
     /// Starts the shop serving HTTPS on `port` with `cert` (Rocket's `tls` configuration),
     /// and waits until curl, trusting `cert`, gets its `/state.json`.
     pub fn start_tls(port: u16, instance: &str, ring: &[&KeyConfig], cert: &TestCert) -> Shop {
-        let (dir, instance, mut cmd) = Shop::command(port, instance, ring);
+        Shop::start_tls_with(port, instance, &sealed_env(ring), cert)
+    }
+
+    /// [`Shop::start_tls`] with the whole `sealed` table given, as `ROCKET_SEALED` spells it
+    /// (see [`sealed_env_with`]).
+    pub fn start_tls_with(port: u16, instance: &str, sealed: &str, cert: &TestCert) -> Shop {
+        let (dir, instance, mut cmd) = Shop::command(port, instance, &[]);
+        cmd.env("ROCKET_SEALED", sealed);
         cmd.env(
             "ROCKET_TLS",
             format!(
