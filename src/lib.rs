@@ -51,6 +51,7 @@
 //! chunk_size = 4000
 //! max_chunks = 8
 //! open_cache = 1024
+//! no_store = true
 //! [default.sealed.session]
 //! cookie_name = "sealed_session"
 //! idle_timeout_secs = 1200
