@@ -38,7 +38,10 @@ use rocket_sealed::chunk::{self, SentCookies};
 use rocket_sealed::codec::StoreSpec;
 use rocket_sealed::seal::Opened;
 use rocket_sealed::store::{SessionState, TempDataState};
-use rocket_sealed::{Config, FlashMessage, KeyConfig, KeyRing, Malformed, Rejection, Status};
+use rocket_sealed::{
+    Clock, Config, FlashMessage, KeyConfig, KeyRing, Malformed, ManualClock, Rejection, Status,
+    SystemClock,
+};
 
 const USAGE: &str = "\
 usage: cargo run --example inspect -- [--config Rocket.toml] [--profile NAME]
@@ -107,7 +110,8 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                 let v = value("--key-b64")?;
                 let (id, key) = v
                     .split_once(':')
-                    .ok_or_else(|| format!("`--key-b64`: expected ID:KEY, got `{v}`"))?;
+                    // What was given may be a key: it is not repeated.
+                    .ok_or("`--key-b64`: expected ID:KEY (the key id, a colon, the key)")?;
                 let id = id
                     .trim()
                     .parse()
@@ -148,6 +152,9 @@ fn run(args: &[String]) -> Result<(String, bool), String> {
         Some(path) => read_config(path, &options.profile)?,
         None => Config::default(),
     };
+    if let Some(path) = config.keys_file.take() {
+        config.keys = KeyConfig::read_file(path.as_ref()).map_err(|e| e.to_string())?;
+    }
     config.keys.extend(options.extra_keys.iter().cloned());
     config.validate().map_err(|e| e.to_string())?;
     if config.keys.is_empty() {
@@ -155,13 +162,12 @@ fn run(args: &[String]) -> Result<(String, bool), String> {
             "no keys: give a --config whose `sealed.keys` holds the app's keys, or --key-b64 ID:KEY\n{USAGE}"
         ));
     }
-    let ring = KeyRing::from_config(&config.keys).map_err(|e| e.to_string())?;
-    let now = options.now.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    });
+    let now = options.now.unwrap_or_else(|| SystemClock.now());
+    // Key dates are judged at the same time as expiry.
+    let clock = std::sync::Arc::new(ManualClock::new(now));
+    let ring = KeyRing::from_config_with_clock(&config.keys, clock)
+        .map_err(|e| e.to_string())?
+        .with_context(&config.context);
 
     let cookies = parse_cookie_header(&options.header);
     let pairs = || cookies.iter().map(|(n, v)| (n.as_str(), v.as_str()));

@@ -3,7 +3,15 @@
 //! ```text
 //! cargo run --example keys -- new [--id N]
 //! cargo run --example keys -- rotate Rocket.toml [--profile NAME]
+//! cargo run --example keys -- status --config Rocket.toml [--profile NAME] --metrics URL|FILE|-
 //! ```
+//!
+//! `status` reads the ring of a `Rocket.toml` (its `keys`, or its `keys_file`) and a running
+//! instance's `/metrics` (as the `shop` example serves them: a URL, a saved file, or `-` for
+//! standard input), and says for each key whether it seals, when it last opened a cookie
+//! while another key sealed, and from when it is safe to retire: that last open plus the
+//! longest cookie life (and no earlier than the longest cookie life after the key that
+//! replaced it activated). Ask every instance: each counts only what it served since launch.
 //!
 //! `new` prints one fresh key (32 bytes from the operating system's random source, base64url)
 //! as a `Rocket.toml` ring entry and as a `ROCKET_SEALED` environment variable. The id defaults
@@ -37,7 +45,8 @@ use rocket_sealed::{Config, KeyConfig, KeyRing};
 const USAGE: &str = "\
 usage:
   cargo run --example keys -- new [--id N]
-  cargo run --example keys -- rotate <Rocket.toml> [--profile NAME]";
+  cargo run --example keys -- rotate <Rocket.toml> [--profile NAME]
+  cargo run --example keys -- status --config <Rocket.toml> [--profile NAME] --metrics <URL|FILE|->";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,6 +66,7 @@ fn run(args: &[String]) -> Result<String, String> {
     match args.first().map(String::as_str) {
         Some("new") => new(&args[1..]),
         Some("rotate") => rotate(&args[1..]),
+        Some("status") => status(&args[1..]),
         Some("-h" | "--help" | "help") => Ok(format!("{USAGE}\n")),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(format!("no command given\n{USAGE}")),
@@ -210,6 +220,130 @@ fn rotate(args: &[String]) -> Result<String, String> {
         let _ = writeln!(out);
     }
     Ok(out)
+}
+
+/// `status --config <Rocket.toml> [--profile NAME] --metrics <URL|FILE|->`.
+fn status(args: &[String]) -> Result<String, String> {
+    let (mut path, mut metrics, mut profile) = (None, None, "default".to_owned());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = |name: &str| {
+            rest.next()
+                .cloned()
+                .ok_or(format!("`{name}` needs a value"))
+        };
+        match arg.as_str() {
+            "--config" => path = Some(value("--config")?),
+            "--metrics" => metrics = Some(value("--metrics")?),
+            "--profile" => profile = value("--profile")?,
+            other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
+        }
+    }
+    let path = path.ok_or_else(|| format!("`status` needs `--config <Rocket.toml>`\n{USAGE}"))?;
+    let metrics =
+        metrics.ok_or_else(|| format!("`status` needs `--metrics <URL|FILE|->`\n{USAGE}"))?;
+    let mut config = read_config(&path, &profile)?;
+    if let Some(file) = config.keys_file.take() {
+        config.keys = KeyConfig::read_file(file.as_ref()).map_err(|e| e.to_string())?;
+    }
+    let text = read_metrics(&metrics)?;
+    Ok(key_status(&config, &text))
+}
+
+/// The text of a `/metrics` page: fetched, read from a file, or from standard input.
+fn read_metrics(source: &str) -> Result<String, String> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let response = reqwest::blocking::get(source).map_err(|e| format!("{source}: {e}"))?;
+        return response.text().map_err(|e| format!("{source}: {e}"));
+    }
+    if source == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("standard input: {e}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(source).map_err(|e| format!("cannot read {source}: {e}"))
+}
+
+/// One sentence per key of `config`'s ring, from a `/metrics` text.
+fn key_status(config: &Config, metrics: &str) -> String {
+    let value = |name: &str, id: Option<u32>| -> Option<u64> {
+        let wanted = match id {
+            Some(id) => format!("{name}{{key=\"{id}\"}}"),
+            None => name.to_owned(),
+        };
+        metrics.lines().find_map(|line| {
+            let (n, v) = line.rsplit_once(' ')?;
+            (n == wanted).then(|| v.parse().ok()).flatten()
+        })
+    };
+    let life = config.longest_cookie_life();
+    let Some(now) = value("rocket_sealed_now_seconds", None) else {
+        return "the metrics hold no `rocket_sealed_now_seconds`: not a rocket_sealed /metrics page\n".into();
+    };
+    // When each key stops sealing: when the next key activates, if the ring has dates.
+    let activation = |k: &KeyConfig| k.activates_at.as_deref().and_then(unix);
+    let mut out = format!(
+        "# As one instance saw it, at {} (longest cookie life {}). Ask every instance.\n",
+        utc(now),
+        human(life)
+    );
+    for key in &config.keys {
+        let id = key.id;
+        if value("rocket_sealed_key_sealing", Some(id)) == Some(1) {
+            let _ = writeln!(out, "key {id}: seals");
+            continue;
+        }
+        let from = activation(key).unwrap_or(i64::MIN);
+        let replaced = config
+            .keys
+            .iter()
+            .filter_map(activation)
+            .filter(|a| *a > from)
+            .min()
+            .and_then(|a| u64::try_from(a).ok());
+        if value("rocket_sealed_key_opened", Some(id)).is_none() {
+            let _ = writeln!(out, "key {id}: not in this instance's ring");
+            continue;
+        }
+        let last = value("rocket_sealed_key_last_old_open_seconds", Some(id));
+        let safe = last.into_iter().chain(replaced).max().map(|t| t + life);
+        let seen = match last {
+            Some(t) => format!("no opens for {}", human(now.saturating_sub(t))),
+            None => "no opens since this instance started".to_owned(),
+        };
+        let _ = match safe {
+            Some(t) if t <= now => writeln!(
+                out,
+                "key {id}: {seen}; safe to retire now (since {})",
+                utc(t)
+            ),
+            Some(t) => writeln!(out, "key {id}: {seen}; safe to retire after {}", utc(t)),
+            None => writeln!(
+                out,
+                "key {id}: {seen}; safe to retire {} after the key that replaced it began sealing everywhere",
+                human(life)
+            ),
+        };
+    }
+    out
+}
+
+fn unix(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+fn utc(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("unix time {secs}"))
 }
 
 /// The `sealed` table of `profile` (merged over `default`) in the TOML file at `path`, with

@@ -330,7 +330,7 @@ impl StoreSpec {
         let remember = |value: &str| {
             if let Some(plaintext) = &sealed.plaintext {
                 ring.recent()
-                    .put(&self.name, value, plaintext, ring.sealing_key_id());
+                    .put(&self.name, value, plaintext, sealed.key_id);
             }
         };
         let cookies = if chunk::is_one_cookie(&self.name, value_len, attr_len, self.limits) {

@@ -44,8 +44,28 @@ pub struct Config {
     /// [`Sealed::custom`](crate::Sealed::custom) counts as no keys. Serializing leaves out an
     /// empty list, so a default `Config` merged into a figment (`Serialized::defaults`) still
     /// means "no keys".
+    ///
+    /// Each key may carry `activates_at` and `retires_at` (RFC 3339): the newest activated
+    /// key seals, each key opens until it retires (see
+    /// [`KeyRing::from_config_with_clock`](crate::KeyRing::from_config_with_clock)).
+    /// [`Sealed::config`](crate::Sealed::config) shows the ids and dates, never the key text.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<KeyConfig>,
+    /// A file holding the key ring instead of `keys` (not both): a TOML `keys = [{ id, key,
+    /// activates_at, retires_at }, …]` or the JSON `{"keys": [...]}`. Re-read whenever it
+    /// changes (a new modification time, inode, size or device, through any symlinks, as
+    /// when Kubernetes swaps a mounted secret) and swapped in whole; a file that fails to
+    /// read or validate keeps the ring in force. Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_file: Option<String>,
+    /// How often the `keys_file` is checked for a change, in seconds. Default 5; more than 0
+    /// and at most 3600.
+    pub keys_file_poll_secs: f64,
+    /// An application label sealed into every cookie's associated data (`shop-prod`): a
+    /// cookie sealed under another label does not open, even when both share a key by
+    /// mistake. Default empty: no label, the bytes of earlier versions, whose cookies keep
+    /// opening. At most 100 bytes. Changing it ends every session.
+    pub context: String,
     /// Session settings.
     pub session: SessionConfig,
     /// TempData settings.
@@ -284,6 +304,9 @@ impl Default for Config {
             max_chunks: 8,
             open_cache: 1024,
             no_store: true,
+            keys_file: None,
+            keys_file_poll_secs: 5.0,
+            context: String::new(),
         }
     }
 }
@@ -383,6 +406,28 @@ impl Config {
             chunk_size: self.chunk_size,
             max_chunks: self.max_chunks,
         }
+    }
+
+    /// The longest a cookie sealed now can keep opening: the session's idle timeout (its
+    /// absolute timeout if shorter) or the TempData lifetime, whichever is longer. A key must
+    /// stay in the ring this long after it stops sealing.
+    ///
+    /// ```
+    /// use rocket_sealed::Config;
+    ///
+    /// let mut config = Config::default();
+    /// assert_eq!(config.longest_cookie_life(), 86_400); // TempData's day
+    /// config.tempdata.lifetime_secs = 60;
+    /// config.session.absolute_timeout_secs = Some(600);
+    /// assert_eq!(config.longest_cookie_life(), 600);
+    /// ```
+    pub fn longest_cookie_life(&self) -> u64 {
+        let s = &self.session;
+        let session = match s.absolute_timeout_secs {
+            Some(abs) => abs.min(s.idle_timeout_secs),
+            None => s.idle_timeout_secs,
+        };
+        session.max(self.tempdata.lifetime_secs)
     }
 
     pub(crate) fn same_site(&self) -> Result<cookie::SameSite, Error> {
@@ -557,6 +602,32 @@ impl Config {
     /// assert!(config.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
+        if self.keys_file.is_some() && !self.keys.is_empty() {
+            return Err(Error::config(
+                "sealed.keys_file",
+                "`keys` and `keys_file` are both set; keep the ring in one place",
+            ));
+        }
+        if self
+            .keys_file
+            .as_deref()
+            .is_some_and(|f| f.trim().is_empty())
+        {
+            return Err(Error::config("sealed.keys_file", "is empty; give a path"));
+        }
+        let poll = self.keys_file_poll_secs;
+        if !(poll > 0.0 && poll <= 3600.0) {
+            return Err(Error::config(
+                "sealed.keys_file_poll_secs",
+                "must be more than 0 and at most 3600 seconds",
+            ));
+        }
+        if self.context.len() > 100 {
+            return Err(Error::config(
+                "sealed.context",
+                format!("is {} bytes long; at most 100", self.context.len()),
+            ));
+        }
         let unsafe_char = |c: char| c.is_control() || c == ';' || c == ',';
         if !self.cookie.path.starts_with('/') || self.cookie.path.contains(unsafe_char) {
             return Err(Error::config(

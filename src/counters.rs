@@ -34,6 +34,8 @@ pub struct Counters {
     erased: AtomicU64,
     too_large: AtomicU64,
     chunks_written: AtomicU64,
+    keys_reloaded: AtomicU64,
+    keys_reload_failed: AtomicU64,
 }
 
 /// The counters' values at one moment, from [`Counters::snapshot`]. It is `Serialize`, to be
@@ -111,6 +113,10 @@ pub struct CounterSnapshot {
     pub too_large: u64,
     /// Chunk cookies written (not counting the `chunks-N` marker).
     pub chunks_written: u64,
+    /// Key rings read from a changed `keys_file` and put in force.
+    pub keys_reloaded: u64,
+    /// Changed `keys_file`s that did not read or validate; the ring in force was kept.
+    pub keys_reload_failed: u64,
 }
 
 impl CounterSnapshot {
@@ -183,6 +189,8 @@ impl Counters {
             erased: self.erased.load(Relaxed),
             too_large: self.too_large.load(Relaxed),
             chunks_written: self.chunks_written.load(Relaxed),
+            keys_reloaded: self.keys_reloaded.load(Relaxed),
+            keys_reload_failed: self.keys_reload_failed.load(Relaxed),
         }
     }
 
@@ -231,6 +239,15 @@ impl Counters {
 
     pub(crate) fn erased(&self) {
         self.erased.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn keys_reloaded(&self, ok: bool) {
+        let counter = if ok {
+            &self.keys_reloaded
+        } else {
+            &self.keys_reload_failed
+        };
+        counter.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn too_large(&self) {

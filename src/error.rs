@@ -12,16 +12,17 @@ use std::fmt;
 /// use rocket_sealed::Rejection;
 ///
 /// let reason = Rejection::UnknownKey { key_id: 7 };
-/// assert_eq!(reason.to_string(), "sealed with key id 7, which is not in the key ring");
+/// assert_eq!(reason.to_string(), "sealed with key id 7, which is not in the key ring or has retired");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rejection {
     /// The authentication tag did not verify: the bytes were altered, sealed under another
-    /// key with the same id, or sealed for another cookie name.
+    /// key with the same id, sealed for another cookie name, or sealed under another
+    /// application label (`sealed.context`).
     Tampered,
     /// The header names a key id that is not in the ring (for example a key dropped after a
-    /// rotation).
+    /// rotation) or whose `retires_at` has passed.
     UnknownKey {
         /// The key id found in the cookie's header.
         key_id: u32,
@@ -129,7 +130,7 @@ impl fmt::Display for Rejection {
                 "authentication failed: altered, sealed for another cookie, or sealed under another key",
             ),
             Rejection::UnknownKey { key_id } => {
-                write!(f, "sealed with key id {key_id}, which is not in the key ring")
+                write!(f, "sealed with key id {key_id}, which is not in the key ring or has retired")
             }
             Rejection::WrongVersion { found } => {
                 write!(f, "wire format version {found} is not supported (expected 1)")

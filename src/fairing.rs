@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::{Build, Request, Response, Rocket};
+use rocket::{Build, Orbit, Request, Response, Rocket};
 
 use crate::codec::Written;
 use crate::request::{Cookies, RequestStores, sent_cookies};
@@ -147,7 +147,13 @@ impl SealedFairing {
             && figment
                 .find_value("sealed.keys")
                 .is_ok_and(|keys| keys.as_array().is_some_and(<[_]>::is_empty));
-        let ring = if config.keys.is_empty() && !listed_empty {
+        config.validate()?;
+        let mut seed = None;
+        let ring = if let Some(path) = &config.keys_file {
+            let (ring, watch) = crate::keys_file::Watch::start(path, self.clock.clone())?;
+            seed = Some(watch);
+            ring
+        } else if config.keys.is_empty() && !listed_empty {
             if figment.profile() == rocket::Config::DEBUG_PROFILE {
                 log::warn!(
                     "rocket_sealed: no keys configured; using one EPHEMERAL key. Sessions will not \
@@ -167,8 +173,11 @@ impl SealedFairing {
                 ));
             }
         } else {
-            KeyRing::from_config(&config.keys)?
+            KeyRing::from_config_with_clock(&config.keys, self.clock.clone())?
         };
+        for warning in ring.retirement_warnings(config.longest_cookie_life()) {
+            log::warn!("rocket_sealed: {warning}");
+        }
         let tls = figment
             .extract::<rocket::Config>()
             .map(|c| c.tls_enabled())
@@ -179,6 +188,7 @@ impl SealedFairing {
             tls,
             self.clock.clone(),
             self.validator.clone(),
+            seed,
         )
     }
 }
@@ -257,25 +267,42 @@ impl Fairing for SealedFairing {
     fn info(&self) -> Info {
         Info {
             name: "rocket_sealed",
-            kind: Kind::Ignite | Kind::Response | Kind::Singleton,
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Response | Kind::Singleton,
         }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         match self.build(&rocket) {
             Ok(sealed) => {
+                let ring = sealed.ring.load();
                 log::info!(
                     "rocket_sealed: sealing with key {} of ring {:?}",
-                    sealed.ring.sealing_key_id(),
-                    sealed.ring.key_ids().collect::<Vec<_>>()
+                    ring.sealing_key_id(),
+                    ring.key_ids().collect::<Vec<_>>()
                 );
                 log::info!("rocket_sealed: cookies are {}", sealed.secure_mode);
+                drop(ring);
                 Ok(rocket.manage(sealed))
             }
             Err(e) => {
                 log::error!("rocket_sealed: {e}");
                 Err(rocket)
             }
+        }
+    }
+
+    /// Starts the `keys_file` watch, which ends with Rocket's `Shutdown`.
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let Some(sealed) = rocket.state::<Sealed>() else {
+            return;
+        };
+        let watch = sealed
+            .watch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(watch) = watch {
+            rocket::tokio::spawn(watch.run(rocket.shutdown()));
         }
     }
 
@@ -296,6 +323,7 @@ impl Fairing for SealedFairing {
         let redirect = matches!(code, 301 | 302 | 303 | 307 | 308);
         let now = stores.now(sealed);
         let jar = Cookies::of(req);
+        let ring = sealed.ring.load();
         let session = &sealed.config.session;
         let mut wrote = false;
         // `Secure` or not, in the forwarded-proto mode, by the proxy's header.
@@ -306,14 +334,14 @@ impl Fairing for SealedFairing {
             .filter(|state| state.may_write(session, now))
         {
             let sent = sent_cookies(jar, &sealed.session.name);
-            let result = state.commit(&sealed.ring, specs.0, session, &sent, now);
+            let result = state.commit(&ring, specs.0, session, &sent, now);
             wrote |= record(sealed, "session", result, res);
         }
         if let Some(state) = stores.tempdata().loaded_mut() {
             crate::flash::settle_offered(stores, state);
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
-            let result = state.commit(&sealed.ring, specs.1, &sent, keeps, now);
+            let result = state.commit(&ring, specs.1, &sent, keeps, now);
             wrote |= record(sealed, "tempdata", result, res);
         }
         if wrote && sealed.config.no_store {

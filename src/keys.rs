@@ -1,17 +1,18 @@
-//! The key ring: numbered 256-bit keys, the first of which seals and all of which open.
+//! The key ring: numbered 256-bit keys, each with an optional activation and retirement date.
+//! The newest activated key seals; every key opens until it retires.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::Error;
 use crate::cipher::{Cipher, KEY_LEN};
 use crate::open_cache::OpenCache;
+use crate::{Clock, Error, SystemClock};
 
 /// One key of the ring as it appears in configuration: a numeric id and 32 bytes in base64url.
 ///
@@ -20,8 +21,12 @@ use crate::open_cache::OpenCache;
 /// ```
 /// use rocket_sealed::KeyConfig;
 ///
-/// let k = KeyConfig::new(1, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+/// let k = KeyConfig::generate(1);
 /// assert_eq!(format!("{k:?}"), "KeyConfig { id: 1, key: <redacted> }");
+///
+/// // Serializing does not write the key either: a `Config` handed around keeps it to itself.
+/// let json = serde_json::to_string(&k).unwrap();
+/// assert_eq!(json, r#"{"id":1,"key":"<redacted>"}"#);
 /// ```
 #[derive(Clone, Deserialize, Serialize, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -29,8 +34,23 @@ pub struct KeyConfig {
     /// The key's id, written into every cookie it seals. Ids must be unique within a ring.
     #[zeroize(skip)]
     pub id: u32,
-    /// 32 bytes, base64url (padding optional).
+    /// 32 bytes, base64url (padding optional). Serialized as `<redacted>`.
+    #[serde(serialize_with = "redacted")]
     pub key: String,
+    /// When the key starts to seal (RFC 3339, such as `2025-06-01T12:00:00Z`). It opens
+    /// from the moment it is in the ring. None: it may seal at once, as the first key of a
+    /// ring without dates does.
+    #[zeroize(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activates_at: Option<String>,
+    /// When the key stops opening (RFC 3339). None: it opens as long as it is in the ring.
+    #[zeroize(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retires_at: Option<String>,
+}
+
+fn redacted<S: serde::Serializer>(_: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("<redacted>")
 }
 
 impl KeyConfig {
@@ -58,7 +78,47 @@ impl KeyConfig {
         KeyConfig {
             id,
             key: key.into(),
+            activates_at: None,
+            retires_at: None,
         }
+    }
+
+    /// The same key, set to start sealing at `when` (RFC 3339).
+    ///
+    /// ```
+    /// use rocket_sealed::{KeyConfig, KeyRing, ManualClock};
+    /// use std::sync::Arc;
+    ///
+    /// let old = KeyConfig::generate(1);
+    /// let new = KeyConfig::generate(2).activating_at("2025-01-01T00:00:00Z");
+    /// let clock = ManualClock::new(1_735_689_599); // a second before
+    /// let ring = KeyRing::from_config_with_clock(&[old, new], Arc::new(clock.clone())).unwrap();
+    /// assert_eq!(ring.sealing_key_id(), 1);
+    /// clock.advance(1);
+    /// assert_eq!(ring.sealing_key_id(), 2);
+    /// ```
+    pub fn activating_at(mut self, when: impl Into<String>) -> Self {
+        self.activates_at = Some(when.into());
+        self
+    }
+
+    /// The same key, set to stop opening at `when` (RFC 3339).
+    ///
+    /// ```
+    /// use rocket_sealed::{KeyConfig, KeyRing, ManualClock};
+    /// use std::sync::Arc;
+    ///
+    /// let old = KeyConfig::generate(1).retiring_at("2025-01-02T00:00:00Z");
+    /// let new = KeyConfig::generate(2).activating_at("2025-01-01T00:00:00Z");
+    /// let clock = ManualClock::new(1_735_776_000 - 1); // a second before retirement
+    /// let ring = KeyRing::from_config_with_clock(&[old, new], Arc::new(clock.clone())).unwrap();
+    /// assert_eq!(ring.opening_key_ids().collect::<Vec<_>>(), [1, 2]);
+    /// clock.advance(1);
+    /// assert_eq!(ring.opening_key_ids().collect::<Vec<_>>(), [2]);
+    /// ```
+    pub fn retiring_at(mut self, when: impl Into<String>) -> Self {
+        self.retires_at = Some(when.into());
+        self
     }
 
     /// A fresh key with 32 bytes from the operating system's random source.
@@ -72,16 +132,20 @@ impl KeyConfig {
     /// ```
     pub fn generate(id: u32) -> Self {
         let bytes = Zeroizing::new(random_key_bytes());
-        KeyConfig {
-            id,
-            key: URL_SAFE_NO_PAD.encode(*bytes),
-        }
+        KeyConfig::new(id, URL_SAFE_NO_PAD.encode(*bytes))
     }
 }
 
 impl fmt::Debug for KeyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyConfig {{ id: {}, key: <redacted> }}", self.id)
+        write!(f, "KeyConfig {{ id: {}, key: <redacted>", self.id)?;
+        if let Some(at) = &self.activates_at {
+            write!(f, ", activates_at: {at}")?;
+        }
+        if let Some(at) = &self.retires_at {
+            write!(f, ", retires_at: {at}")?;
+        }
+        f.write_str(" }")
     }
 }
 
@@ -95,13 +159,74 @@ fn random_key_bytes() -> [u8; KEY_LEN] {
     bytes
 }
 
-/// A usable key: its id and a ready cipher instance (built once, reused for every message).
+/// A usable key: its id, a ready cipher instance (built once, reused for every message), its
+/// dates in unix seconds and its figures.
 pub(crate) struct Key {
     pub(crate) id: u32,
     pub(crate) cipher: Cipher,
+    activates_at: Option<i64>,
+    retires_at: Option<i64>,
+    pub(crate) stats: Arc<KeyStats>,
 }
 
-/// An ordered set of keys. The first key seals; every key opens.
+/// What a key has opened since launch; shared by the rings a reload builds, so that a
+/// figure survives the key's ring being replaced.
+#[derive(Default)]
+pub(crate) struct KeyStats {
+    opened: AtomicU64,
+    resealed: AtomicU64,
+    /// Unix seconds of the last open while another key sealed; 0 for never.
+    last_old_open: AtomicU64,
+}
+
+impl KeyStats {
+    /// Counts one value this key opened; `now` when it was not the sealing key.
+    pub(crate) fn opened(&self, not_sealing_at: Option<u64>) {
+        self.opened.fetch_add(1, Relaxed);
+        if let Some(now) = not_sealing_at {
+            self.resealed.fetch_add(1, Relaxed);
+            self.last_old_open.fetch_max(now, Relaxed);
+        }
+    }
+}
+
+/// One key's dates and figures, from [`KeyRing::key_figures`].
+///
+/// ```
+/// use rocket_sealed::{KeyConfig, KeyRing};
+///
+/// let ring = KeyRing::from_config(&[KeyConfig::generate(2), KeyConfig::generate(1)]).unwrap();
+/// let figures = ring.key_figures();
+/// assert_eq!((figures[0].id, figures[0].sealing), (2, true));
+/// assert_eq!((figures[1].id, figures[1].sealing, figures[1].opens), (1, false, true));
+/// assert_eq!((figures[1].opened, figures[1].last_old_open), (0, None));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyFigures {
+    /// The key's id.
+    pub id: u32,
+    /// Whether it seals now.
+    pub sealing: bool,
+    /// Whether it opens now (it has not retired).
+    pub opens: bool,
+    /// When it starts to seal (unix seconds), if dated.
+    pub activates_at: Option<i64>,
+    /// When it stops opening (unix seconds), if dated.
+    pub retires_at: Option<i64>,
+    /// Values it opened since launch.
+    pub opened: u64,
+    /// Of those, values it opened while another key sealed: each is re-sealed with the
+    /// sealing key when its store is written.
+    pub resealed: u64,
+    /// The last time (unix seconds) it opened a value while another key sealed.
+    pub last_old_open: Option<u64>,
+}
+
+/// A set of keys: the newest activated key seals, every key opens until it retires.
+///
+/// Without dates the first key seals, as before dates existed. A key with `activates_at`
+/// seals from then on if no key activated later; a key with `retires_at` stops opening then.
+/// Times come from the ring's [`Clock`].
 ///
 /// Build it from configuration; every mistake names the key and the reason. Key material is
 /// zeroized on drop (the cipher instances wipe their copies) and never printed.
@@ -119,14 +244,59 @@ pub(crate) struct Key {
 /// ```
 pub struct KeyRing {
     keys: Vec<Key>,
+    /// Whether any key has a date: without, the first key seals and none retires.
+    dated: bool,
+    clock: RingClock,
+    /// The application label in every AAD (empty: none).
+    context: Box<[u8]>,
     recent: OpenCache,
     /// Values the cipher ran on, authenticated or not (the `decrypted` counter).
     decrypted: Arc<AtomicU64>,
 }
 
+/// The ring's clock. The ring only reads it, so a panic inside a clock leaves nothing of the
+/// ring half-changed: the ring stays unwind-safe, as it was before it had a clock.
+struct RingClock(Arc<dyn Clock>);
+
+impl std::panic::RefUnwindSafe for RingClock {}
+impl std::panic::UnwindSafe for RingClock {}
+
+impl RingClock {
+    fn now(&self) -> u64 {
+        self.0.now()
+    }
+}
+
+fn parse_date(field: &str, name: &str, text: &Option<String>) -> Result<Option<i64>, Error> {
+    let Some(text) = text else { return Ok(None) };
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map(|t| Some(t.unix_timestamp()))
+        .map_err(|_| {
+            Error::config(
+                format!("{field}.{name}"),
+                format!(
+                    "`{text}` is not an RFC 3339 date and time (such as `2025-06-01T12:00:00Z`)"
+                ),
+            )
+        })
+}
+
+/// A unix time as RFC 3339 (UTC), for messages.
+pub(crate) fn rfc3339(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("unix time {secs}"))
+}
+
 impl KeyRing {
-    /// Builds a ring from configured keys, in order. Fails on an empty list, a duplicate id,
-    /// text that is not base64url, or a key that is not exactly 32 bytes.
+    /// Builds a ring from configured keys, judging dates by the system clock. Fails on an
+    /// empty list, a duplicate id, text that is not base64url, a key that is not exactly 32
+    /// bytes or whose bytes are all the same, and on the date mistakes
+    /// [`from_config_with_clock`](Self::from_config_with_clock) lists.
     ///
     /// ```
     /// use rocket_sealed::{Error, KeyConfig, KeyRing};
@@ -143,9 +313,39 @@ impl KeyRing {
     /// assert_eq!(field(&[]), "sealed.keys"); // no key at all
     /// assert_eq!(field(&[new.clone(), new]), "sealed.keys[1] (id 2)"); // id 2 twice
     /// let short = KeyConfig::new(3, "c2hvcnQ"); // base64url, but of 5 bytes
-    /// assert_eq!(field(&[old, short]), "sealed.keys[1] (id 3)");
+    /// assert_eq!(field(&[old.clone(), short]), "sealed.keys[1] (id 3)");
+    /// // 32 zero bytes: a placeholder, not a key.
+    /// let zeros = KeyConfig::new(4, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    /// assert_eq!(field(&[old, zeros]), "sealed.keys[1] (id 4)");
     /// ```
     pub fn from_config(configs: &[KeyConfig]) -> Result<KeyRing, Error> {
+        KeyRing::from_config_with_clock(configs, Arc::new(SystemClock))
+    }
+
+    /// Builds a ring whose dates are judged by `clock`. On top of the checks of
+    /// [`from_config`](Self::from_config), refuses: a date that is not RFC 3339, a key that
+    /// retires at or before it activates, two keys that activate at the same instant, a key
+    /// that retires while it still seals (no later key activated by then), and a ring in
+    /// which no key seals now. Each message names the key.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rocket_sealed::{KeyConfig, KeyRing, ManualClock};
+    ///
+    /// let clock = Arc::new(ManualClock::new(1_735_689_600)); // 2025-01-01T00:00:00Z
+    /// let soon = KeyConfig::generate(2).activating_at("2025-01-01T00:05:00Z");
+    /// // Alone, a key that activates in five minutes leaves nothing to seal with now.
+    /// let err = KeyRing::from_config_with_clock(&[soon.clone()], clock.clone()).unwrap_err();
+    /// assert!(err.to_string().contains("no key seals now"), "{err}");
+    /// // Beside the current key it is a scheduled rotation.
+    /// let now = KeyConfig::generate(1).retiring_at("2025-01-02T00:05:00Z");
+    /// let ring = KeyRing::from_config_with_clock(&[now, soon], clock).unwrap();
+    /// assert_eq!(ring.sealing_key_id(), 1);
+    /// ```
+    pub fn from_config_with_clock(
+        configs: &[KeyConfig],
+        clock: Arc<dyn Clock>,
+    ) -> Result<KeyRing, Error> {
         if configs.is_empty() {
             return Err(Error::config(
                 "sealed.keys",
@@ -155,6 +355,7 @@ impl KeyRing {
             ));
         }
         let mut keys: Vec<Key> = Vec::with_capacity(configs.len());
+        let mut fields = Vec::with_capacity(configs.len());
         for (index, config) in configs.iter().enumerate() {
             let field = format!("sealed.keys[{index}] (id {})", config.id);
             if keys.iter().any(|k| k.id == config.id) {
@@ -186,13 +387,155 @@ impl KeyRing {
                     ),
                 ));
             }
-            keys.push(Key::new(config.id, &decoded));
+            if decoded.iter().all(|b| *b == decoded[0]) {
+                return Err(Error::config(
+                    field,
+                    "the key's 32 bytes are all the same: a placeholder, not a key; make one \
+                     from a random source (`KeyConfig::generate`, or `openssl rand -base64 32 | \
+                     tr '+/' '-_' | tr -d =`)",
+                ));
+            }
+            let activates_at = parse_date(&field, "activates_at", &config.activates_at)?;
+            let retires_at = parse_date(&field, "retires_at", &config.retires_at)?;
+            if let (Some(a), Some(r)) = (activates_at, retires_at)
+                && r <= a
+            {
+                return Err(Error::config(
+                    field,
+                    format!(
+                        "retires_at ({}) is not after activates_at ({}): the key would never \
+                         seal",
+                        rfc3339(r),
+                        rfc3339(a)
+                    ),
+                ));
+            }
+            let mut key = Key::new(config.id, &decoded);
+            key.activates_at = activates_at;
+            key.retires_at = retires_at;
+            keys.push(key);
+            fields.push(field);
         }
-        Ok(KeyRing {
+        let dated = keys
+            .iter()
+            .any(|k| k.activates_at.is_some() || k.retires_at.is_some());
+        let ring = KeyRing {
             keys,
+            dated,
+            clock: RingClock(clock),
+            context: Box::default(),
             recent: OpenCache::off(),
             decrypted: Arc::default(),
-        })
+        };
+        ring.check_dates(&fields)?;
+        Ok(ring)
+    }
+
+    /// The date rules that involve more than one key.
+    fn check_dates(&self, fields: &[String]) -> Result<(), Error> {
+        if !self.dated {
+            return Ok(());
+        }
+        for (i, key) in self.keys.iter().enumerate() {
+            if let Some(at) = key.activates_at
+                && let Some(j) = self.keys[..i]
+                    .iter()
+                    .position(|k| k.activates_at == Some(at))
+            {
+                return Err(Error::config(
+                    &fields[i],
+                    format!(
+                        "key {} and key {} both activate at {}; which one seals would be a guess",
+                        self.keys[j].id,
+                        key.id,
+                        rfc3339(at)
+                    ),
+                ));
+            }
+        }
+        let now = clamp(self.clock.now());
+        for (i, key) in self.keys.iter().enumerate() {
+            if let Some(r) = key.retires_at
+                && r > now
+                && self.sealing_index_at(r - 1) == Some(i)
+            {
+                return Err(Error::config(
+                    &fields[i],
+                    format!(
+                        "key {} retires at {} while it still seals: add a key that activates \
+                         before then",
+                        key.id,
+                        rfc3339(r)
+                    ),
+                ));
+            }
+        }
+        if self.sealing_index_at(now).is_none() {
+            let states: Vec<String> = self
+                .keys
+                .iter()
+                .map(|k| match (k.activates_at, k.retires_at) {
+                    (_, Some(r)) if r <= now => format!("key {} retired at {}", k.id, rfc3339(r)),
+                    (Some(a), _) => format!("key {} activates at {}", k.id, rfc3339(a)),
+                    _ => format!("key {}", k.id),
+                })
+                .collect();
+            return Err(Error::config(
+                "sealed.keys",
+                format!("no key seals now ({}): {}", rfc3339(now), states.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Warnings about retirements that come before every cookie a key sealed has expired:
+    /// a key stops sealing when the next key activates, and the cookies it sealed just before
+    /// then live `longest_life` seconds more.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rocket_sealed::{KeyConfig, KeyRing, ManualClock};
+    ///
+    /// let clock = Arc::new(ManualClock::new(1_735_689_600)); // 2025-01-01T00:00:00Z
+    /// let old = KeyConfig::generate(1).retiring_at("2025-01-01T00:30:00Z");
+    /// let new = KeyConfig::generate(2).activating_at("2025-01-01T00:10:00Z");
+    /// let ring = KeyRing::from_config_with_clock(&[old, new], clock).unwrap();
+    /// // Sessions of 20 minutes fit between 00:10 and 00:30; TempData of a day does not.
+    /// assert!(ring.retirement_warnings(20 * 60).is_empty());
+    /// let warnings = ring.retirement_warnings(86_400);
+    /// assert!(warnings[0].starts_with("sealed.keys[0] (id 1)"), "{warnings:?}");
+    /// assert!(warnings[0].contains("2025-01-02T00:10:00Z"), "{warnings:?}");
+    /// ```
+    pub fn retirement_warnings(&self, longest_life: u64) -> Vec<String> {
+        let life = i64::try_from(longest_life).unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        for (index, key) in self.keys.iter().enumerate() {
+            let Some(r) = key.retires_at else { continue };
+            let from = key.activates_at.unwrap_or(i64::MIN);
+            let Some((next, at)) = self
+                .keys
+                .iter()
+                .filter_map(|k| Some((k.id, k.activates_at?)))
+                .filter(|(_, a)| *a > from)
+                .min_by_key(|(_, a)| *a)
+            else {
+                continue;
+            };
+            let safe = at.saturating_add(life);
+            if r < safe {
+                out.push(format!(
+                    "sealed.keys[{index}] (id {}): retires at {}, before every cookie it sealed \
+                     has expired (key {next} takes over sealing at {}, and cookies live up to \
+                     {longest_life} s): retire it at {} or later, or those users start fresh \
+                     sessions",
+                    key.id,
+                    rfc3339(r),
+                    rfc3339(at),
+                    rfc3339(safe)
+                ));
+            }
+        }
+        out
     }
 
     /// A ring of one random key, for development only: cookies sealed with it die with the
@@ -208,14 +551,43 @@ impl KeyRing {
         let bytes = Zeroizing::new(random_key_bytes());
         KeyRing {
             keys: vec![Key::new(0, &*bytes)],
+            dated: false,
+            clock: RingClock(Arc::new(SystemClock)),
+            context: Box::default(),
             recent: OpenCache::off(),
             decrypted: Arc::default(),
         }
     }
 
-    /// The id of the key that seals.
+    /// The same ring with `context`, an application label, in the AAD of everything it seals
+    /// and opens: a value sealed under another label does not open, even with the same key.
+    /// Empty (the default) adds nothing, so values sealed before labels existed still open.
     ///
-    /// It is the first key's, whatever the ids: a rotation puts the new key first.
+    /// ```
+    /// use rocket_sealed::seal::{open, seal, Envelope};
+    /// use rocket_sealed::{KeyConfig, KeyRing, Rejection};
+    ///
+    /// let key = KeyConfig::generate(1);
+    /// let staging = KeyRing::from_config(&[key.clone()]).unwrap().with_context("shop-staging");
+    /// let prod = KeyRing::from_config(&[key.clone()]).unwrap().with_context("shop-prod");
+    /// let value = seal(&staging, "s", &Envelope::default()).unwrap();
+    /// assert_eq!(open(&prod, "s", &value, 4096).unwrap_err(), Rejection::Tampered);
+    /// assert!(open(&staging, "s", &value, 4096).is_ok());
+    /// ```
+    pub fn with_context(mut self, context: &str) -> KeyRing {
+        self.context = context.as_bytes().into();
+        self
+    }
+
+    /// The application label in the AAD.
+    pub(crate) fn context(&self) -> &[u8] {
+        &self.context
+    }
+
+    /// The id of the key that seals now.
+    ///
+    /// Without dates it is the first key's, whatever the ids: a static rotation puts the new
+    /// key first. With dates it is the newest key whose activation has passed.
     ///
     /// ```
     /// use rocket_sealed::seal::{open, seal, Envelope};
@@ -229,12 +601,10 @@ impl KeyRing {
     /// assert_eq!(open(&ring, "s", &value, 4096).unwrap().key_id, ring.sealing_key_id());
     /// ```
     pub fn sealing_key_id(&self) -> u32 {
-        self.keys[0].id
+        self.sealing_key().id
     }
 
-    /// The ids in ring order.
-    ///
-    /// These are the keys a cookie may be sealed with and still open.
+    /// The ids in ring order, retired keys included.
     ///
     /// ```
     /// use rocket_sealed::seal::{open, seal, Envelope};
@@ -253,6 +623,73 @@ impl KeyRing {
     /// ```
     pub fn key_ids(&self) -> impl Iterator<Item = u32> + '_ {
         self.keys.iter().map(|k| k.id)
+    }
+
+    /// The ids of the keys that open now (not retired), in ring order.
+    ///
+    /// ```
+    /// use rocket_sealed::{KeyConfig, KeyRing};
+    ///
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// assert_eq!(ring.opening_key_ids().collect::<Vec<_>>(), [1]);
+    /// ```
+    pub fn opening_key_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        let now = clamp(self.clock.now());
+        self.keys
+            .iter()
+            .filter(move |k| opens_at(k, now))
+            .map(|k| k.id)
+    }
+
+    /// Each key's dates, whether it seals and opens now, and what it opened since launch.
+    ///
+    /// ```
+    /// use rocket_sealed::seal::{open, seal, Envelope};
+    /// use rocket_sealed::{KeyConfig, KeyRing};
+    ///
+    /// let (old, new) = (KeyConfig::generate(1), KeyConfig::generate(2));
+    /// let value = seal(&KeyRing::from_config(&[old.clone()]).unwrap(), "s", &Envelope::default()).unwrap();
+    /// let ring = KeyRing::from_config(&[new, old]).unwrap();
+    /// open(&ring, "s", &value, 4096).unwrap();
+    /// let figures = ring.key_figures();
+    /// assert_eq!((figures[1].id, figures[1].opened, figures[1].resealed), (1, 1, 1));
+    /// assert!(figures[1].last_old_open.is_some());
+    /// ```
+    pub fn key_figures(&self) -> Vec<KeyFigures> {
+        let now = clamp(self.clock.now());
+        let sealing = self.sealing_index_at(now);
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| KeyFigures {
+                id: k.id,
+                sealing: sealing == Some(i),
+                opens: opens_at(k, now),
+                activates_at: k.activates_at,
+                retires_at: k.retires_at,
+                opened: k.stats.opened.load(Relaxed),
+                resealed: k.stats.resealed.load(Relaxed),
+                last_old_open: match k.stats.last_old_open.load(Relaxed) {
+                    0 => None,
+                    t => Some(t),
+                },
+            })
+            .collect()
+    }
+
+    /// The time by the ring's clock.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// The same ring keeping the figures of `older`'s keys with the same ids.
+    pub(crate) fn with_figures_of(mut self, older: &KeyRing) -> KeyRing {
+        for key in &mut self.keys {
+            if let Some(old) = older.keys.iter().find(|k| k.id == key.id) {
+                key.stats = Arc::clone(&old.stats);
+            }
+        }
+        self
     }
 
     /// The same ring remembering values it opens or seals in `slots` slots (0: none),
@@ -279,18 +716,61 @@ impl KeyRing {
         &self.recent
     }
 
+    /// The key that seals now. A ring that passed validation always has one from then on;
+    /// a clock set back before every activation falls back to the first key.
     pub(crate) fn sealing_key(&self) -> &Key {
-        &self.keys[0]
+        if !self.dated {
+            return &self.keys[0];
+        }
+        let index = self.sealing_index_at(clamp(self.clock.now())).unwrap_or(0);
+        &self.keys[index]
     }
 
-    /// The key with this id and whether it is the sealing key.
+    /// The index of the key that seals at `now`: of the keys activated and not retired, the
+    /// one activated last (an undated key counts as activated forever ago); the earlier in
+    /// the ring on a tie.
+    fn sealing_index_at(&self, now: i64) -> Option<usize> {
+        let mut best: Option<(usize, i64)> = None;
+        for (i, k) in self.keys.iter().enumerate() {
+            let from = k.activates_at.unwrap_or(i64::MIN);
+            if from > now || !opens_at(k, now) {
+                continue;
+            }
+            if best.is_none_or(|(_, b)| from > b) {
+                best = Some((i, from));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    /// The key with this id if it opens now, and whether it is the sealing key.
     pub(crate) fn find(&self, id: u32) -> Option<(&Key, bool)> {
-        self.keys
+        if !self.dated {
+            return self
+                .keys
+                .iter()
+                .enumerate()
+                .find(|(_, k)| k.id == id)
+                .map(|(i, k)| (k, i == 0));
+        }
+        let now = clamp(self.clock.now());
+        let (i, key) = self
+            .keys
             .iter()
             .enumerate()
             .find(|(_, k)| k.id == id)
-            .map(|(i, k)| (k, i == 0))
+            .filter(|(_, k)| opens_at(k, now))?;
+        Some((key, self.sealing_index_at(now) == Some(i)))
     }
+}
+
+/// Whether `key` opens at `now`: it has not retired.
+fn opens_at(key: &Key, now: i64) -> bool {
+    key.retires_at.is_none_or(|r| now < r)
+}
+
+fn clamp(now: u64) -> i64 {
+    i64::try_from(now).unwrap_or(i64::MAX)
 }
 
 impl Key {
@@ -300,6 +780,9 @@ impl Key {
         Key {
             id,
             cipher: Cipher::new(&key),
+            activates_at: None,
+            retires_at: None,
+            stats: Arc::default(),
         }
     }
 }

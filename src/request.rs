@@ -273,14 +273,9 @@ fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
 
 /// Loads a session from its cell's cookies, counting and logging what happened.
 pub(crate) fn load_session(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> SessionState {
+    let ring = sealed.ring.load();
     let load = |sent: &SentCookies<'_>| {
-        SessionState::load(
-            &sealed.ring,
-            &sealed.session,
-            &sealed.config.session,
-            sent,
-            now,
-        )
+        SessionState::load(&ring, &sealed.session, &sealed.config.session, sent, now)
     };
     let state = or_another_copy(sent, load(sent), SessionState::status, load);
     note_status(sealed, "session", state.status());
@@ -289,14 +284,9 @@ pub(crate) fn load_session(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> Sessio
 
 /// Loads TempData from its cell's cookies, counting and logging what happened.
 pub(crate) fn load_tempdata(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> TempDataState {
+    let ring = sealed.ring.load();
     let load = |sent: &SentCookies<'_>| {
-        TempDataState::load(
-            &sealed.ring,
-            &sealed.tempdata,
-            &sealed.config.tempdata,
-            sent,
-            now,
-        )
+        TempDataState::load(&ring, &sealed.tempdata, &sealed.config.tempdata, sent, now)
     };
     let state = or_another_copy(sent, load(sent), TempDataState::status, load);
     note_status(sealed, "tempdata", state.status());

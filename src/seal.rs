@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! cookie value = base64url-no-pad( 0x01 | key_id (u32 BE) | nonce (24) | ciphertext | tag (16) )
-//! AAD          = "rocket_sealed" | 0x01 | key_id (u32 BE) | cookie name
+//! AAD          = "rocket_sealed" | 0x01 | key_id (u32 BE) | cookie name [ | 0x00 | context ]
 //! plaintext    = postcard(Envelope)
 //! ```
 //!
 //! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
-//! Session cookie fails to open. There is deliberately no compression (CRIME/BREACH).
+//! Session cookie fails to open. The optional application label (`sealed.context`, see
+//! [`KeyRing::with_context`]) follows a zero byte, which no cookie name holds; an empty label
+//! adds nothing, so values sealed before labels existed keep opening. There is deliberately
+//! no compression (CRIME/BREACH).
 //!
 //! ```
 //! use rocket_sealed::seal::{open, seal, Envelope};
@@ -160,12 +163,17 @@ pub(crate) fn append_text(raw: &[u8], out: &mut String) {
     URL_SAFE_NO_PAD.encode_append(raw, out);
 }
 
-/// Calls `f` with the AAD, built on the stack for cookie names up to 64 bytes.
-fn with_aad<R>(key_id: u32, cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+/// Calls `f` with the AAD, built on the stack for a cookie name and label up to 128 bytes.
+fn with_aad<R>(key_id: u32, cookie_name: &str, context: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
     const PREFIX: usize = AAD_LABEL.len() + 1 + 4;
-    let mut stack = [0u8; PREFIX + 64];
+    let mut stack = [0u8; PREFIX + 128];
     let mut heap = Vec::new();
-    let len = PREFIX + cookie_name.len();
+    let labelled = if context.is_empty() {
+        0
+    } else {
+        1 + context.len()
+    };
+    let len = PREFIX + cookie_name.len() + labelled;
     let aad = if len <= stack.len() {
         &mut stack[..len]
     } else {
@@ -175,7 +183,12 @@ fn with_aad<R>(key_id: u32, cookie_name: &str, f: impl FnOnce(&[u8]) -> R) -> R 
     aad[..AAD_LABEL.len()].copy_from_slice(AAD_LABEL);
     aad[AAD_LABEL.len()] = VERSION;
     aad[AAD_LABEL.len() + 1..PREFIX].copy_from_slice(&key_id.to_be_bytes());
-    aad[PREFIX..].copy_from_slice(cookie_name.as_bytes());
+    let name_end = PREFIX + cookie_name.len();
+    aad[PREFIX..name_end].copy_from_slice(cookie_name.as_bytes());
+    if labelled > 0 {
+        aad[name_end] = 0;
+        aad[name_end + 1..].copy_from_slice(context);
+    }
     f(aad)
 }
 
@@ -200,6 +213,8 @@ pub fn seal(ring: &KeyRing, cookie_name: &str, envelope: &Envelope) -> Result<St
 pub(crate) struct SealedBytes {
     pub(crate) raw: Vec<u8>,
     pub(crate) plaintext: Option<Vec<u8>>,
+    /// The key that sealed them (the sealing key may change at any instant).
+    pub(crate) key_id: u32,
 }
 
 /// [`seal`] before base64.
@@ -246,7 +261,7 @@ fn seal_serialized(
     });
     let (header, body) = buf.split_at_mut(HEADER_LEN);
     let nonce: &[u8; NONCE_LEN] = header[5..].try_into().expect("24-byte nonce slice");
-    let tag = with_aad(key.id, cookie_name, |aad| {
+    let tag = with_aad(key.id, cookie_name, ring.context(), |aad| {
         key.cipher.seal_in_place(nonce, aad, body)
     })
     .map_err(|_| Error::Encode {
@@ -260,6 +275,7 @@ fn seal_serialized(
     Ok(SealedBytes {
         raw: buf,
         plaintext: kept,
+        key_id: key.id,
     })
 }
 
@@ -305,8 +321,10 @@ pub(crate) fn open_plaintext(
         return Err(Malformed::TooLong.into());
     }
     if let Some((buf, key_id)) = ring.recent().get(cookie_name, value) {
-        // The ring does not change, so the key is there; whether it seals is asked again.
-        if let Some((_, is_first)) = ring.find(key_id) {
+        // Whether the key still opens, and whether it seals, is asked again: either may have
+        // changed with the clock since the value was remembered.
+        if let Some((key, is_first)) = ring.find(key_id) {
+            key.stats.opened((!is_first).then(|| ring.now()));
             return Ok(Plaintext {
                 buf,
                 key_id,
@@ -343,15 +361,17 @@ fn decrypt_in_place(
     }
     let key_id = u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);
     let (key, is_first) = ring.find(key_id).ok_or(Rejection::UnknownKey { key_id })?;
+    let stats = &key.stats;
     let (header, rest) = raw.split_at_mut(HEADER_LEN);
     let (body, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
     let nonce: &[u8; NONCE_LEN] = header[5..].try_into().map_err(|_| Malformed::TooShort)?;
     let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Malformed::TooShort)?;
     ring.note_decryption();
-    with_aad(key_id, cookie_name, |aad| {
+    with_aad(key_id, cookie_name, ring.context(), |aad| {
         key.cipher.open_in_place(nonce, aad, body, tag)
     })
     .map_err(|_| Rejection::Tampered)?;
+    stats.opened((!is_first).then(|| ring.now()));
     Ok((key_id, !is_first))
 }
 

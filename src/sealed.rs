@@ -3,12 +3,14 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use arc_swap::ArcSwap;
 use rocket::{Phase, Request, Rocket};
 
 use crate::attrs::CookieAttrs;
 use crate::codec::StoreSpec;
 use crate::config::{SecureMode, forwarded_https};
 use crate::counters::Counters;
+use crate::keys_file::{Watch, WatchSeed};
 use crate::validator::Validator;
 use crate::{Clock, Config, Error, KeyRing};
 
@@ -35,12 +37,14 @@ use crate::{Clock, Config, Error, KeyRing};
 /// assert_eq!(sealed.counters().snapshot().sealed, 0);
 /// ```
 pub struct Sealed {
-    pub(crate) ring: KeyRing,
+    /// The ring in force; a `keys_file` watcher swaps in a new one. Readers never wait.
+    pub(crate) ring: Arc<ArcSwap<KeyRing>>,
+    /// The configuration, its key text wiped.
     pub(crate) config: Config,
     pub(crate) session: StoreSpec,
     pub(crate) tempdata: StoreSpec,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) counters: Counters,
+    pub(crate) counters: Arc<Counters>,
     pub(crate) validator: Option<Arc<dyn Validator>>,
     /// Set once a handler's own `public` `Cache-Control` on a response that writes a sealed
     /// cookie has been logged: the line is said once, not on every request.
@@ -50,6 +54,8 @@ pub struct Sealed {
     /// In the forwarded-proto mode, the session's and TempData's specs without `Secure`, for
     /// requests the proxy's header does not mark https (`session` and `tempdata` have it).
     plain: Option<Box<(StoreSpec, StoreSpec)>>,
+    /// The `keys_file` watch, taken at liftoff to run until shutdown.
+    pub(crate) watch: std::sync::Mutex<Option<Watch>>,
 }
 
 impl Sealed {
@@ -86,6 +92,7 @@ impl Sealed {
         tls: bool,
         clock: Arc<dyn Clock>,
         validator: Option<Arc<dyn Validator>>,
+        keys_file: Option<WatchSeed>,
     ) -> Result<Sealed, Error> {
         config.validate()?;
         let limits = config.chunk_limits();
@@ -116,12 +123,18 @@ impl Sealed {
             };
             Box::new((without_secure(&session), without_secure(&tempdata)))
         });
-        let counters = Counters::default();
+        let counters = Arc::new(Counters::default());
         let ring = ring
+            .with_context(&config.context)
             .with_open_cache(config.open_cache, counters.reopened_handle())
             .counting_decryptions(counters.decrypted_handle());
-        Ok(Sealed {
-            ring,
+        let mut config = config;
+        for key in &mut config.keys {
+            zeroize::Zeroize::zeroize(&mut key.key);
+            key.key = "<redacted>".into();
+        }
+        let sealed = Sealed {
+            ring: Arc::new(ArcSwap::from_pointee(ring)),
             config,
             session,
             tempdata,
@@ -131,7 +144,13 @@ impl Sealed {
             public_cache_noted: AtomicBool::new(false),
             secure_mode,
             plain,
-        })
+            watch: Default::default(),
+        };
+        if let Some(seed) = keys_file {
+            let watch = Watch::new(seed, &sealed.config, &sealed);
+            *sealed.watch.lock().unwrap_or_else(|p| p.into_inner()) = Some(watch);
+        }
+        Ok(sealed)
     }
 
     /// The session's and TempData's specs for the response to `req`: without `Secure` in the
@@ -150,7 +169,8 @@ impl Sealed {
         (&self.session, &self.tempdata)
     }
 
-    /// The configuration in force.
+    /// The configuration in force. Its `keys` keep their ids and dates; each key's text
+    /// reads `<redacted>`, so no handler can leak it.
     ///
     /// ```
     /// use rocket::local::blocking::Client;
@@ -173,7 +193,8 @@ impl Sealed {
         &self.config
     }
 
-    /// The key ring in force (its `Debug` output redacts the keys).
+    /// The key ring in force now (its `Debug` output redacts the keys). A `keys_file` may
+    /// replace it at any time: hold the returned ring only as long as one use.
     ///
     /// ```
     /// use rocket::local::blocking::Client;
@@ -187,9 +208,12 @@ impl Sealed {
     /// assert_eq!(ring.sealing_key_id(), 2);
     /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), [2, 1]);
     /// assert!(!format!("{ring:?}").contains(&new.key));
+    /// // Nor does the configuration hold its text.
+    /// let config = client.rocket().state::<Sealed>().unwrap().config();
+    /// assert_eq!((config.keys[0].id, config.keys[0].key.as_str()), (2, "<redacted>"));
     /// ```
-    pub fn key_ring(&self) -> &KeyRing {
-        &self.ring
+    pub fn key_ring(&self) -> Arc<KeyRing> {
+        self.ring.load_full()
     }
 
     /// The counters: opened, rejected by reason, expired, sealed, and so on.
@@ -240,7 +264,7 @@ impl Sealed {
 impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sealed")
-            .field("ring", &self.ring)
+            .field("ring", &*self.ring.load())
             .field("config", &self.config)
             .finish_non_exhaustive()
     }

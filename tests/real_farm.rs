@@ -1,6 +1,7 @@
 //! A farm: two `shop` instances sharing one key ring behind Debian's nginx (round-robin), a
 //! cookie-jar HTTP client walking a 50-step flow through it, the largest state the default
-//! budgets allow, and a rolling key rotation with restarts.
+//! budgets allow, a rolling key rotation with restarts (static configuration), and the
+//! one-deploy rotation: a shared keys file swapped with a scheduled ring, no restarts.
 //!
 //! Needs `nginx`; run with `cargo test --test real_farm -- --ignored` (or `bash .ci/run`).
 
@@ -598,4 +599,175 @@ fn rolling_key_rotation_across_the_farm_keeps_the_active_user() {
         Some("gus")
     );
     assert_eq!(session_key_id(&stale), 2);
+}
+
+/// Unix seconds now.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+fn rfc3339(secs: u64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs as i64)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// One counter of a shop's `/metrics`, asked of the instance directly.
+fn metric(shop: &Shop, name: &str) -> Option<u64> {
+    let page = real::raw_get(shop.port, "/metrics", None).ok()?;
+    page.body.lines().find_map(|line| {
+        let (n, v) = line.rsplit_once(' ')?;
+        (n == name).then(|| v.parse().ok()).flatten()
+    })
+}
+
+/// Waits (polling fast) until `ready`, for at most `secs` seconds.
+fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !ready() {
+        assert!(std::time::Instant::now() < end, "gave up waiting: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Sleeps until the wall clock reaches `secs` (unix seconds).
+fn sleep_until(secs: u64) {
+    while unix_now() < secs {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Points `dir/keys.toml` at `dir/target` by renaming a new symlink over it, as Kubernetes
+/// swaps the `..data` link of a mounted secret: readers see the old file or the new one.
+fn swap_keys_file(dir: &std::path::Path, target: &str) {
+    let tmp = dir.join("keys.toml.new");
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(dir.join(target), &tmp).expect("symlink");
+    std::fs::rename(&tmp, dir.join("keys.toml")).expect("rename over keys.toml");
+}
+
+fn keys_toml(keys: &[(&KeyConfig, &str)]) -> String {
+    let entries: Vec<String> = keys
+        .iter()
+        .map(|(k, dates)| format!("{{ id = {}, key = \"{}\"{dates} }}", k.id, k.key))
+        .collect();
+    format!("keys = [{}]\n", entries.join(", "))
+}
+
+#[test]
+#[ignore = "needs nginx; run with: cargo test --test real_farm -- --ignored (or bash .ci/run)"]
+fn one_deploy_rotation_by_swapping_the_keys_file_with_no_restarts() {
+    real::tool("nginx");
+    let dir = real::TempDir::new("keys-file");
+    let (k1, k2) = (KeyConfig::generate(1), KeyConfig::generate(2));
+    std::fs::write(dir.path().join("ring-1.toml"), keys_toml(&[(&k1, "")])).unwrap();
+    swap_keys_file(dir.path(), "ring-1.toml");
+    let sealed = format!(
+        "{{keys_file={:?},keys_file_poll_secs=0.2}}",
+        dir.path().join("keys.toml").display().to_string()
+    );
+    let ports = free_ports(2);
+    let (pa, pb) = (ports[0], ports[1]);
+    let mut a = Shop::start_with(pa, "a", &sealed);
+    let mut b = Shop::start_with(pb, "b", &sealed);
+    let nginx = Nginx::start(&[pa, pb], &recommended());
+    let mut walk = Walk::new(&nginx.url(""));
+    let (a_addr, b_addr) = (format!("127.0.0.1:{pa}"), format!("127.0.0.1:{pb}"));
+    let activity = |walk: &mut Walk, step: u32| -> Vec<Served> {
+        let first = walk.log.len();
+        walk.add(step % 10 + 1, &format!("step {step}"));
+        walk.get("/cart");
+        walk.state();
+        walk.get("/");
+        walk.state();
+        walk.log[first..].to_vec()
+    };
+    let sealed_under =
+        |log: &[Served]| -> BTreeSet<u32> { log.iter().filter_map(|s| s.jar_key).collect() };
+
+    sign_in(&mut walk, "fred");
+    let log = activity(&mut walk, 1);
+    assert_eq!(sealed_under(&log), BTreeSet::from([1]), "{log:?}");
+    let written_under_k1 = walk.agent.cookie_header();
+
+    // The whole rotation in one file: key 2 seals a few seconds from now, key 1 retires a few
+    // seconds after that (in production: the rollout window, then the longest cookie life).
+    let activate = unix_now() + 4;
+    let retire = activate + 4;
+    let ring2 = keys_toml(&[
+        (&k1, &format!(", retires_at = \"{}\"", rfc3339(retire))),
+        (&k2, &format!(", activates_at = \"{}\"", rfc3339(activate))),
+    ]);
+    std::fs::write(dir.path().join("ring-2.toml"), ring2).unwrap();
+    swap_keys_file(dir.path(), "ring-2.toml");
+    for shop in [&a, &b] {
+        wait_for("both instances reload the ring", 5, || {
+            metric(shop, "rocket_sealed_keys_reloaded") == Some(1)
+        });
+    }
+    if unix_now() + 2 < activate {
+        let log = activity(&mut walk, 2);
+        if unix_now() < activate {
+            assert_eq!(sealed_under(&log), BTreeSet::from([1]), "not yet: {log:?}");
+        }
+    }
+
+    // Activation: both instances switch at the same instant, with no restart.
+    sleep_until(activate);
+    let log = activity(&mut walk, 3);
+    assert_eq!(sealed_under(&log), BTreeSet::from([2]), "{log:?}");
+    for addr in [&a_addr, &b_addr] {
+        assert!(
+            log.iter()
+                .any(|s| s.upstreams.last() == Some(addr) && s.jar_key == Some(2)),
+            "{addr} sealed with key 2: {log:?}"
+        );
+    }
+
+    // A broken file: each instance keeps its ring, logs why, counts it; no request fails.
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "keys = [{ id = 3, key = \"oops\" }]\n",
+    )
+    .unwrap();
+    swap_keys_file(dir.path(), "broken.toml");
+    for shop in [&a, &b] {
+        wait_for("both instances refuse the broken file", 5, || {
+            metric(shop, "rocket_sealed_keys_reload_failed") == Some(1)
+        });
+    }
+    let log = activity(&mut walk, 4);
+    assert_eq!(sealed_under(&log), BTreeSet::from([2]), "{log:?}");
+    for shop in [&a, &b] {
+        assert!(
+            shop.proc.log().contains("key ring NOT reloaded"),
+            "{}",
+            shop.proc.log()
+        );
+    }
+
+    // Retirement, from the ring still in force: a cookie sealed with key 1 starts fresh.
+    sleep_until(retire);
+    let stale = Agent::with_cookies(&nginx.url(""), &written_under_k1);
+    let page = stale.get("/state.json");
+    assert_eq!(page.status, 200);
+    let state: Value = serde_json::from_str(&page.body).expect("JSON");
+    assert_eq!(state["user"], Value::Null, "{state}");
+    let status = state["session_status"].as_str().unwrap_or_default();
+    assert!(
+        status.starts_with("rejected") && status.contains("key id 1"),
+        "{state}"
+    );
+    // The active user kept the session throughout, and nothing restarted: the counters
+    // since launch still hold the one reload and the one refusal.
+    activity(&mut walk, 5);
+    for shop in [&mut a, &mut b] {
+        shop.proc.assert_running();
+        assert_eq!(metric(shop, "rocket_sealed_keys_reloaded"), Some(1));
+        assert_eq!(metric(shop, "rocket_sealed_keys_reload_failed"), Some(1));
+    }
 }

@@ -155,10 +155,32 @@ fn counter_lines(sealed: &Sealed) -> Vec<(String, u64)> {
 
 #[get("/metrics")]
 fn metrics(sealed: &State<Sealed>) -> (ContentType, String) {
-    let text: String = counter_lines(sealed)
+    let mut text: String = counter_lines(sealed)
         .iter()
         .map(|(name, value)| format!("{name} {value}\n"))
         .collect();
+    // Per key, what `cargo run --example keys -- status` reads to say when a key may retire.
+    text.push_str(&format!("rocket_sealed_now_seconds {}\n", sealed.now()));
+    for key in sealed.key_ring().key_figures() {
+        let id = key.id;
+        text.push_str(&format!(
+            "rocket_sealed_key_sealing{{key=\"{id}\"}} {}\n",
+            u8::from(key.sealing)
+        ));
+        text.push_str(&format!(
+            "rocket_sealed_key_opened{{key=\"{id}\"}} {}\n",
+            key.opened
+        ));
+        text.push_str(&format!(
+            "rocket_sealed_key_resealed{{key=\"{id}\"}} {}\n",
+            key.resealed
+        ));
+        if let Some(at) = key.last_old_open {
+            text.push_str(&format!(
+                "rocket_sealed_key_last_old_open_seconds{{key=\"{id}\"}} {at}\n"
+            ));
+        }
+    }
     (ContentType::Plain, text)
 }
 

@@ -328,7 +328,14 @@ impl Shop {
     /// Starts the shop on `port`, sealing with the first key of `ring`, and waits until it
     /// answers.
     pub fn start(port: u16, instance: &str, ring: &[&KeyConfig]) -> Shop {
-        let (dir, instance, cmd) = Shop::command(port, instance, ring);
+        Shop::start_with(port, instance, &sealed_env(ring))
+    }
+
+    /// Starts the shop on `port` with `sealed` as its `ROCKET_SEALED` (a `keys_file`, say),
+    /// and waits until it answers.
+    pub fn start_with(port: u16, instance: &str, sealed: &str) -> Shop {
+        let (dir, instance, mut cmd) = Shop::command(port, instance, &[]);
+        cmd.env("ROCKET_SEALED", sealed);
         let mut proc = Proc::spawn(
             &format!("shop {instance} (port {port})"),
             cmd,
