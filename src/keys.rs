@@ -63,7 +63,7 @@ impl KeyConfig {
     /// use base64::Engine as _;
     /// use rocket_sealed::{KeyConfig, KeyRing};
     ///
-    /// let text = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    /// let text = URL_SAFE_NO_PAD.encode(std::array::from_fn::<u8, 32, _>(|i| 7 ^ i as u8));
     /// let key = KeyConfig::new(2, text.clone());
     /// assert_eq!((key.id, key.key.as_str()), (2, text.as_str()));
     /// assert!(KeyRing::from_config(&[key]).is_ok());

@@ -78,11 +78,17 @@ impl OpenCache {
     }
 
     /// The decrypted bytes and key id of `value` if this memo holds exactly it for
-    /// `cookie_name`.
-    pub(crate) fn get(&self, cookie_name: &str, value: &str) -> Option<(Vec<u8>, u32)> {
+    /// `cookie_name` and `key_opens` says its key still opens (the ring may have retired or
+    /// dropped it since): a plaintext of a key that no longer opens is never handed out.
+    pub(crate) fn get(
+        &self,
+        cookie_name: &str,
+        value: &str,
+        key_opens: impl FnOnce(u32) -> bool,
+    ) -> Option<(Vec<u8>, u32)> {
         let entry = self.slot(value)?.try_lock().ok()?;
         let found = entry.cookie_name == cookie_name && same_bytes(&entry.value, value);
-        if !found {
+        if !found || !key_opens(entry.key_id) {
             return None;
         }
         self.hits.fetch_add(1, Relaxed);
@@ -139,22 +145,34 @@ mod tests {
     #[test]
     fn finds_exactly_what_it_was_given() {
         let memo = cache(8);
-        assert!(memo.get("s", VALUE).is_none());
+        assert!(memo.get("s", VALUE, |_| true).is_none());
         memo.put("s", VALUE, b"plain", 7);
-        assert_eq!(memo.get("s", VALUE), Some((b"plain".to_vec(), 7)));
+        assert_eq!(memo.get("s", VALUE, |_| true), Some((b"plain".to_vec(), 7)));
         assert_eq!(memo.hits.load(Relaxed), 1);
         // Another cookie name, or one changed character, is not found.
-        assert!(memo.get("t", VALUE).is_none());
+        assert!(memo.get("t", VALUE, |_| true).is_none());
         for at in [0, 10, VALUE.len() - 20] {
             let mut changed = VALUE.to_owned();
             let other = if &VALUE[at..=at] == "A" { "B" } else { "A" };
             changed.replace_range(at..=at, other);
-            assert!(memo.get("s", &changed).is_none(), "changed at {at}");
+            assert!(
+                memo.get("s", &changed, |_| true).is_none(),
+                "changed at {at}"
+            );
         }
         // Nor a prefix or an extension of it.
-        assert!(memo.get("s", &VALUE[..VALUE.len() - 1]).is_none());
-        assert!(memo.get("s", &format!("{VALUE}A")).is_none());
+        assert!(memo.get("s", &VALUE[..VALUE.len() - 1], |_| true).is_none());
+        assert!(memo.get("s", &format!("{VALUE}A"), |_| true).is_none());
         assert_eq!(memo.hits.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn a_key_that_no_longer_opens_is_not_found() {
+        let memo = cache(8);
+        memo.put("s", VALUE, b"plain", 7);
+        assert!(memo.get("s", VALUE, |id| id != 7).is_none());
+        assert_eq!(memo.hits.load(Relaxed), 0);
+        assert!(memo.get("s", VALUE, |id| id == 7).is_some());
     }
 
     #[test]
@@ -162,11 +180,11 @@ mod tests {
         let memo = cache(0);
         assert!(!memo.is_on());
         memo.put("s", VALUE, b"plain", 1);
-        assert!(memo.get("s", VALUE).is_none());
+        assert!(memo.get("s", VALUE, |_| true).is_none());
         // Values too short to have a tag are never slotted.
         let memo = cache(8);
         memo.put("s", "short", b"plain", 1);
-        assert!(memo.get("s", "short").is_none());
+        assert!(memo.get("s", "short", |_| true).is_none());
     }
 
     #[test]
@@ -175,11 +193,11 @@ mod tests {
         memo.put("s", VALUE, &[0xAA; 64], 1);
         let shorter = format!("x{VALUE}");
         memo.put("s", &shorter, &[0x55; 16], 2);
-        assert!(memo.get("s", VALUE).is_none());
-        assert_eq!(memo.get("s", &shorter), Some((vec![0x55; 16], 2)));
+        assert!(memo.get("s", VALUE, |_| true).is_none());
+        assert_eq!(memo.get("s", &shorter, |_| true), Some((vec![0x55; 16], 2)));
         let longer = format!("yy{VALUE}");
         memo.put("s", &longer, &[0x33; 200], 3);
-        assert_eq!(memo.get("s", &longer), Some((vec![0x33; 200], 3)));
+        assert_eq!(memo.get("s", &longer, |_| true), Some((vec![0x33; 200], 3)));
     }
 
     #[test]
@@ -188,10 +206,10 @@ mod tests {
         memo.put("s", VALUE, b"plain", 1);
         let held = memo.slots[0].lock().unwrap();
         // Another request holds the slot: look-ups miss and writes are dropped, at once.
-        assert!(memo.get("s", VALUE).is_none());
+        assert!(memo.get("s", VALUE, |_| true).is_none());
         memo.put("s", &format!("x{VALUE}"), b"other", 2);
         drop(held);
-        assert_eq!(memo.get("s", VALUE), Some((b"plain".to_vec(), 1)));
+        assert_eq!(memo.get("s", VALUE, |_| true), Some((b"plain".to_vec(), 1)));
     }
 
     #[test]

@@ -320,7 +320,8 @@ pub(crate) fn open_plaintext(
     if value.len() > max_len {
         return Err(Malformed::TooLong.into());
     }
-    if let Some((buf, key_id)) = ring.recent().get(cookie_name, value) {
+    let opens = |key_id| ring.find(key_id).is_some();
+    if let Some((buf, key_id)) = ring.recent().get(cookie_name, value, opens) {
         // Whether the key still opens, and whether it seals, is asked again: either may have
         // changed with the clock since the value was remembered.
         if let Some((key, is_first)) = ring.find(key_id) {

@@ -32,6 +32,7 @@ const ROCKET_LAYER_MODULES: &[&str] = &[
     "flash",
     "validator",
     "figment_config",
+    "keys_file",
 ];
 const ROCKET_LAYER_ITEMS: &[&str] = &[
     "SealedFairing",

@@ -20,7 +20,11 @@ use rocket_sealed::{Error, KeyConfig, KeyRing, Malformed, Rejection};
 const NAME: &str = "s";
 
 fn ring() -> KeyRing {
-    KeyRing::from_config(&[KeyConfig::new(1, URL_SAFE_NO_PAD.encode([1u8; 32]))]).unwrap()
+    KeyRing::from_config(&[KeyConfig::new(
+        1,
+        URL_SAFE_NO_PAD.encode(std::array::from_fn::<u8, 32, _>(|i| i as u8)),
+    )])
+    .unwrap()
 }
 
 fn spec(chunk_size: usize, max_chunks: usize) -> StoreSpec {

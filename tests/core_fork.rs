@@ -31,8 +31,11 @@ fn nonce(sealed: &str) -> Vec<u8> {
 
 #[test]
 fn a_forked_child_does_not_reuse_its_parents_nonces() {
-    let ring =
-        KeyRing::from_config(&[KeyConfig::new(1, URL_SAFE_NO_PAD.encode([9u8; 32]))]).unwrap();
+    let ring = KeyRing::from_config(&[KeyConfig::new(
+        1,
+        URL_SAFE_NO_PAD.encode(std::array::from_fn::<u8, 32, _>(|i| 9 ^ i as u8)),
+    )])
+    .unwrap();
     // Both processes seal the same envelope under the same key: with equal nonces, the
     // outputs would be equal byte for byte.
     let before = seal(&ring, "sealed_session", &envelope()).unwrap();

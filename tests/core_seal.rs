@@ -13,8 +13,13 @@ const NAME: &str = "sealed_session";
 const MAX: usize = 1 << 20;
 
 /// A key config whose 32 bytes are all `byte`, so tests can make "the same id, other bytes".
+/// 32 bytes that are not all the same (a ring refuses those), from one.
+fn varied(byte: u8) -> [u8; 32] {
+    std::array::from_fn(|i| byte ^ i as u8)
+}
+
 fn key(id: u32, byte: u8) -> KeyConfig {
-    KeyConfig::new(id, URL_SAFE_NO_PAD.encode([byte; 32]))
+    KeyConfig::new(id, URL_SAFE_NO_PAD.encode(varied(byte)))
 }
 
 fn ring(keys: &[(u32, u8)]) -> KeyRing {
@@ -417,7 +422,7 @@ fn a_sealed_value_opens_with_a_plain_xchacha20poly1305_and_the_documented_aad() 
     let raw = URL_SAFE_NO_PAD
         .decode(seal(&ring, NAME, &sample()).unwrap())
         .unwrap();
-    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&[9u8; 32].into());
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&varied(9).into());
     let nonce = chacha20poly1305::XNonce::try_from(&raw[5..29]).unwrap();
     let open_with = |aad: &[u8]| {
         cipher

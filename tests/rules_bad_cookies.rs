@@ -12,7 +12,10 @@ use rocket_sealed::{KeyConfig, Malformed, Rejection, Status};
 /// The session sealed under key id 1 of another ring.
 fn sealed_with_another_key_of_the_same_id() -> String {
     let config = rocket_sealed::Config {
-        keys: vec![KeyConfig::new(1, URL_SAFE_NO_PAD.encode([0x42; 32]))],
+        keys: vec![KeyConfig::new(
+            1,
+            URL_SAFE_NO_PAD.encode(std::array::from_fn::<u8, 32, _>(|i| 0x42 ^ i as u8)),
+        )],
         ..common::config(&[])
     };
     let app = App::new(config);

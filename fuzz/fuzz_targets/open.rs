@@ -23,7 +23,7 @@ fn ring() -> &'static KeyRing {
     static RING: OnceLock<KeyRing> = OnceLock::new();
     RING.get_or_init(|| {
         KeyRing::from_config(&[
-            KeyConfig::new(1, URL_SAFE_NO_PAD.encode([1u8; 32])),
+            KeyConfig::new(1, URL_SAFE_NO_PAD.encode(std::array::from_fn::<u8, 32, _>(|i| i as u8))),
             KeyConfig::new(2, URL_SAFE_NO_PAD.encode([2u8; 32])),
         ])
         .expect("valid test keys")

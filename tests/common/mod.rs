@@ -437,7 +437,12 @@ impl rocket_sealed::Validator for NoMallory {
 
 /// A fixed key for `id` (its bytes depend only on the id).
 pub fn key(id: u32) -> KeyConfig {
-    KeyConfig::new(id, URL_SAFE_NO_PAD.encode([id as u8 ^ 0xa5; 32]))
+    KeyConfig::new(
+        id,
+        URL_SAFE_NO_PAD.encode(std::array::from_fn::<u8, 32, _>(|i| {
+            id as u8 ^ 0xa5 ^ i as u8
+        })),
+    )
 }
 
 /// The default config with the fixed keys `ids`, first one sealing.
