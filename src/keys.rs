@@ -23,10 +23,6 @@ use crate::{Clock, Error, SystemClock};
 ///
 /// let k = KeyConfig::generate(1);
 /// assert_eq!(format!("{k:?}"), "KeyConfig { id: 1, key: <redacted> }");
-///
-/// // Serializing does not write the key either: a `Config` handed around keeps it to itself.
-/// let json = serde_json::to_string(&k).unwrap();
-/// assert_eq!(json, r#"{"id":1,"key":"<redacted>"}"#);
 /// ```
 #[derive(Clone, Deserialize, Serialize, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -34,8 +30,9 @@ pub struct KeyConfig {
     /// The key's id, written into every cookie it seals. Ids must be unique within a ring.
     #[zeroize(skip)]
     pub id: u32,
-    /// 32 bytes, base64url (padding optional). Serialized as `<redacted>`.
-    #[serde(serialize_with = "redacted")]
+    /// 32 bytes, base64url (padding optional). Serialized as it is, so that a ring built in
+    /// code can be merged into a figment; [`Sealed::config`](crate::Sealed::config) hands
+    /// handlers a copy whose text is `<redacted>`.
     pub key: String,
     /// When the key starts to seal (RFC 3339, such as `2025-06-01T12:00:00Z`). It opens
     /// from the moment it is in the ring. None: it may seal at once, as the first key of a
@@ -47,10 +44,6 @@ pub struct KeyConfig {
     #[zeroize(skip)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retires_at: Option<String>,
-}
-
-fn redacted<S: serde::Serializer>(_: &str, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("<redacted>")
 }
 
 impl KeyConfig {

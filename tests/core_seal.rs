@@ -456,10 +456,11 @@ fn a_sealed_value_opens_with_a_plain_xchacha20poly1305_and_the_documented_aad() 
     }
 }
 
-/// A value sealed once (by the build of 2026-12-02) and kept as text: every later build must
-/// open it, or the cookies of a farm's older instances (and of browsers) stop opening after
-/// an upgrade.
-const SEALED_BY_V1: &str = "AQECAwRJKmLCgwcht9vTEkNSnKDCCqKGbTPHgJg-KC6ffYGYDhecfDD32E3bwSP_dFjYswwR8FILLYvhw7NkMaw1Bf7fkTv1yhsBjbF2yLV10wj_plZ_kCl_tJ9KqjI";
+/// A value sealed once and kept as text: every later build must open it, or the cookies of a
+/// farm's older instances (and of browsers) stop opening after an upgrade. Sealed again when
+/// keys of one repeated byte began to be refused (its first key was 32 nines); the wire
+/// format, AAD included, did not change.
+const SEALED_BY_V1: &str = "AQECAwRK_dNg_Mr4A_g12EtgzuUF549aXpHG-6DEW2RcAFZiSUKkKH1foc0LEr3m-ZIF8OIpNApE1cPHG-nhorLOOj1C1AoSu-7wqFrjIwcqGsDR-BHMe0D29y8YEoU";
 
 #[test]
 fn a_value_sealed_by_an_earlier_build_still_opens() {
