@@ -186,11 +186,11 @@ fn all_zero_and_repeated_byte_keys_are_refused() {
 #[test]
 fn the_application_label_keeps_staging_cookies_out_of_production() {
     let key = KeyConfig::generate(1);
-    let plain = KeyRing::from_config(&[key.clone()]).unwrap();
-    let staging = KeyRing::from_config(&[key.clone()])
+    let plain = KeyRing::from_config(std::slice::from_ref(&key)).unwrap();
+    let staging = KeyRing::from_config(std::slice::from_ref(&key))
         .unwrap()
         .with_context("shop-staging");
-    let prod = KeyRing::from_config(&[key.clone()])
+    let prod = KeyRing::from_config(std::slice::from_ref(&key))
         .unwrap()
         .with_context("shop-prod");
     let from_staging = seal(&staging, "s", &Envelope::default()).unwrap();
