@@ -22,9 +22,10 @@ use zeroize::Zeroizing;
 ///
 /// assert_eq!(KEY_LEN, 32);
 /// // 32 bytes are 43 characters of unpadded base64url.
-/// let exact = "A".repeat((KEY_LEN * 4).div_ceil(3));
+/// let exact = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopA";
+/// assert_eq!(exact.len(), (KEY_LEN * 4).div_ceil(3));
 /// assert!(KeyRing::from_config(&[KeyConfig::new(1, exact)]).is_ok());
-/// let short = "A".repeat(42); // 31 bytes
+/// let short = &exact[..42]; // 31 bytes
 /// assert!(KeyRing::from_config(&[KeyConfig::new(1, short)]).is_err());
 /// ```
 pub const KEY_LEN: usize = 32;
