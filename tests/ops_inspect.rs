@@ -417,6 +417,17 @@ fn keys_can_come_from_the_command_line_and_bad_usage_exits_2() {
         );
     }
 
+    // A key given without its `ID:` is refused without being repeated: it may be a real key,
+    // and the message lands in terminals and logs.
+    let out = run_example("inspect", &["--key-b64", &f.key.key, "a=b"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let (said, err) = (stdout(&out), stderr(&out));
+    assert!(err.contains("expected ID:KEY"), "{err}");
+    assert!(
+        !said.contains(&f.key.key) && !err.contains(&f.key.key),
+        "{said}{err}"
+    );
+
     // A header without any store cookie is reported, with exit 1.
     let out = run_example("inspect", &["--key-b64", &key_arg, "theme=dark"], None);
     assert_eq!(out.status.code(), Some(1));
