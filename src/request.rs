@@ -123,6 +123,10 @@ fn other_views(pairs: &[(String, String)], name: &str) -> Vec<Vec<(String, Strin
     let chunks = || pairs.iter().filter(|(n, _)| n != name).cloned();
     let mut views: Vec<Vec<(String, String)>> = Vec::new();
     for (i, main) in mains.iter().enumerate() {
+        if views.len() >= MAX_OTHER_COPIES {
+            // A request may carry thousands of copies: stop before building them all.
+            break;
+        }
         let last_main = i + 1 == mains.len();
         let main = (name.to_owned(), (*main).to_owned());
         // `SentCookies::get` reads the first copy of a name: chunks in the order sent give

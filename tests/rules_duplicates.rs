@@ -20,7 +20,13 @@ use rocket_sealed::{CounterSnapshot, ManualClock, Sealed};
 /// A forged session value: version 1 and key id 1, as a real one starts, so that only the
 /// cipher refuses it.
 fn forged() -> String {
+    forged_nth(0)
+}
+
+/// The `n`th of many different forged values.
+fn forged_nth(n: u32) -> String {
     let mut raw = vec![1, 0, 0, 0, 1];
+    raw.extend(n.to_be_bytes());
     raw.resize(120, 0x42);
     URL_SAFE_NO_PAD.encode(raw)
 }
@@ -164,4 +170,33 @@ fn tempdata_follows_the_same_rule() {
     let td = |v: &str| (TEMPDATA.to_owned(), v.to_owned());
     let reply = site.get("/td/info", &[td(&real), td(&forged())]);
     assert!(reply.body.starts_with("Loaded;1"), "{}", reply.body);
+}
+
+#[test]
+fn thousands_of_copies_cost_at_most_four_more_tries() {
+    let site = Site::new();
+    let real = site.session_of("ada").remove(0).1;
+    // 2,000 different forged copies, the real one in the middle, a forged one last (the
+    // jar's).
+    let mut sent: Vec<(String, String)> = (0..1000).map(|i| session(&forged_nth(i))).collect();
+    sent.push(session(&real));
+    sent.extend((1000..2000).map(|i| session(&forged_nth(i))));
+    let before = site.counters();
+    let reply = site.get("/s/info", &sent);
+    assert!(
+        reply.body.starts_with("Rejected(Tampered);0;"),
+        "{}",
+        reply.body
+    );
+    let after = site.counters();
+    // The jar's copy, then four more; the real one, 1,001st, is not reached.
+    assert_eq!(after.decrypted - before.decrypted, 5);
+    assert_eq!(after.rejected() - before.rejected(), 1);
+
+    // Copies of one value are one copy: the real one behind 1,000 identical forgeries opens.
+    let mut sent: Vec<(String, String)> = (0..1000).map(|_| session(&forged())).collect();
+    sent.push(session(&real));
+    sent.push(session(&forged()));
+    let reply = site.get("/s/info", &sent);
+    assert!(reply.body.starts_with("Loaded;1;"), "{}", reply.body);
 }
