@@ -36,6 +36,7 @@ pub struct Counters {
     chunks_written: AtomicU64,
     keys_reloaded: AtomicU64,
     keys_reload_failed: AtomicU64,
+    unreadable_values: AtomicU64,
 }
 
 /// The counters' values at one moment, from [`Counters::snapshot`]. It is `Serialize`, to be
@@ -117,6 +118,10 @@ pub struct CounterSnapshot {
     pub keys_reloaded: u64,
     /// Changed `keys_file`s that did not read or validate; the ring in force was kept.
     pub keys_reload_failed: u64,
+    /// Stored values a request could not read as the type it asked for (a stored type changed
+    /// incompatibly and was not migrated): each is logged with its key and dropped at the
+    /// store's next write. Not a rejection: the cookie opened.
+    pub unreadable_values: u64,
 }
 
 impl CounterSnapshot {
@@ -191,6 +196,7 @@ impl Counters {
             chunks_written: self.chunks_written.load(Relaxed),
             keys_reloaded: self.keys_reloaded.load(Relaxed),
             keys_reload_failed: self.keys_reload_failed.load(Relaxed),
+            unreadable_values: self.unreadable_values.load(Relaxed),
         }
     }
 
@@ -248,6 +254,10 @@ impl Counters {
             &self.keys_reload_failed
         };
         counter.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn unreadable_value(&self) {
+        self.unreadable_values.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn too_large(&self) {

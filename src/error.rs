@@ -133,7 +133,7 @@ impl fmt::Display for Rejection {
                 write!(f, "sealed with key id {key_id}, which is not in the key ring or has retired")
             }
             Rejection::WrongVersion { found } => {
-                write!(f, "wire format version {found} is not supported (expected 1)")
+                write!(f, "wire format version {found} is not supported (this version reads 1 and 2)")
             }
             Rejection::Malformed(what) => write!(f, "malformed: {what}"),
             Rejection::ClockAhead { ahead_secs } => write!(
@@ -184,11 +184,40 @@ pub enum Error {
         /// hold less than that. Always below `needed`.
         limit: usize,
     },
-    /// A stored value could not be decoded as the requested type.
+    /// The stored bytes are no value this build can read: truncated, or in a value format
+    /// of a later version. Like [`SchemaChanged`](Error::SchemaChanged), the entry is dropped
+    /// at the store's next write.
     Decode {
         /// The entry's name.
         key: String,
         /// The decoder's message.
+        reason: String,
+    },
+    /// The stored value does not read as the type asked for: it was written under another
+    /// shape (a field renamed or removed without a default, a field's type changed, an enum
+    /// variant gone) or as another type. Never a wrong value: read it with the old type and
+    /// convert (`Session::migrate`), or let it go — the entry is dropped at the store's next
+    /// write, counted and logged.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::{Error, Status};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize)]
+    /// struct Before { visits: u32 }
+    /// #[derive(Debug, Deserialize)]
+    /// struct After { font_size: u32 } // renamed: not the same field
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("prefs", &Before { visits: 3 }).unwrap();
+    /// let Err(Error::SchemaChanged { key, .. }) = session.get::<After>("prefs") else { panic!() };
+    /// assert_eq!(key, "prefs");
+    /// ```
+    SchemaChanged {
+        /// The entry's name.
+        key: String,
+        /// What did not fit, as the decoder says it (`missing field `font_size``).
         reason: String,
     },
     /// A value could not be encoded: its `Serialize` implementation failed, or a value given
@@ -216,9 +245,12 @@ impl fmt::Display for Error {
                  limit (mind proxies' 8 KiB header limits)"
             ),
             Error::Decode { key, reason } => {
+                write!(f, "entry `{key}` is not a readable value: {reason}")
+            }
+            Error::SchemaChanged { key, reason } => {
                 write!(
                     f,
-                    "entry `{key}` does not decode as the requested type: {reason}"
+                    "entry `{key}` was stored under another shape or type: {reason}"
                 )
             }
             Error::Encode { key, reason } => {

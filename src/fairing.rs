@@ -313,6 +313,7 @@ impl Fairing for SealedFairing {
         let Some(stores) = RequestStores::of(req) else {
             return;
         };
+        report_unreadable(sealed, stores);
         let code = res.status().code;
         if code >= 500 {
             // A failed request persists nothing: the browser keeps the cookies it had.
@@ -346,6 +347,22 @@ impl Fairing for SealedFairing {
         }
         if wrote && sealed.config.no_store {
             forbid_shared_caching(sealed, res);
+        }
+    }
+}
+
+/// Counts and logs, by key, the stored values this request could not read: a stored type
+/// changed without a migration ([docs/stores.md, Stored values](../docs/stores.md#stored-values)).
+fn report_unreadable(sealed: &Sealed, stores: &RequestStores) {
+    let session = stores.session().loaded().map(|s| s.unreadable());
+    let tempdata = stores.tempdata().loaded().map(|t| t.unreadable());
+    for (store, unreadable) in [("session", session), ("tempdata", tempdata)] {
+        for (key, error) in unreadable.into_iter().flatten() {
+            sealed.counters.unreadable_value();
+            log::warn!(
+                "rocket_sealed: the {store} entry `{key}` could not be read ({error}); it is \
+                 dropped when the {store} is next written"
+            );
         }
     }
 }

@@ -1,10 +1,16 @@
-//! Wire format version 1: how an envelope is sealed into a cookie value and opened again.
+//! Wire format version 2: how an envelope is sealed into a cookie value and opened again.
 //!
 //! ```text
-//! cookie value = base64url-no-pad( 0x01 | key_id (u32 BE) | nonce (24) | ciphertext | tag (16) )
-//! AAD          = "rocket_sealed" | 0x01 | key_id (u32 BE) | cookie name [ | 0x00 | context ]
+//! cookie value = base64url-no-pad( 0x02 | key_id (u32 BE) | nonce (24) | ciphertext | tag (16) )
+//! AAD          = "rocket_sealed" | 0x02 | key_id (u32 BE) | cookie name [ | 0x00 | context ]
 //! plaintext    = postcard(Envelope)
+//! entry value  = format (1 byte) | bytes: 0x02 MessagePack (named fields), 0x01 type tag + postcard
 //! ```
+//!
+//! Version 1, written before, is still opened: its entry values had no format byte (they were
+//! all type tag + postcard) and get `0x01` when opened, so an opened [`Envelope`] always holds
+//! version-2 entries. A build that knows only version 1 refuses version-2 cookies as
+//! `WrongVersion { found: 2 }`: a typed refusal, never a misread value.
 //!
 //! The cookie name in the AAD binds a value to its slot: a TempData cookie pasted into the
 //! Session cookie fails to open. The optional application label (`sealed.context`, see
@@ -31,8 +37,8 @@ use crate::envelope::{self, EnvelopeFields, EnvelopeView};
 use crate::keys::KeyRing;
 use crate::{Error, Malformed, Rejection};
 
-/// The format version this build writes and reads: the first byte of every sealed value,
-/// followed by the sealing key's id.
+/// The format version this build writes (it also reads version 1): the first byte of every
+/// sealed value, followed by the sealing key's id.
 ///
 /// ```
 /// use base64::Engine as _;
@@ -45,7 +51,9 @@ use crate::{Error, Malformed, Rejection};
 /// assert_eq!(raw[0], VERSION);
 /// assert_eq!(raw[1..5], 7u32.to_be_bytes());
 /// ```
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
+/// The earlier version this build still opens (see the module docs).
+const VERSION_1: u8 = 1;
 /// A fixed label that starts every AAD, so our values cannot be confused with another
 /// protocol's under the same key.
 const AAD_LABEL: &[u8] = b"rocket_sealed";
@@ -117,8 +125,15 @@ impl Plaintext {
 
     /// The envelope copied out into an owned [`Opened`], for callers that keep it.
     pub(crate) fn into_opened(self) -> Result<Opened, Rejection> {
-        let (fields, entries) =
-            self.decode_with(|name, value| (name.to_owned(), value.to_vec()))?;
+        let legacy = self.version() == VERSION_1;
+        let (fields, entries) = self.decode_with(|name, value| {
+            let mut bytes = Vec::with_capacity(value.len() + 1);
+            if legacy {
+                bytes.push(crate::store::values::FORMAT_TAGGED_POSTCARD);
+            }
+            bytes.extend_from_slice(value);
+            (name.to_owned(), bytes)
+        })?;
         let envelope = Envelope {
             issued_at: fields.issued_at,
             refreshed_at: fields.refreshed_at,
@@ -130,6 +145,11 @@ impl Plaintext {
             key_id: self.key_id,
             needs_reseal: self.needs_reseal,
         })
+    }
+
+    /// The wire format version the value was sealed with.
+    pub(crate) fn version(&self) -> u8 {
+        self.buf[0]
     }
 
     /// The buffer the envelope's slices point into.
@@ -164,7 +184,13 @@ pub(crate) fn append_text(raw: &[u8], out: &mut String) {
 }
 
 /// Calls `f` with the AAD, built on the stack for a cookie name and label up to 128 bytes.
-fn with_aad<R>(key_id: u32, cookie_name: &str, context: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+fn with_aad<R>(
+    version: u8,
+    key_id: u32,
+    cookie_name: &str,
+    context: &[u8],
+    f: impl FnOnce(&[u8]) -> R,
+) -> R {
     const PREFIX: usize = AAD_LABEL.len() + 1 + 4;
     let mut stack = [0u8; PREFIX + 128];
     let mut heap = Vec::new();
@@ -181,7 +207,7 @@ fn with_aad<R>(key_id: u32, cookie_name: &str, context: &[u8], f: impl FnOnce(&[
         &mut heap[..]
     };
     aad[..AAD_LABEL.len()].copy_from_slice(AAD_LABEL);
-    aad[AAD_LABEL.len()] = VERSION;
+    aad[AAD_LABEL.len()] = version;
     aad[AAD_LABEL.len() + 1..PREFIX].copy_from_slice(&key_id.to_be_bytes());
     let name_end = PREFIX + cookie_name.len();
     aad[PREFIX..name_end].copy_from_slice(cookie_name.as_bytes());
@@ -261,7 +287,7 @@ fn seal_serialized(
     });
     let (header, body) = buf.split_at_mut(HEADER_LEN);
     let nonce: &[u8; NONCE_LEN] = header[5..].try_into().expect("24-byte nonce slice");
-    let tag = with_aad(key.id, cookie_name, ring.context(), |aad| {
+    let tag = with_aad(VERSION, key.id, cookie_name, ring.context(), |aad| {
         key.cipher.seal_in_place(nonce, aad, body)
     })
     .map_err(|_| Error::Encode {
@@ -357,8 +383,9 @@ fn decrypt_in_place(
     if raw.len() < OVERHEAD {
         return Err(Malformed::TooShort.into());
     }
-    if raw[0] != VERSION {
-        return Err(Rejection::WrongVersion { found: raw[0] });
+    let version = raw[0];
+    if version != VERSION && version != VERSION_1 {
+        return Err(Rejection::WrongVersion { found: version });
     }
     let key_id = u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);
     let (key, is_first) = ring.find(key_id).ok_or(Rejection::UnknownKey { key_id })?;
@@ -368,7 +395,7 @@ fn decrypt_in_place(
     let nonce: &[u8; NONCE_LEN] = header[5..].try_into().map_err(|_| Malformed::TooShort)?;
     let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Malformed::TooShort)?;
     ring.note_decryption();
-    with_aad(key_id, cookie_name, ring.context(), |aad| {
+    with_aad(version, key_id, cookie_name, ring.context(), |aad| {
         key.cipher.open_in_place(nonce, aad, body, tag)
     })
     .map_err(|_| Rejection::Tampered)?;

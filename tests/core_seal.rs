@@ -265,7 +265,8 @@ fn wrong_version_byte_is_reported() {
     let raw = URL_SAFE_NO_PAD
         .decode(seal(&ring, NAME, &sample()).unwrap())
         .unwrap();
-    for version in [0u8, 2, 0x81, 0xFF] {
+    // 1 is the earlier version, which still opens (but not with a version-2 AAD: Tampered).
+    for version in [0u8, 3, 0x81, 0xFF] {
         let mut other = raw.clone();
         other[0] = version;
         assert_eq!(
@@ -273,6 +274,12 @@ fn wrong_version_byte_is_reported() {
             Rejection::WrongVersion { found: version }
         );
     }
+    let mut as_version_1 = raw.clone();
+    as_version_1[0] = 1;
+    assert_eq!(
+        rejection(&ring, NAME, &URL_SAFE_NO_PAD.encode(&as_version_1)),
+        Rejection::Tampered
+    );
 }
 
 #[test]
@@ -360,7 +367,7 @@ fn wire_layout_is_version_key_id_nonce_ciphertext_tag() {
             "not base64url without padding: {value}"
         );
         let raw = URL_SAFE_NO_PAD.decode(value).unwrap();
-        assert_eq!(raw[0], 0x01);
+        assert_eq!(raw[0], 0x02);
         assert_eq!(raw[1..5], [0x01, 0x02, 0x03, 0x04]);
         assert_eq!(raw.len(), plaintext.len() + 45);
         assert_eq!(OVERHEAD, 45);
@@ -404,7 +411,7 @@ fn sample_plaintext() -> Vec<u8> {
 /// The AAD as the wire format defines it, built here by hand rather than by the crate.
 fn wire_aad(key_id: u32, cookie_name: &str) -> Vec<u8> {
     let mut aad = b"rocket_sealed".to_vec();
-    aad.push(1);
+    aad.push(2);
     aad.extend(key_id.to_be_bytes());
     aad.extend(cookie_name.as_bytes());
     aad
@@ -466,7 +473,13 @@ const SEALED_BY_V1: &str = "AQECAwRK_dNg_Mr4A_g12EtgzuUF549aXpHG-6DEW2RcAFZiSUKk
 fn a_value_sealed_by_an_earlier_build_still_opens() {
     let ring = ring(&[(0x0102_0304, 9)]);
     let opened = open(&ring, NAME, SEALED_BY_V1, MAX).unwrap();
-    assert_eq!(opened.envelope, sample());
+    // Version 1 stored values with no format byte: opened, they get the one of their format
+    // (type tag + postcard), as version 2 writes it.
+    let mut expected = sample();
+    for (_, value) in &mut expected.entries {
+        value.insert(0, 0x01);
+    }
+    assert_eq!(opened.envelope, expected);
     assert_eq!(opened.key_id, 0x0102_0304);
     assert!(!opened.needs_reseal);
     // ... and only under its own name.

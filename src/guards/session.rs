@@ -187,13 +187,16 @@ impl<'r> Session<'r> {
         }))
     }
 
-    /// The value under `key` as `T`; `Ok(None)` if absent.
+    /// The value under `key` as `T`: `Ok(None)` if absent, `Err(Error::SchemaChanged { .. })`
+    /// if it was stored as another type or under a shape that does not read as `T` (see
+    /// [`migrate`](Session::migrate)).
     ///
     /// See [`SessionState::get`](crate::store::SessionState::get) for the rules.
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] if the entry holds another type; [`Error::Encode`] if it was changed
+    /// [`Error::SchemaChanged`] if the entry does not read as `T` (another type, or a shape
+    /// changed incompatibly; see [`migrate`](Session::migrate)); [`Error::Encode`] if it was changed
     /// through [`update`](Session::update) in this request and its `Serialize` fails.
     ///
     /// # Panics
@@ -227,7 +230,9 @@ impl<'r> Session<'r> {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] if the entry holds another type; `f` does not run then.
+    /// None for a stored value that does not read as `T`: it is given up (reported by
+    /// [`unreadable_keys`](Session::unreadable_keys)) and `f` starts from the default. The
+    /// `Result` stays so that a later rule may refuse without breaking callers.
     ///
     /// # Panics
     ///
@@ -244,6 +249,103 @@ impl<'r> Session<'r> {
             let _inside = UpdateClosure::enter(self.stores);
             s.update(key, f)
         })
+    }
+
+    /// Reads `key` as `New`, or, if it holds an `Old` (a value an earlier version of the app
+    /// stored), converts it with `f` and stores the result: one line carries values across an
+    /// incompatible change of a stored type. `Ok(None)` if absent. As for
+    /// [`update`](Session::update), `f` must not use the same session.
+    ///
+    /// ```
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::Session;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// /// What the previous deploy stored under "cart".
+    /// #[derive(Serialize, Deserialize)]
+    /// struct CartV1 { items: Vec<String> }
+    ///
+    /// #[derive(Default, Serialize, Deserialize)]
+    /// struct Cart { lines: Vec<(String, u32)> }
+    ///
+    /// impl From<CartV1> for Cart {
+    ///     fn from(old: CartV1) -> Cart {
+    ///         Cart { lines: old.items.into_iter().map(|item| (item, 1)).collect() }
+    ///     }
+    /// }
+    ///
+    /// #[post("/old")]
+    /// fn old(session: Session<'_>) {
+    ///     session.set("cart", &CartV1 { items: vec!["tea".into()] }).unwrap();
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(session: Session<'_>) -> String {
+    ///     let cart = session.migrate::<CartV1, Cart>("cart", Cart::from).ok().flatten();
+    ///     format!("{:?}", cart.unwrap_or_default().lines)
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let routes = routes![old, index];
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+    /// #     .unwrap();
+    /// client.post("/old").dispatch();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"[("tea", 1)]"#);
+    /// // Stored as a `Cart` since: read as it is.
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"[("tea", 1)]"#);
+    /// ```
+    pub fn migrate<Old, New>(
+        &self,
+        key: &str,
+        f: impl FnOnce(Old) -> New,
+    ) -> Result<Option<New>, Error>
+    where
+        Old: DeserializeOwned,
+        New: Serialize + DeserializeOwned,
+    {
+        self.with(|s| {
+            let _inside = UpdateClosure::enter(self.stores);
+            s.migrate(key, f)
+        })
+    }
+
+    /// The keys whose stored value this request could not read as the type it asked for
+    /// (`Err(Error::SchemaChanged { .. })` from [`get`](Session::get), or a value
+    /// [`update`](Session::update) gave up). Each is counted
+    /// ([`CounterSnapshot::unreadable_values`](crate::CounterSnapshot::unreadable_values)),
+    /// logged with its key, and dropped when the session is next written, unless the handler
+    /// writes it again. The session's [`status`](Session::status) stays `Loaded`: the cookie
+    /// was fine, one value in it is not.
+    ///
+    /// ```
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::Session;
+    ///
+    /// #[post("/visits")]
+    /// fn visits(session: Session<'_>) {
+    ///     session.set("visits", &3u32).unwrap();
+    /// }
+    ///
+    /// #[get("/")]
+    /// fn index(session: Session<'_>) -> String {
+    ///     // A later deploy stores a list under the same key.
+    ///     let visits: Vec<u64> = session.get("visits").ok().flatten().unwrap_or_default();
+    ///     format!("{visits:?} {:?}", session.unreadable_keys())
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let routes = routes![visits, index];
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+    /// #     .unwrap();
+    /// client.post("/visits").dispatch();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"[] ["visits"]"#);
+    /// let counters = client.rocket().state::<Sealed>().unwrap().counters().snapshot();
+    /// assert_eq!(counters.unreadable_values, 1);
+    /// ```
+    pub fn unreadable_keys(&self) -> Vec<String> {
+        self.with(|s| s.unreadable_keys())
     }
 
     /// Removes `key`; `true` if it was there.

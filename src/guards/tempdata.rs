@@ -119,7 +119,8 @@ impl<'r> TempData<'r> {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] if the entry holds another type.
+    /// [`Error::SchemaChanged`] if the entry does not read as `T` (another type, or a shape
+    /// changed incompatibly).
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.with(|t| t.get(key))
     }
@@ -130,7 +131,8 @@ impl<'r> TempData<'r> {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] if the entry holds another type.
+    /// [`Error::SchemaChanged`] if the entry does not read as `T` (another type, or a shape
+    /// changed incompatibly).
     pub fn peek<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.with(|t| t.peek(key))
     }
@@ -201,6 +203,31 @@ impl<'r> TempData<'r> {
     /// See [`TempDataState::entry_len`](crate::store::TempDataState::entry_len) for the rules.
     pub fn entry_len(&self, key: &str) -> Option<usize> {
         self.with(|t| t.entry_len(key))
+    }
+
+    /// The keys whose stored value this request could not read as the type it asked for;
+    /// each is counted, logged with its key and dropped when this response is written, as
+    /// [`Session::unreadable_keys`](crate::Session::unreadable_keys) says for the session.
+    ///
+    /// ```
+    /// use rocket::{get, routes};
+    /// use rocket_sealed::TempData;
+    ///
+    /// #[get("/")]
+    /// fn index(temp: TempData<'_>) -> String {
+    ///     temp.set("step", "two").unwrap();
+    ///     let step = temp.peek::<u32>("step");
+    ///     format!("{} {:?}", step.is_err(), temp.unreadable_keys())
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes![index]))
+    /// #     .unwrap();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"true ["step"]"#);
+    /// ```
+    pub fn unreadable_keys(&self) -> Vec<String> {
+        self.with(|t| t.unreadable_keys())
     }
 
     /// How TempData was loaded: new, loaded, expired, or rejected and why.

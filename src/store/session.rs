@@ -377,8 +377,9 @@ impl SessionState {
         self.refreshed_at
     }
 
-    /// The value under `key` decoded as `T`; `Ok(None)` if absent, an [`Error::Decode`] if it
-    /// was stored as another type.
+    /// The value under `key` decoded as `T`; `Ok(None)` if absent,
+    /// `Err(Error::SchemaChanged { .. })` if it does not read as `T` (the entry is then listed
+    /// by [`unreadable_keys`](Self::unreadable_keys) and dropped at the next commit that writes).
     ///
     /// ```
     /// use rocket_sealed::store::SessionState;
@@ -388,8 +389,9 @@ impl SessionState {
     /// session.set("visits", &3u32).unwrap();
     /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(3));
     /// assert_eq!(session.get::<u32>("votes").unwrap(), None);
-    /// let Err(Error::Decode { key, .. }) = session.get::<String>("visits") else { panic!() };
+    /// let Err(Error::SchemaChanged { key, .. }) = session.get::<String>("visits") else { panic!() };
     /// assert_eq!(key, "visits");
+    /// assert_eq!(session.unreadable_keys(), ["visits"]);
     /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.values.get(key)
@@ -438,6 +440,10 @@ impl SessionState {
     /// The session counts as changed even if `f` changes nothing (on a new session, the
     /// default value is stored): use [`get`](Self::get) to only read.
     ///
+    /// A stored value that does not read as `T` is given up: `f` starts from `T::default()`,
+    /// and the key is listed by [`unreadable_keys`](Self::unreadable_keys) (to keep it,
+    /// [`migrate`](Self::migrate) first).
+    ///
     /// ```
     /// use rocket_sealed::store::SessionState;
     /// use rocket_sealed::Status;
@@ -447,8 +453,10 @@ impl SessionState {
     /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(1)); // from `u32::default()`
     /// session.update::<u32>("visits", |n| *n += 1).unwrap();
     /// assert_eq!(session.get::<u32>("visits").unwrap(), Some(2));
-    /// // Stored as another type: an error, and `f` does not run.
-    /// assert!(session.update::<String>("visits", |_| unreachable!()).is_err());
+    /// // Stored as another type: replaced, starting from the default, and reported.
+    /// session.update::<String>("visits", |s| s.push('x')).unwrap();
+    /// assert_eq!(session.get::<String>("visits").unwrap().as_deref(), Some("x"));
+    /// assert_eq!(session.unreadable_keys(), ["visits"]);
     /// // A closure that changes nothing still stores the default.
     /// session.update::<Vec<String>>("cart", |_| ()).unwrap();
     /// assert_eq!(session.get::<Vec<String>>("cart").unwrap(), Some(vec![]));
@@ -460,6 +468,87 @@ impl SessionState {
         self.values.update(key, f)?;
         self.modified = true;
         Ok(())
+    }
+
+    /// Reads `key` as `New`, or, if it holds an `Old`, converts it with `f` and stores the
+    /// result: the one line that carries values across an incompatible change of a stored type.
+    /// `Ok(None)` if absent; if it reads as neither, the error of reading it as `New`.
+    ///
+    /// `New` is tried first, so values already migrated (or written as `New`) are read as
+    /// they are, and `Old` may be any type that reads what the earlier version stored (a copy
+    /// of the old type under another name works: values are read by their fields' names).
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct CartV1 { items: Vec<String> }
+    /// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    /// struct Cart { lines: Vec<(String, u32)> }
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("cart", &CartV1 { items: vec!["tea".into()] }).unwrap();
+    /// let upgrade = |old: CartV1| Cart { lines: old.items.into_iter().map(|i| (i, 1)).collect() };
+    /// let cart = session.migrate::<CartV1, Cart>("cart", upgrade).unwrap();
+    /// assert_eq!(cart, Some(Cart { lines: vec![("tea".into(), 1)] }));
+    /// // Stored as the new type now.
+    /// assert!(session.get::<Cart>("cart").unwrap().is_some());
+    /// assert!(session.unreadable_keys().is_empty());
+    /// ```
+    pub fn migrate<Old, New>(
+        &mut self,
+        key: &str,
+        f: impl FnOnce(Old) -> New,
+    ) -> Result<Option<New>, Error>
+    where
+        Old: DeserializeOwned,
+        New: Serialize + DeserializeOwned,
+    {
+        let error = match self.values.read::<New>(key) {
+            Ok(value) => return Ok(value),
+            Err(e) => e,
+        };
+        match self.values.read::<Old>(key) {
+            Ok(Some(old)) => {
+                let new = f(old);
+                self.set(key, &new)?;
+                Ok(Some(new))
+            }
+            Ok(None) => Ok(None),
+            Err(_) => {
+                self.values.note_unreadable(key, &error);
+                Err(error)
+            }
+        }
+    }
+
+    /// The keys whose stored value a read in this request could not read as the type asked
+    /// for ([`Error::SchemaChanged`] or [`Error::Decode`]), in the order found. Unless the
+    /// handler writes them again, they are dropped when the session is next written.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// session.set("visits", &3u32).unwrap();
+    /// assert!(session.unreadable_keys().is_empty());
+    /// assert!(session.get::<Vec<String>>("visits").is_err());
+    /// assert_eq!(session.unreadable_keys(), ["visits"]);
+    /// ```
+    pub fn unreadable_keys(&self) -> Vec<String> {
+        self.values
+            .unreadable()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// [`unreadable_keys`](Self::unreadable_keys) with the errors, for the fairing's log.
+    pub(crate) fn unreadable(&self) -> Vec<(String, Error)> {
+        self.values.unreadable()
     }
 
     /// Removes `key`; `true` if it was there.
@@ -779,6 +868,13 @@ impl SessionState {
         let Some(reason) = self.reseal_reason(config, now) else {
             return Ok(None);
         };
+        // Values this request found unreadable go with this write.
+        if self.values.drop_unreadable() && self.values.is_empty() {
+            return Ok((!sent.is_empty()).then(|| Commit {
+                written: spec.erase(sent),
+                reason: CommitReason::Erased,
+            }));
+        }
         let entries = self.values.encoded()?;
         let written = spec.write_view(ring, sent, &self.envelope(&entries, now))?;
         drop(entries);

@@ -568,6 +568,33 @@ impl TempDataState {
         self.retained = self.values.keys().map(str::to_owned).collect();
     }
 
+    /// The keys whose stored value a read in this request could not read as the type asked
+    /// for, in the order found; they are dropped when this request's response is written
+    /// (unless set again), as [`SessionState::unreadable_keys`](super::SessionState::unreadable_keys)
+    /// says for the session.
+    ///
+    /// ```
+    /// use rocket_sealed::store::TempDataState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut temp = TempDataState::new(Status::New);
+    /// temp.set("notice", "Saved").unwrap();
+    /// assert!(temp.peek::<u32>("notice").is_err());
+    /// assert_eq!(temp.unreadable_keys(), ["notice"]);
+    /// ```
+    pub fn unreadable_keys(&self) -> Vec<String> {
+        self.values
+            .unreadable()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// [`unreadable_keys`](Self::unreadable_keys) with the errors, for the fairing's log.
+    pub(crate) fn unreadable(&self) -> Vec<(String, Error)> {
+        self.values.unreadable()
+    }
+
     /// Removes `key` now; `true` if it was there. An earlier `keep(key)` is undone too, as
     /// ASP.NET Core's `Remove` does: a value set under `key` later in the request and read
     /// is not kept.
@@ -944,6 +971,8 @@ impl TempDataState {
         redirect_keeps: bool,
         now: u64,
     ) -> Result<Option<Commit>, Error> {
+        // Values this request found unreadable are dropped (which writes the cookie).
+        self.values.drop_unreadable();
         let entries = self.surviving(redirect_keeps)?;
         if entries.is_empty() {
             return Ok((!sent.is_empty()).then(|| Commit {

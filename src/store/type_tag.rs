@@ -256,7 +256,7 @@ pub(crate) fn is_tag_of<T: ?Sized>(tag: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::values::decode;
+    use crate::store::values::{FORMAT_TAGGED_POSTCARD, decode};
 
     #[test]
     fn str_and_string_share_a_tag_but_other_types_do_not() {
@@ -367,10 +367,12 @@ mod tests {
 
     #[test]
     fn values_stored_with_the_old_whole_name_tags_still_read() {
-        let mut old = fnv1a(b"alloc::string::String").to_vec();
+        let mut old = vec![FORMAT_TAGGED_POSTCARD];
+        old.extend(fnv1a(b"alloc::string::String"));
         old.extend(postcard::to_allocvec("abc").unwrap());
         assert_eq!(decode::<String>("k", &old).unwrap(), "abc");
-        let mut old = fnv1a(b"alloc::vec::Vec<u32>").to_vec();
+        let mut old = vec![FORMAT_TAGGED_POSTCARD];
+        old.extend(fnv1a(b"alloc::vec::Vec<u32>"));
         old.extend(postcard::to_allocvec(&vec![1u32, 2]).unwrap());
         assert_eq!(decode::<Vec<u32>>("k", &old).unwrap(), vec![1, 2]);
         assert!(decode::<Vec<u64>>("k", &old).is_err());
@@ -389,11 +391,13 @@ mod tests {
             &b"PhantomData<&str>"[..],
             b"core::marker::PhantomData<&str>",
         ] {
-            let mut old = fnv1a(old_name).to_vec();
+            let mut old = vec![FORMAT_TAGGED_POSTCARD];
+            old.extend(fnv1a(old_name));
             old.extend(postcard::to_allocvec(&(PhantomData::<&str>, 5u8)).unwrap());
-            let mut old_tuple = fnv1a(b"(PhantomData<&str>, u8)").to_vec();
-            old_tuple.extend(&old[TAG_LEN..]);
-            old.truncate(TAG_LEN);
+            let mut old_tuple = vec![FORMAT_TAGGED_POSTCARD];
+            old_tuple.extend(fnv1a(b"(PhantomData<&str>, u8)"));
+            old_tuple.extend(&old[1 + TAG_LEN..]);
+            old.truncate(1 + TAG_LEN);
             assert!(decode::<PhantomData<&'static str>>("k", &old).is_ok());
             assert_eq!(
                 decode::<(PhantomData<&'static str>, u8)>("k", &old_tuple)

@@ -1,12 +1,15 @@
 //! A dictionary of typed values stored as bytes, decoded only when asked for.
 //!
-//! Each stored value is a 4-byte type tag followed by its postcard encoding. postcard is not
-//! self-describing, so without the tag a value read as the wrong type could decode into
-//! garbage; with it, a wrong-type read is an [`Error::Decode`].
+//! Each stored value starts with a format byte. Values written by this build are
+//! [`FORMAT_MSGPACK`]: MessagePack with structs as maps of field names, so a value is read by
+//! its shape (a field added with a default reads old values; a renamed field is an error), never
+//! by position into another shape. Values that the builds before wrote are
+//! [`FORMAT_TAGGED_POSTCARD`], kept as they are until the app writes them again.
 
 use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -16,34 +19,75 @@ use crate::envelope::{EntryRef, EnvelopeFields};
 use crate::seal::Plaintext;
 use crate::{Error, Rejection};
 
-/// Encodes a value as type tag + postcard bytes.
+/// The format of values written by wire version 1: a 4-byte [type tag](type_tag::type_tag)
+/// then the postcard encoding. postcard is not self-describing: the tag is all that tells a
+/// wrong type apart. A wire-version-1 envelope holds no format byte; its values get this one
+/// when loaded.
+pub(crate) const FORMAT_TAGGED_POSTCARD: u8 = 1;
+/// The format this build writes: MessagePack, structs as maps keyed by field name, enum
+/// variants by name (`rmp-serde`'s `to_vec_named`).
+pub(crate) const FORMAT_MSGPACK: u8 = 2;
+
+/// Encodes a value in the format this build writes.
 pub(crate) fn encode<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Vec<u8>, Error> {
-    let buf = type_tag::type_tag::<T>().to_vec();
-    postcard::to_extend(value, buf).map_err(|e| Error::Encode {
-        key: key.to_owned(),
-        reason: e.to_string(),
-    })
+    let mut buf = Vec::with_capacity(64);
+    buf.push(FORMAT_MSGPACK);
+    let mut serializer = rmp_serde::Serializer::new(&mut buf).with_struct_map();
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| Error::Encode {
+            key: key.to_owned(),
+            reason: e.to_string(),
+        })?;
+    Ok(buf)
 }
 
-/// Decodes bytes made by [`encode`] as `T`; a different type or trailing bytes is an error.
+/// Decodes bytes made by [`encode`] (or by an earlier build) as `T`. A value whose shape does
+/// not fit `T` is [`Error::SchemaChanged`]; bytes that are no value at all are
+/// [`Error::Decode`].
 pub(crate) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Error> {
-    let err = |reason: String| Error::Decode {
+    let malformed = |reason: &str| Error::Decode {
+        key: key.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let changed = |reason: String| Error::SchemaChanged {
         key: key.to_owned(),
         reason,
     };
-    let (tag, body) = bytes
-        .split_at_checked(type_tag::TAG_LEN)
-        .ok_or_else(|| err("the stored value is truncated".into()))?;
-    if !type_tag::is_tag_of::<T>(tag) {
-        return Err(err(format!(
-            "it was stored as a different type than `{}`",
-            std::any::type_name::<T>()
-        )));
-    }
-    match postcard::take_from_bytes::<T>(body) {
-        Ok((value, [])) => Ok(value),
-        Ok(_) => Err(err("the stored value has trailing bytes".into())),
-        Err(e) => Err(err(e.to_string())),
+    let type_name = std::any::type_name::<T>;
+    match bytes.split_first() {
+        Some((&FORMAT_MSGPACK, body)) => {
+            let mut deserializer = rmp_serde::Deserializer::new(std::io::Cursor::new(body));
+            let value = T::deserialize(&mut deserializer)
+                .map_err(|e| changed(format!("it does not read as `{}`: {e}", type_name())))?;
+            match body.len() as u64 - deserializer.position() {
+                0 => Ok(value),
+                _ => Err(changed(format!(
+                    "`{}` reads only part of it (a value of another type?)",
+                    type_name()
+                ))),
+            }
+        }
+        Some((&FORMAT_TAGGED_POSTCARD, rest)) => {
+            let (tag, body) = rest
+                .split_at_checked(type_tag::TAG_LEN)
+                .ok_or_else(|| malformed("the stored value is truncated"))?;
+            if !type_tag::is_tag_of::<T>(tag) {
+                return Err(changed(format!(
+                    "it was stored by an earlier version as another type than `{}`",
+                    type_name()
+                )));
+            }
+            match postcard::take_from_bytes::<T>(body) {
+                Ok((value, [])) => Ok(value),
+                Ok(_) => Err(changed("the stored value has trailing bytes".into())),
+                Err(e) => Err(changed(e.to_string())),
+            }
+        }
+        Some((format, _)) => Err(malformed(&format!(
+            "unknown value format {format} (written by a later version?)"
+        ))),
+        None => Err(malformed("the stored value is empty")),
     }
 }
 
@@ -83,6 +127,8 @@ struct Entry {
     /// UTF-8: it was a `&str` when it was loaded or set.
     name: Bytes,
     slot: Slot,
+    /// Set or updated in this request (not what the cookie held).
+    written: bool,
 }
 
 /// The entries of one store, in name order with unique names.
@@ -93,6 +139,9 @@ struct Entry {
 pub(crate) struct Values {
     loaded: Vec<u8>,
     entries: Vec<Entry>,
+    /// Entries a read found unreadable in this request (behind a lock because reads take
+    /// `&self`; touched only when a read fails, and at commit).
+    unreadable: Mutex<Vec<(String, Error)>>,
 }
 
 impl Values {
@@ -113,8 +162,22 @@ impl Values {
         let (fields, mut entries) = plaintext.decode_with(|name, value| Entry {
             name: Bytes::Loaded(range(name.as_bytes())),
             slot: Slot::Encoded(Bytes::Loaded(range(value))),
+            written: false,
         })?;
+        let legacy = plaintext.version() == 1;
         let loaded = plaintext.into_bytes();
+        if legacy {
+            // Wire version 1 wrote values with no format byte: give them theirs, so every
+            // value in the store is laid out alike (a copy, once, for cookies of old builds).
+            for entry in &mut entries {
+                if let Slot::Encoded(b) = &entry.slot {
+                    let mut value = Vec::with_capacity(bytes(&loaded, b).len() + 1);
+                    value.push(FORMAT_TAGGED_POSTCARD);
+                    value.extend_from_slice(bytes(&loaded, b));
+                    entry.slot = Slot::Encoded(Bytes::Owned(value.into()));
+                }
+            }
+        }
         // This crate writes names in order, once each. Anything else (a hand-made envelope)
         // is put in order, and a repeated name keeps its last value.
         if !entries
@@ -127,7 +190,14 @@ impl Values {
                 bytes(&loaded, &later.name) == bytes(&loaded, &earlier.name)
             });
         }
-        Ok((fields, Values { loaded, entries }))
+        Ok((
+            fields,
+            Values {
+                loaded,
+                entries,
+                unreadable: Mutex::default(),
+            },
+        ))
     }
 
     fn bytes<'a>(&'a self, b: &'a Bytes) -> &'a [u8] {
@@ -151,12 +221,16 @@ impl Values {
     /// Puts `slot` under `key`, replacing what was there.
     fn put(&mut self, key: &str, slot: Slot) {
         match self.find(key) {
-            Ok(i) => self.entries[i].slot = slot,
+            Ok(i) => {
+                self.entries[i].slot = slot;
+                self.entries[i].written = true;
+            }
             Err(i) => self.entries.insert(
                 i,
                 Entry {
                     name: Bytes::Owned(key.as_bytes().into()),
                     slot,
+                    written: true,
                 },
             ),
         }
@@ -178,7 +252,15 @@ impl Values {
             .collect()
     }
 
+    /// The value under `key` as `T`; a value that does not read as `T` is remembered as
+    /// unreadable (see [`drop_unreadable`](Self::drop_unreadable)).
     pub(crate) fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.read(key).inspect_err(|e| self.note_unreadable(key, e))
+    }
+
+    /// [`get`](Self::get) without remembering a failure: for a read that has a plan B (a
+    /// migration tries the new type, then the old).
+    pub(crate) fn read<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         match self.slot(key) {
             None => Ok(None),
             Some(Slot::Encoded(b)) => decode(key, self.bytes(b)).map(Some),
@@ -207,7 +289,9 @@ impl Values {
         let live_of_type =
             matches!(self.slot(key), Some(Slot::Live(l)) if l.value_type() == TypeId::of::<T>());
         if !live_of_type {
-            let value: T = self.get(key)?.unwrap_or_default();
+            // A value that no longer reads as `T` is given up (and reported): the handler's
+            // change starts from the default rather than failing every request.
+            let value: T = self.get(key).ok().flatten().unwrap_or_default();
             self.put(key, Slot::Live(Box::new(value)));
         }
         let i = self.find(key).expect("inserted above");
@@ -250,6 +334,39 @@ impl Values {
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
         self.loaded = Vec::new();
+    }
+
+    pub(crate) fn note_unreadable(&self, key: &str, error: &Error) {
+        let mut unreadable = self.unreadable.lock().unwrap_or_else(|p| p.into_inner());
+        if !unreadable.iter().any(|(k, _)| k == key) {
+            unreadable.push((key.to_owned(), error.clone()));
+        }
+    }
+
+    /// The entries a read found unreadable in this request, with why, in the order found.
+    pub(crate) fn unreadable(&self) -> Vec<(String, Error)> {
+        self.unreadable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Drops the entries found unreadable that still hold what was loaded (not those the
+    /// handler has written since); `true` if any was dropped.
+    pub(crate) fn drop_unreadable(&mut self) -> bool {
+        let unreadable = self.unreadable.get_mut().unwrap_or_else(|p| p.into_inner());
+        if unreadable.is_empty() {
+            return false;
+        }
+        let before = self.entries.len();
+        let loaded = &self.loaded;
+        self.entries.retain(|e| {
+            e.written
+                || !unreadable
+                    .iter()
+                    .any(|(k, _)| k.as_bytes() == bytes(loaded, &e.name))
+        });
+        before != self.entries.len()
     }
 
     /// The stored size of an entry in bytes, if it is known without encoding.
@@ -297,24 +414,53 @@ mod tests {
     #[test]
     fn wrong_type_is_an_error_not_garbage() {
         let bytes = encode("k", "abc").unwrap();
+        assert_eq!(bytes[0], FORMAT_MSGPACK);
         assert_eq!(decode::<String>("k", &bytes).unwrap(), "abc");
         assert!(matches!(
             decode::<Vec<u8>>("k", &bytes),
-            Err(Error::Decode { .. })
+            Err(Error::SchemaChanged { .. })
         ));
         assert!(matches!(
             decode::<u32>("k", &bytes),
-            Err(Error::Decode { .. })
+            Err(Error::SchemaChanged { .. })
         ));
         assert!(matches!(
             decode::<String>("k", &bytes[..2]),
-            Err(Error::Decode { .. })
+            Err(Error::SchemaChanged { .. })
         ));
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(matches!(
             decode::<String>("k", &longer),
-            Err(Error::Decode { .. })
+            Err(Error::SchemaChanged { .. })
+        ));
+        // Bytes that are no value: empty, an unknown format, a truncated old-format tag.
+        for bytes in [
+            &[][..],
+            &[0, 1, 2],
+            &[9, 0xa3, b'a', b'b', b'c'],
+            &[1, 0, 0],
+        ] {
+            assert!(
+                matches!(decode::<String>("k", bytes), Err(Error::Decode { .. })),
+                "{bytes:?}"
+            );
+        }
+    }
+
+    /// Values written before this format (a type tag and postcard) still read, by their tag.
+    #[test]
+    fn values_in_the_earlier_format_read_by_their_type_tag() {
+        let mut old = vec![FORMAT_TAGGED_POSTCARD];
+        old.extend(type_tag::type_tag::<(String, u32)>());
+        old.extend(postcard::to_allocvec(&("x", 7u32)).unwrap());
+        assert_eq!(
+            decode::<(String, u32)>("k", &old).unwrap(),
+            ("x".to_string(), 7)
+        );
+        assert!(matches!(
+            decode::<(String, u64)>("k", &old),
+            Err(Error::SchemaChanged { .. })
         ));
     }
 
@@ -324,9 +470,30 @@ mod tests {
         v.update::<Vec<u32>, _>("cart", |c| c.push(1)).unwrap();
         v.update::<Vec<u32>, _>("cart", |c| c.push(2)).unwrap();
         assert_eq!(v.get::<Vec<u32>>("cart").unwrap(), Some(vec![1, 2]));
-        assert!(v.update::<String, _>("cart", |_| ()).is_err());
         let back = reload(&v);
         assert_eq!(back.get::<Vec<u32>>("cart").unwrap(), Some(vec![1, 2]));
+    }
+
+    /// A value that does not read as the type asked for is reported, and dropped by the next
+    /// write unless the handler wrote the key again.
+    #[test]
+    fn unreadable_values_are_reported_and_dropped_unless_written_again() {
+        let mut loaded = Values::default();
+        loaded.set("a", "text").unwrap();
+        loaded.set("b", "text").unwrap();
+        loaded.set("c", &7u32).unwrap();
+        let mut v = reload(&loaded);
+        assert!(v.get::<u32>("a").is_err());
+        assert!(v.get::<u32>("b").is_err());
+        assert_eq!(v.get::<u32>("c").unwrap(), Some(7));
+        // `update` gives the unreadable value up and starts from the default.
+        v.update::<Vec<u32>, _>("b", |list| list.push(1)).unwrap();
+        let keys: Vec<String> = v.unreadable().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert!(v.drop_unreadable());
+        assert_eq!(v.keys().collect::<Vec<_>>(), ["b", "c"]);
+        assert_eq!(v.get::<Vec<u32>>("b").unwrap(), Some(vec![1]));
+        assert!(!v.drop_unreadable());
     }
 
     fn ring() -> KeyRing {
