@@ -20,8 +20,10 @@
 //! the way the request guards judge them, so a refused cookie shows the same reason a guard's
 //! `status()` reports. For each store it prints the key id, whether the cookie will be
 //! re-sealed with a newer key, the timestamps in UTC, the time left before expiry, the session
-//! id, and every entry's name, size and value: decoded when its type is one of the common ones
-//! (strings, numbers, flash messages), else shown as text when it looks like text, else in hex.
+//! id, and every entry's name, size and value: shown as JSON (values are MessagePack, which
+//! says its own shape); a value an earlier version wrote (type tag + postcard) is decoded when
+//! its type is one of the common ones (strings, numbers, flash messages), else shown as text
+//! when it looks like text, else in hex.
 //!
 //! Exit status: 0 when every store cookie sent opened, 1 when one was refused or had expired
 //! or none was found, 2 for a bad command line, configuration or key.
@@ -435,8 +437,37 @@ fn describe_refused(out: &mut String, spec: &StoreSpec, sent: &SentCookies, reas
     }
 }
 
-/// A value as the library stores it: a 4-byte type tag, then postcard.
+/// A value as the library stores it: a format byte, then MessagePack with field names (2),
+/// or, for a value an earlier version wrote, a 4-byte type tag and postcard (1).
 fn decode_value(bytes: &[u8]) -> String {
+    match bytes.split_first() {
+        Some((2, body)) => decode_msgpack(body),
+        Some((1, tagged)) => decode_tagged(tagged),
+        Some((format, _)) => format!("unknown value format {format}, hex {}", hex(bytes)),
+        None => "empty value".to_owned(),
+    }
+}
+
+/// MessagePack is self-describing: any value shows, as JSON, without knowing its type.
+fn decode_msgpack(body: &[u8]) -> String {
+    match rmp_serde::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::String(s)) => format!("string {}", shown(&s)),
+        Ok(value) => {
+            let json = value.to_string();
+            let count = json.chars().count();
+            if count <= MAX_TEXT {
+                format!("MessagePack {json}")
+            } else {
+                let cut: String = json.chars().take(MAX_TEXT).collect();
+                format!("MessagePack {cut}… ({count} characters)")
+            }
+        }
+        Err(_) => format!("MessagePack that does not decode, hex {}", hex(body)),
+    }
+}
+
+/// A value of the earlier format: a 4-byte type tag, then postcard.
+fn decode_tagged(bytes: &[u8]) -> String {
     let Some((tag, body)) = bytes.split_at_checked(4) else {
         return format!("truncated value, hex {}", hex(bytes));
     };

@@ -174,6 +174,7 @@ fn s_get_u64(session: Session<'_>, key: &str) -> String {
     match session.get::<u64>(key) {
         Ok(v) => format!("Ok({v:?})"),
         Err(Error::Decode { key, .. }) => format!("Decode({key})"),
+        Err(Error::SchemaChanged { key, .. }) => format!("SchemaChanged({key})"),
         Err(e) => format!("Other({e})"),
     }
 }
@@ -762,8 +763,8 @@ pub fn bad_session_cookies(s: &Samples) -> Vec<(&'static str, Cookies, Status)> 
         ),
         (
             "wrong version",
-            one(&with_version(&s.session, 2)),
-            Status::Rejected(Rejection::WrongVersion { found: 2 }),
+            one(&with_version(&s.session, 3)),
+            Status::Rejected(Rejection::WrongVersion { found: 3 }),
         ),
         (
             "tampered",
