@@ -6,7 +6,7 @@ use rocket::response::content::RawHtml;
 use rocket::{FromForm, Route, get, post, routes};
 use rocket_sealed::{Error, Flash, Flashes, Session};
 
-use crate::model::{Cart, Item, PRODUCTS, cart, product};
+use crate::model::{Cart, Item, PRODUCTS, cart, migrate_cart, product};
 use crate::pages::{cart_summary, esc, money, page};
 
 pub fn routes() -> Vec<Route> {
@@ -58,7 +58,9 @@ fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
         qty,
         note: form.note.clone().unwrap_or_default(),
     };
-    if let Err(e) = session.update::<Cart>("cart", |cart| cart.items.push(item)) {
+    // A cart the previous version stored is converted first: `update` would start over.
+    migrate_cart(&session);
+    if let Err(e) = session.update::<Cart>("cart", |cart| cart.lines.push(item)) {
         return Flash::error(
             Redirect::to("/cart"),
             format!("Your cart could not be read: {e}"),
@@ -75,9 +77,9 @@ fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
         Err(Error::TooLarge { .. }) => {
             // Undo the addition; an emptied cart goes away altogether, as it was before.
             let _ = session.update::<Cart>("cart", |cart| {
-                cart.items.pop();
+                cart.lines.pop();
             });
-            if cart(&session).items.is_empty() {
+            if cart(&session).lines.is_empty() {
                 session.remove("cart");
             }
             Flash::error(
@@ -96,7 +98,7 @@ fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
 fn cart_page(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
     let cart = cart(&session);
     let rows: String = cart
-        .items
+        .lines
         .iter()
         .enumerate()
         .map(|(i, item)| {
@@ -112,7 +114,7 @@ fn cart_page(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
             )
         })
         .collect();
-    let empty = if cart.items.is_empty() {
+    let empty = if cart.lines.is_empty() {
         r#"<p id="cart-empty">Your cart is empty. <a href="/products">Browse the products</a>.</p>"#
     } else {
         ""
@@ -131,8 +133,9 @@ fn cart_page(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
 #[post("/cart/remove/<index>")]
 fn cart_remove(index: usize, session: Session<'_>) -> Flash<Redirect> {
     let mut removed = None;
+    migrate_cart(&session);
     let updated = session.update::<Cart>("cart", |cart| {
-        removed = (index < cart.items.len()).then(|| cart.items.remove(index));
+        removed = (index < cart.lines.len()).then(|| cart.lines.remove(index));
     });
     let removed = updated.map(|()| removed);
     let flash = match removed {
@@ -154,7 +157,7 @@ fn cart_remove(index: usize, session: Session<'_>) -> Flash<Redirect> {
     };
     // An empty cart is not worth a cookie: drop the key, and if nothing else is left the
     // session's cookies (every chunk) are deleted in this response.
-    if cart(&session).items.is_empty() {
+    if cart(&session).lines.is_empty() {
         session.remove("cart");
     }
     flash

@@ -153,7 +153,7 @@ fn checkout_3(
 
 #[post("/checkout/3")]
 fn checkout_3_post(session: Session<'_>, temp: TempData<'_>) -> Flash<Redirect> {
-    if cart(&session).items.is_empty() {
+    if cart(&session).lines.is_empty() {
         return Flash::warning(Redirect::to("/products"), "Your cart is empty");
     }
     let Some(draft) = temp.get::<Draft>("draft").ok().flatten() else {

@@ -1,7 +1,7 @@
 //! The catalogue, and the cart and checkout draft the shop keeps in its cookies.
 //!
-//! Stored values are tagged with their Rust type's path (`shop::model::Cart`), so moving one
-//! of these types to another module makes values stored under the old path unreadable.
+//! Stored values are read by their shape (field names), not their Rust path: moving a type
+//! keeps its values readable; renaming a field needs a migration (see `CartV1`).
 
 use rocket_sealed::Session;
 use serde::{Deserialize, Serialize};
@@ -33,10 +33,33 @@ pub fn product(id: u32) -> Option<&'static Product> {
     PRODUCTS.iter().find(|p| p.id == id)
 }
 
-/// The cart, stored in the session under `"cart"` as postcard bytes.
+/// The cart, stored in the session under `"cart"`. Version 2: its list is `lines`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Cart {
+    pub lines: Vec<Item>,
+}
+
+/// The cart as the shop's first version stored it, kept to read carts still in browsers.
+/// The field was renamed, an incompatible change: a `Cart` does not read a `CartV1` (that is
+/// an `Error::SchemaChanged`, never a cart with the wrong content), so `migrate_cart` converts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CartV1 {
     pub items: Vec<Item>,
+}
+
+impl From<CartV1> for Cart {
+    fn from(old: CartV1) -> Cart {
+        Cart { lines: old.items }
+    }
+}
+
+/// Reads the cart, converting (and storing) one of the first version. A cart that reads as
+/// neither is reported by the session (`unreadable_keys`), counted, logged, and dropped.
+pub fn migrate_cart(session: &Session<'_>) -> Option<Cart> {
+    session
+        .migrate::<CartV1, Cart>("cart", Cart::from)
+        .ok()
+        .flatten()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,7 +71,7 @@ pub struct Item {
 
 impl Cart {
     pub fn cents(&self) -> u32 {
-        self.items
+        self.lines
             .iter()
             .map(|i| product(i.product).map_or(0, |p| p.cents) * i.qty)
             .sum()
@@ -73,5 +96,5 @@ pub fn user(session: &Session<'_>) -> Option<String> {
 }
 
 pub fn cart(session: &Session<'_>) -> Cart {
-    session.get("cart").ok().flatten().unwrap_or_default()
+    migrate_cart(session).unwrap_or_default()
 }

@@ -65,7 +65,7 @@ pub fn page(
         ),
         None => r#"<span id="user"></span><a id="login-link" href="/login">Sign in</a>"#.into(),
     };
-    let count = cart(session).items.len();
+    let count = cart(session).lines.len();
     RawHtml(format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} · Sealed Shop</title><style>{STYLE}</style></head>
@@ -113,7 +113,7 @@ pub fn draft_html(draft: &Draft) -> String {
 pub fn cart_summary(cart: &Cart) -> String {
     format!(
         r#"<p id="cart-summary"><span id="cart-lines">{}</span> lines, total <span id="cart-total">{}</span></p>"#,
-        cart.items.len(),
+        cart.lines.len(),
         money(cart.cents())
     )
 }

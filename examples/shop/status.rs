@@ -189,7 +189,7 @@ fn state_json(session: Session<'_>, temp: TempData<'_>) -> (ContentType, String)
     let value = serde_json::json!({
         "instance": instance(),
         "user": user(&session),
-        "cart_count": cart(&session).items.len(),
+        "cart_count": cart(&session).lines.len(),
         "session_id": session.id().to_string(),
         "session_status": session.status().to_string(),
         "session_keys": session.keys(),
