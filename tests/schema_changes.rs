@@ -102,6 +102,7 @@ mod v1 {
     #[derive(Serialize)]
     pub enum Shape {
         Circle { r: u32 },
+        #[allow(dead_code)]
         Square(u32),
     }
 }
