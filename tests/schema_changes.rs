@@ -101,7 +101,9 @@ mod v1 {
 
     #[derive(Serialize)]
     pub enum Shape {
-        Circle { r: u32 },
+        Circle {
+            r: u32,
+        },
         #[allow(dead_code)]
         Square(u32),
     }

@@ -243,7 +243,7 @@ impl<'r> TempData<'r> {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] if [`FLASH_KEY`](crate::store::FLASH_KEY) holds something other than
+    /// [`Error::SchemaChanged`] if [`FLASH_KEY`](crate::store::FLASH_KEY) holds something other than
     /// flash messages (written there with [`set`](TempData::set)).
     pub fn flash(&self, level: Level, text: impl Into<String>) -> Result<(), Error> {
         self.with(|t| t.flash(level, text))

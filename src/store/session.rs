@@ -399,13 +399,9 @@ impl SessionState {
 
     /// Stores `value` under `key`, replacing what was there.
     ///
-    /// Values are written with postcard, which is not self-describing: a type whose
-    /// `Deserialize` needs `deserialize_any` is written here but can never be read back
-    /// (every `get` is an `Err(Error::Decode { .. })`). That rules out `serde_json::Value`,
-    /// `#[serde(untagged)]` and internally tagged (`#[serde(tag = "…")]`) enums, and fields
-    /// with `skip_serializing_if`; `#[serde(flatten)]` fails here already, as an
-    /// `Err(Error::Encode { .. })`. Plain structs, enums, `Option`, `Vec`, maps, strings and
-    /// numbers are fine; store anything else as a string (`serde_json::to_string`, say). The
+    /// Values are written as MessagePack with field names, which says its own shape: any serde
+    /// type reads back (`serde_json::Value` and untagged enums included), and a later version
+    /// of the type reads it if the change is compatible (see [`migrate`](Self::migrate)). The
     /// other rules of stored values: docs/stores.md, "Stored values".
     ///
     /// ```
@@ -419,13 +415,10 @@ impl SessionState {
     /// assert_eq!(session.get::<String>("user").unwrap().as_deref(), Some("grace"));
     /// assert_eq!(session.len(), 1);
     ///
-    /// // A `serde_json::Value` is written, but never read back; as a string it is.
-    /// let prefs = serde_json::json!({ "theme": "dark" });
+    /// // Self-describing: a `serde_json::Value` reads back too.
+    /// let prefs = serde_json::json!({ "theme": "dark", "sizes": [1, 2] });
     /// session.set("prefs", &prefs).unwrap();
-    /// assert!(session.get::<serde_json::Value>("prefs").is_err());
-    /// session.set("prefs", &prefs.to_string()).unwrap();
-    /// let text: String = session.get("prefs").unwrap().unwrap();
-    /// assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), prefs);
+    /// assert_eq!(session.get::<serde_json::Value>("prefs").unwrap(), Some(prefs));
     /// ```
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.values.set(key, value)?;
@@ -655,21 +648,21 @@ impl SessionState {
     ///
     /// let mut session = SessionState::new(1_000, Status::New);
     /// session.set("user", "ada").unwrap();
-    /// // A 4-byte type tag, a 1-byte length, 3 bytes of text.
-    /// assert_eq!(session.entry_len("user"), Some(8));
+    /// // A format byte, a 1-byte MessagePack string header, 3 bytes of text.
+    /// assert_eq!(session.entry_len("user"), Some(5));
     /// // A value changed through `update` is encoded only at commit.
     /// session.update::<u32>("visits", |n| *n += 1).unwrap();
     /// assert_eq!(session.entry_len("visits"), None);
     /// assert_eq!(session.entry_len("cart"), None);
     ///
-    /// // Loaded by the next request, it is known: a 4-byte type tag and 1 as a `u32`.
+    /// // Loaded by the next request, it is known: a format byte and 1 in one byte.
     /// let nothing = SentCookies::collect("sid", []);
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
     /// let line = commit.unwrap().written.lines.remove(0);
     /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
     /// let sent = SentCookies::collect("sid", [(name, value)]);
     /// let next = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
-    /// assert_eq!(next.entry_len("visits"), Some(5));
+    /// assert_eq!(next.entry_len("visits"), Some(2));
     /// ```
     pub fn entry_len(&self, key: &str) -> Option<usize> {
         self.values.encoded_len(key)

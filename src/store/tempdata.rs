@@ -305,7 +305,7 @@ impl TempDataState {
     }
 
     /// Reads `key` and marks it for deletion at the end of this request; `Ok(None)` if absent,
-    /// an [`Error::Decode`] if it was stored as another type.
+    /// an [`Error::SchemaChanged`] if it does not read as `T`.
     ///
     /// Unless the response is a redirect (301, 302, 303, 307 or 308) and `keep_on_redirect`
     /// is on, the default (`redirect_keeps` at [`commit`](Self::commit)): then the entry is
@@ -742,8 +742,8 @@ impl TempDataState {
     ///
     /// let mut temp = TempDataState::new(Status::New);
     /// temp.set("order", &42u64).unwrap();
-    /// // A 4-byte type tag, then 42 in one byte.
-    /// assert_eq!(temp.entry_len("order"), Some(5));
+    /// // A format byte, then 42 in one byte.
+    /// assert_eq!(temp.entry_len("order"), Some(2));
     /// assert_eq!(temp.entry_len("notice"), None);
     /// ```
     pub fn entry_len(&self, key: &str) -> Option<usize> {
