@@ -430,7 +430,11 @@ fn key_id(value: &str) -> u32 {
                 .expect("a sealed value is longer than 8 characters"),
         )
         .expect("a sealed value is base64url");
-    assert_eq!(bytes[0], 1, "wire format version 1");
+    assert_eq!(
+        bytes[0],
+        rocket_sealed::seal::VERSION,
+        "the wire format this build writes"
+    );
     u32::from_be_bytes(bytes[1..5].try_into().expect("four bytes"))
 }
 
