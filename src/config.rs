@@ -72,6 +72,8 @@ pub struct Config {
     pub tempdata: TempDataConfig,
     /// Attributes of both stores' cookies.
     pub cookie: CookieConfig,
+    /// The Redis registry of signed-in sessions (the `redis` feature).
+    pub registry: crate::RegistryConfig,
     /// Upper bound of one `Set-Cookie` value (`name=value` plus attributes), in bytes. Default
     /// 4000: under the 4096 bytes browsers guarantee per cookie.
     pub chunk_size: usize,
@@ -109,7 +111,8 @@ pub struct Config {
 /// let session = SessionConfig::default();
 /// assert_eq!(session.cookie_name, "sealed_session");
 /// assert_eq!(session.idle_timeout_secs, 1200);
-/// assert_eq!(session.absolute_timeout_secs, None);
+/// assert_eq!(session.absolute_timeout_secs, Some(12 * 60 * 60));
+/// assert_eq!(session.revalidate_secs, 60);
 /// assert_eq!((session.refresh_share, session.budget), (0.5, 5120));
 ///
 /// // A refresh share of 1.0 or more is refused.
@@ -125,9 +128,17 @@ pub struct SessionConfig {
     /// A session not refreshed for longer than this starts fresh (at exactly this age it is
     /// still loaded). Default 1200 (20 minutes, as ASP.NET Core's session).
     pub idle_timeout_secs: u64,
-    /// A session older than this (in seconds) starts fresh however active it is. Default
-    /// none.
+    /// A session older than this (in seconds) starts fresh however active it is, and a copy
+    /// of its cookie is worth nothing after it. Default 43200 (12 hours: a working day signs
+    /// in once; see the README, "Signing out and revocation"). `None` lets an active session
+    /// live for ever.
     pub absolute_timeout_secs: Option<u64>,
+    /// How long the validator's "yes" holds, in seconds: it is sealed into the session with
+    /// the time it was given, and the validator runs again only once it is older than this.
+    /// Revocation then takes effect within this time, and requests in between cost no
+    /// lookup. 0 asks the validator on every request. Default 60. Without a validator it
+    /// does nothing.
+    pub revalidate_secs: u64,
     /// Share of the idle timeout that must pass before a read-only request re-seals the
     /// cookie to slide its expiry. Default 0.5: rare rewrites, so parallel read-only
     /// requests do not overwrite each other. At least 0.0 and below 1.0: at 1.0 a session
@@ -147,7 +158,7 @@ pub struct SessionConfig {
 ///
 /// let tempdata = TempDataConfig::default();
 /// assert_eq!(tempdata.cookie_name, "sealed_tempdata");
-/// assert_eq!(tempdata.lifetime_secs, 24 * 60 * 60);
+/// assert_eq!(tempdata.lifetime_secs, 10 * 60);
 /// assert_eq!(tempdata.budget, 2048);
 /// assert!(tempdata.keep_on_redirect);
 ///
@@ -164,8 +175,8 @@ pub struct TempDataConfig {
     /// A TempData cookie not written for longer than this is dropped unread, with all its
     /// entries.
     /// The clock starts again whenever the cookie is written (any entry set, read or
-    /// removed), so an unread entry carried along by later writes lives on. Default 86400
-    /// (one day).
+    /// removed), so an unread entry carried along by later writes lives on. Default 600 (10
+    /// minutes: TempData is for the next request, and a form on the page it leads to).
     pub lifetime_secs: u64,
     /// Most bytes the TempData cookies may take in the `Cookie` header. Default 2048, so that
     /// session and TempData at their budgets fit in an 8 KiB header with room to spare. As
@@ -300,6 +311,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             tempdata: TempDataConfig::default(),
             cookie: CookieConfig::default(),
+            registry: crate::RegistryConfig::default(),
             chunk_size: 4000,
             max_chunks: 8,
             open_cache: 1024,
@@ -316,7 +328,8 @@ impl Default for SessionConfig {
         SessionConfig {
             cookie_name: "sealed_session".into(),
             idle_timeout_secs: 20 * 60,
-            absolute_timeout_secs: None,
+            absolute_timeout_secs: Some(12 * 60 * 60),
+            revalidate_secs: 60,
             refresh_share: 0.5,
             budget: 5120,
         }
@@ -327,7 +340,7 @@ impl Default for TempDataConfig {
     fn default() -> Self {
         TempDataConfig {
             cookie_name: "sealed_tempdata".into(),
-            lifetime_secs: 24 * 60 * 60,
+            lifetime_secs: 10 * 60,
             budget: 2048,
             keep_on_redirect: true,
         }
@@ -714,6 +727,7 @@ impl Config {
                  would expire before its refresh is due)",
             ));
         }
+        self.registry.validate()?;
         if self.tempdata.lifetime_secs == 0 {
             return Err(Error::config(
                 "sealed.tempdata.lifetime_secs",

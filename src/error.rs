@@ -97,6 +97,9 @@ pub enum Expiry {
     Absolute,
     /// A TempData cookie outlived its maximum lifetime.
     Lifetime,
+    /// A TempData cookie was written under another session than the one the request carries
+    /// (signed out, renewed, another user): it opens empty.
+    Session,
 }
 
 impl fmt::Display for Malformed {
@@ -119,6 +122,7 @@ impl fmt::Display for Expiry {
             Expiry::Idle => "idle timeout",
             Expiry::Absolute => "absolute timeout",
             Expiry::Lifetime => "maximum lifetime",
+            Expiry::Session => "session",
         })
     }
 }

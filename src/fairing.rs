@@ -338,7 +338,15 @@ impl Fairing for SealedFairing {
             let result = state.commit(&ring, specs.0, session, &sent, now);
             wrote |= record(sealed, "session", result, res);
         }
+        // TempData goes with the session as it now is: its id if it is stored, else none.
+        let session_now = stores
+            .session()
+            .loaded()
+            .map(|state| (!state.is_empty()).then(|| state.id()));
         if let Some(state) = stores.tempdata().loaded_mut() {
+            if let Some(session) = session_now {
+                state.bind_to(session);
+            }
             crate::flash::settle_offered(stores, state);
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;

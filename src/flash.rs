@@ -462,6 +462,7 @@ impl<'r> FromRequest<'r> for Flashes {
     type Error = GuardError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        crate::guards::tempdata::judge_session(req).await;
         let Some(temp) = TempData::from_req(req) else {
             return crate::guards::fairing_missing();
         };

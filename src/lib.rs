@@ -86,6 +86,8 @@
 //!   `ring`'s ChaCha20-Poly1305, as draft-irtf-cfrg-xchacha constructs it; 2.4–4× faster per
 //!   cookie than the pure-Rust crate in a build without `-C target-cpu`. Without it the
 //!   `chacha20poly1305` crate is used. Both write and read the same bytes.
+//! - `redis` (off): [`registry::Registry`], a validator that keeps each user's current
+//!   session in Redis, for sign-out that holds and one active session per user in a farm.
 //!
 //! ## Bad input
 //!
@@ -112,6 +114,9 @@ mod keys;
 mod keys_file;
 mod open_cache;
 mod random;
+#[cfg(feature = "redis")]
+pub mod registry;
+mod registry_config;
 mod request;
 pub mod seal;
 mod sealed;
@@ -129,6 +134,7 @@ pub use fairing::SealedFairing;
 pub use flash::{Flash, Flashes};
 pub use guards::{GuardError, Session, TempData};
 pub use keys::{KeyConfig, KeyFigures, KeyRing};
+pub use registry_config::{OnUnavailable, RegistryConfig};
 pub use sealed::Sealed;
 pub use store::{FlashMessage, Level, SessionId, Status};
 pub use validator::Validator;

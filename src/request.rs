@@ -277,13 +277,19 @@ fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
 
 /// Loads a session from its cell's cookies, counting and logging what happened.
 pub(crate) fn load_session(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> SessionState {
+    let state = open_session(sealed, sent, now);
+    note_status(sealed, "session", state.status());
+    state
+}
+
+/// Opens the session as [`load_session`] does (the same copy of a cookie sent twice), without
+/// counting or logging it: for a look at its id that a `Session` guard will count later.
+pub(crate) fn open_session(sealed: &Sealed, sent: &Sent<'_>, now: u64) -> SessionState {
     let ring = sealed.ring.load();
     let load = |sent: &SentCookies<'_>| {
         SessionState::load(&ring, &sealed.session, &sealed.config.session, sent, now)
     };
-    let state = or_another_copy(sent, load(sent), SessionState::status, load);
-    note_status(sealed, "session", state.status());
-    state
+    or_another_copy(sent, load(sent), SessionState::status, load)
 }
 
 /// Loads TempData from its cell's cookies, counting and logging what happened.

@@ -10,7 +10,7 @@ use rocket::request::Outcome;
 use crate::request::StoreCell;
 
 mod session;
-mod tempdata;
+pub(crate) mod tempdata;
 
 pub use session::Session;
 pub use tempdata::TempData;

@@ -135,11 +135,16 @@ impl<'r> FromRequest<'r> for Session<'r> {
             let now = stores.now(sealed);
             let sent = sent_cookies(jar, &sealed.session.name);
             let mut state = load_session(sealed, &sent, now);
-            let accepted = !state.status().is_loaded()
-                || VALIDATING.scope((), validator.validate(&state, req)).await;
+            // A "yes" younger than the revalidation interval stands: no lookup.
+            let interval = sealed.config.session.revalidate_secs;
+            let judge = state.status().is_loaded() && !state.recently_validated(now, interval);
+            let accepted =
+                !judge || VALIDATING.scope((), validator.validate(&state, req)).await;
             if !accepted {
                 state.revoke(now);
                 note_status(sealed, "session", state.status());
+            } else if judge && interval > 0 {
+                state.mark_validated(now);
             }
             // A Session guard polled beside this one (join!) may have stored its own judgement
             // while this one waited: the first one stands, with whatever was done through it.
@@ -172,6 +177,28 @@ impl std::fmt::Debug for Session<'_> {
 }
 
 impl<'r> Session<'r> {
+    /// Records the validator's "yes" as of this request (a registry's sign-in is one), so the
+    /// next requests within `session.revalidate_secs` cost no lookup.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn mark_validated(&self) {
+        let now = self.stores.now(self.sealed);
+        if self.sealed.config.session.revalidate_secs > 0 {
+            self.with(|s| s.mark_validated(now));
+        }
+    }
+
+    /// The state this guard belongs to.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn sealed(&self) -> &'r Sealed {
+        self.sealed
+    }
+
+    /// Runs `f` on the request's session (loading it if needed).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn inspect<R>(&self, f: impl FnOnce(&SessionState) -> R) -> R {
+        self.with(|s| f(s))
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
         if UpdateClosure::is_running(self.stores) {
             panic!(

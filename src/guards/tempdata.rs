@@ -6,9 +6,22 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{GuardError, debug_store, fairing_missing};
-use crate::request::{Cookies, RequestStores, load_tempdata, sent_cookies};
+use crate::request::{
+    Cookies, RequestStores, load_session, load_tempdata, open_session, sent_cookies,
+};
 use crate::store::{Level, TempDataState};
-use crate::{Error, Sealed, Status};
+use crate::{Error, Sealed, SessionId, Status};
+
+/// With a validator installed, has the request's session judged (by the `Session` guard)
+/// before TempData is opened under it: TempData opens only under the session it was written
+/// under, and a refused session must not count as that session.
+pub(crate) async fn judge_session(req: &Request<'_>) {
+    if Sealed::fetch(req.rocket()).is_some_and(|s| s.validator.is_some()) {
+        // Its outcome does not matter here: a failure (inside the validator) leaves the
+        // session unjudged, and TempData then opens under the id the cookie carries.
+        let _ = req.guard::<crate::Session<'_>>().await;
+    }
+}
 
 /// One-shot entries that survive until they are read, with ASP.NET Core's TempData rules; flash
 /// messages live here too.
@@ -72,6 +85,7 @@ impl<'r> FromRequest<'r> for TempData<'r> {
     type Error = GuardError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        judge_session(req).await;
         match TempData::from_req(req) {
             Some(temp) => Outcome::Success(temp),
             None => fairing_missing(),
@@ -106,11 +120,38 @@ impl<'r> TempData<'r> {
     }
 
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut TempDataState) -> R) -> R {
+        // Asked before TempData's lock is taken, so the two locks are never held together.
+        let current = (!self.stores.tempdata().is_loaded()).then(|| self.current_session());
         let mut cell = self.stores.tempdata();
         f(cell.get_or_load(|| {
             let sent = sent_cookies(self.jar, &self.sealed.tempdata.name);
-            load_tempdata(self.sealed, &sent, self.stores.now(self.sealed))
+            let mut state = load_tempdata(self.sealed, &sent, self.stores.now(self.sealed));
+            state.open_under(current.flatten());
+            state
         }))
+    }
+
+    /// The id of the stored session this request carries, which TempData is bound to.
+    fn current_session(&self) -> Option<SessionId> {
+        let now = self.stores.now(self.sealed);
+        let sent = || sent_cookies(self.jar, &self.sealed.session.name);
+        // Not waited for: the session may be locked by this very thread (a TempData call
+        // inside `Session::update`'s closure).
+        if let Some(mut cell) = self.stores.try_session() {
+            if let Some(state) = cell.loaded() {
+                return state.sent_id();
+            }
+            if self.sealed.validator.is_none() {
+                // Loaded as a `Session` would load it, and kept for one.
+                return cell
+                    .get_or_load(|| load_session(self.sealed, &sent(), now))
+                    .sent_id();
+            }
+        }
+        // Opened for its id only and not kept: a `Session` guard must still judge it. The
+        // guards run that judgement first; only a `Flash` answering a route that took neither
+        // guard gets here, and it only adds messages.
+        open_session(self.sealed, &sent(), now).sent_id()
     }
 
     /// Reads `key` and marks it for deletion at the end of this request.

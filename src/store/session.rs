@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Status;
+use super::reserved;
 use super::values::Values;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
@@ -129,6 +130,12 @@ pub struct SessionState {
     values: Values,
     modified: bool,
     needs_reseal: bool,
+    /// When the validator last said yes (sealed as a reserved entry; see `reserved.rs`).
+    validated_at: Option<u64>,
+    /// The validator said yes in this request: the new time must be sealed.
+    revalidated: bool,
+    /// The id the browser's cookie carried, if it was loaded; `renew` does not change it.
+    sent_id: Option<SessionId>,
 }
 
 impl SessionState {
@@ -153,6 +160,9 @@ impl SessionState {
             values: Values::default(),
             modified: false,
             needs_reseal: false,
+            validated_at: None,
+            revalidated: false,
+            sent_id: None,
         }
     }
 
@@ -207,10 +217,11 @@ impl SessionState {
             Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
         };
         let needs_reseal = plaintext.needs_reseal;
-        let (env, values) = match Values::from_plaintext(plaintext) {
+        let (env, mut values) = match Values::from_plaintext(plaintext) {
             Ok(loaded) => loaded,
             Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
         };
+        let validated_at = reserved::take_time(&mut values, reserved::VALIDATED_AT);
         if let Err(reason) = super::check_clock(&env, now) {
             return SessionState::new(now, Status::Rejected(reason));
         }
@@ -228,6 +239,9 @@ impl SessionState {
             values,
             modified: false,
             needs_reseal,
+            validated_at,
+            revalidated: false,
+            sent_id: Some(SessionId(id)),
         }
     }
 
@@ -421,6 +435,9 @@ impl SessionState {
     /// assert_eq!(session.get::<serde_json::Value>("prefs").unwrap(), Some(prefs));
     /// ```
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if reserved::is_reserved(key) {
+            return Err(reserved::reserved_error(key));
+        }
         self.values.set(key, value)?;
         self.modified = true;
         Ok(())
@@ -458,6 +475,9 @@ impl SessionState {
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
     {
+        if reserved::is_reserved(key) {
+            return Err(reserved::reserved_error(key));
+        }
         self.values.update(key, f)?;
         self.modified = true;
         Ok(())
@@ -725,6 +745,57 @@ impl SessionState {
         self.id = SessionId::random();
         self.issued_at = now;
         self.modified = true;
+        // The validator's last verdict was about the old id.
+        self.validated_at = None;
+    }
+
+    /// When the validator last accepted this session (unix seconds), as sealed in its cookie;
+    /// `None` if it never did, or since [`renew`](Self::renew). With
+    /// `session.revalidate_secs` above 0 the validator is not asked again until that much
+    /// time has passed.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let session = SessionState::new(1_000, Status::New);
+    /// assert_eq!(session.validated_at(), None);
+    /// ```
+    pub fn validated_at(&self) -> Option<u64> {
+        self.validated_at
+    }
+
+    /// `true` when the validator accepted this session less than `interval` seconds before
+    /// `now` (never when `interval` is 0, nor for a time too far ahead of `now`).
+    pub(crate) fn recently_validated(&self, now: u64, interval: u64) -> bool {
+        self.validated_at.is_some_and(|at| {
+            interval > 0
+                && at <= now.saturating_add(crate::clock::MAX_CLOCK_AHEAD_SECS)
+                && now.saturating_sub(at) < interval
+        })
+    }
+
+    /// Records the validator's "yes" at `now`, to be sealed with the session. Called only
+    /// when `session.revalidate_secs` is above 0: at 0 nothing is sealed (the cookie stays
+    /// as it was).
+    pub(crate) fn mark_validated(&mut self, now: u64) {
+        self.validated_at = Some(now);
+        self.revalidated = true;
+    }
+
+    /// The id of the session the browser's cookie carried, if it was loaded (and not refused
+    /// since); unlike [`id`](Self::id), unchanged by [`renew`](Self::renew).
+    pub(crate) fn sent_id(&self) -> Option<SessionId> {
+        self.sent_id
+    }
+
+    /// The entries as sealed: the application's, and the reserved ones.
+    fn sealed_entries(&self) -> Result<Vec<EntryRef<'_>>, Error> {
+        let mut entries = self.values.encoded()?;
+        if let Some(at) = self.validated_at {
+            reserved::insert(&mut entries, reserved::VALIDATED_AT, at.to_be_bytes().to_vec());
+        }
+        Ok(entries)
     }
 
     /// The envelope sealed at `now`, borrowing `entries` (from [`Values::encoded`]).
@@ -772,7 +843,7 @@ impl SessionState {
         if self.values.is_empty() {
             return Ok(0);
         }
-        let entries = self.values.encoded()?;
+        let entries = self.sealed_entries()?;
         spec.check_size(self.envelope(&entries, now).encoded_len()?)
     }
 
@@ -783,6 +854,8 @@ impl SessionState {
             Some(CommitReason::Changed)
         } else if self.needs_reseal {
             Some(CommitReason::Resealed)
+        } else if self.revalidated {
+            Some(CommitReason::Refreshed)
         } else if elapsed >= config.idle_timeout_secs as f64 * config.refresh_share {
             Some(CommitReason::Refreshed)
         } else {
@@ -868,12 +941,13 @@ impl SessionState {
                 reason: CommitReason::Erased,
             }));
         }
-        let entries = self.values.encoded()?;
+        let entries = self.sealed_entries()?;
         let written = spec.write_view(ring, sent, &self.envelope(&entries, now))?;
         drop(entries);
         self.refreshed_at = now;
         self.modified = false;
         self.needs_reseal = false;
+        self.revalidated = false;
         Ok(Some(Commit { written, reason }))
     }
 }

@@ -20,6 +20,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::Status;
+use super::reserved;
+use super::SessionId;
 use super::values::Values;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;
@@ -167,6 +169,11 @@ pub struct TempDataState {
     /// How many flash messages a `Flashes` guard was handed; they count as taken once the
     /// handler looks at them ([`offered_flashes_shown`](Self::offered_flashes_shown)).
     flashes_offered: usize,
+    /// The id of the session the cookie was written under (a reserved entry), then the one
+    /// it is to be written under; `None`: no stored session.
+    session: Option<[u8; 16]>,
+    /// Keys set in this request (they survive a change of session; loaded ones do not).
+    set_here: BTreeSet<String>,
 }
 
 impl TempDataState {
@@ -191,6 +198,8 @@ impl TempDataState {
             needs_reseal: false,
             flashes_taken: 0,
             flashes_offered: 0,
+            session: None,
+            set_here: BTreeSet::new(),
         }
     }
 
@@ -242,10 +251,11 @@ impl TempDataState {
             Err(reason) => return TempDataState::new(Status::Rejected(reason)),
         };
         let needs_reseal = plaintext.needs_reseal;
-        let (env, values) = match Values::from_plaintext(plaintext) {
+        let (env, mut values) = match Values::from_plaintext(plaintext) {
             Ok(loaded) => loaded,
             Err(reason) => return TempDataState::new(Status::Rejected(reason)),
         };
+        let session = reserved::take_id(&mut values, reserved::SESSION_ID);
         if let Err(reason) = super::check_clock(&env, now) {
             return TempDataState::new(Status::Rejected(reason));
         }
@@ -263,7 +273,50 @@ impl TempDataState {
             needs_reseal,
             flashes_taken: 0,
             flashes_offered: 0,
+            session,
+            set_here: BTreeSet::new(),
         }
+    }
+
+    /// Keeps what was loaded only if the cookie was written under `current`, the session the
+    /// request carries (`None`: no stored session); otherwise it opens empty, with status
+    /// `Expired(Expiry::Session)`. Sign-out, a renewed id or another user thus leave nothing
+    /// of an older TempData cookie readable, even when a copy of it is sent again.
+    pub(crate) fn open_under(&mut self, current: Option<SessionId>) {
+        let current = current.map(|id| *id.as_bytes());
+        if self.status.is_loaded() && self.session != current {
+            *self = TempDataState::new(Status::Expired(Expiry::Session));
+        }
+        self.session = current;
+    }
+
+    /// The session this TempData is to be written under (`None`: no stored session). When it
+    /// changes during the request (sign-in renewed the id, sign-out cleared the session), the
+    /// entries loaded from the cookie are dropped; those set in this request stay.
+    pub(crate) fn bind_to(&mut self, session: Option<SessionId>) {
+        let session = session.map(|id| *id.as_bytes());
+        if session == self.session {
+            return;
+        }
+        self.session = session;
+        for key in std::mem::take(&mut self.loaded) {
+            if !self.set_here.contains(&key) {
+                self.values.remove(&key);
+                self.unread.remove(&key);
+                self.retained.remove(&key);
+                self.modified = true;
+            }
+        }
+        // Written under another session: whatever the cookie held must be replaced.
+        self.modified = true;
+    }
+
+    /// The entries as sealed: `entries`, and the session they belong to.
+    fn with_binding<'a>(&self, mut entries: Vec<EntryRef<'a>>) -> Vec<EntryRef<'a>> {
+        if let Some(id) = self.session {
+            reserved::insert(&mut entries, reserved::SESSION_ID, id.to_vec());
+        }
+        entries
     }
 
     /// How this TempData was loaded: new, loaded, expired, or rejected and why.
@@ -456,6 +509,9 @@ impl TempDataState {
     /// assert_eq!(temp.keys(), ["notice"]);
     /// ```
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if reserved::is_reserved(key) {
+            return Err(reserved::reserved_error(key));
+        }
         if key == FLASH_KEY {
             // A list the app writes itself is what goes on, whatever was shown of the old one.
             self.forget_shown_flashes();
@@ -467,6 +523,7 @@ impl TempDataState {
     fn put<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.values.set(key, value)?;
         self.unread.insert(key.to_owned());
+        self.set_here.insert(key.to_owned());
         self.modified = true;
         Ok(())
     }
@@ -918,6 +975,7 @@ impl TempDataState {
         if entries.is_empty() {
             return Ok(0);
         }
+        let entries = self.with_binding(entries);
         spec.check_size(Self::envelope(&entries, now).encoded_len()?)
     }
 
@@ -991,6 +1049,7 @@ impl TempDataState {
         } else {
             return Ok(None);
         };
+        let entries = self.with_binding(entries);
         let written = spec.write_view(ring, sent, &Self::envelope(&entries, now))?;
         drop(entries);
         self.modified = false;

@@ -315,6 +315,15 @@ impl Values {
         }
     }
 
+    /// The stored bytes of `key` as they are, with no type check (for the crate's reserved
+    /// entries); `None` if absent or being changed through `update`.
+    pub(crate) fn raw(&self, key: &str) -> Option<&[u8]> {
+        match self.slot(key)? {
+            Slot::Encoded(b) => Some(self.bytes(b)),
+            Slot::Live(_) => None,
+        }
+    }
+
     pub(crate) fn contains(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }
