@@ -4,14 +4,14 @@ use rocket::form::Form;
 use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::{FromForm, Route, State, get, post, routes};
-use rocket_sealed::{Flash, Flashes, Session};
+use rocket_sealed::{Flash, Flashes, Sealed, Session};
 
 use crate::accounts::Accounts;
 use crate::model::{cart, user};
 use crate::pages::{cart_summary, esc, page};
 
 pub fn routes() -> Vec<Route> {
-    routes![home, login_form, login, logout, logout_everywhere]
+    routes![home, login_form, login, logout, logout_everywhere, registry_json]
 }
 
 #[get("/")]
@@ -51,7 +51,7 @@ fn login_form(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
 }
 
 #[post("/login", data = "<form>")]
-fn login(
+async fn login(
     form: Form<LoginForm>,
     session: Session<'_>,
     accounts: &State<Accounts>,
@@ -63,35 +63,60 @@ fn login(
             "Please enter a name of 1 to 40 characters",
         );
     }
-    // A new id on every sign-in: an id seen before (say, by someone on a shared computer) is
-    // worth nothing afterwards. The cart survives the renewal.
-    session.renew();
     if let Err(e) = session.set("user", name) {
         return Flash::error(
             Redirect::to("/login"),
             format!("Could not sign you in: {e}"),
         );
     }
-    // Remember which session is this user's current one; older ones are refused from now on.
-    accounts.signed_in(name, session.id());
+    // A new id on every sign-in (an id seen before, say by someone on a shared computer, is
+    // worth nothing afterwards; the cart survives it), recorded as this user's current
+    // session: older ones are refused from now on.
+    if let Err(e) = accounts.sign_in(&session, name).await {
+        session.remove("user");
+        return Flash::error(
+            Redirect::to("/login"),
+            format!("Could not sign you in, try again: {e}"),
+        );
+    }
     Flash::success(Redirect::to("/"), format!("Welcome, {name}!"))
 }
 
 #[post("/logout")]
-fn logout(session: Session<'_>) -> Flash<Redirect> {
-    // An empty session stores nothing: its cookies are deleted in this response. That is all
-    // a cookie store can do: a copy of the cookie taken earlier stays valid until it expires.
-    // `/logout-everywhere` revokes such copies too, through the validation hook.
-    session.clear();
-    Flash::info(Redirect::to("/"), "You are signed out")
+async fn logout(session: Session<'_>, accounts: &State<Accounts>) -> Flash<Redirect> {
+    // Clearing the session deletes the browser's cookies; recording the sign-out makes a
+    // copy of the cookie taken earlier worthless too (through the validation hook).
+    match accounts.sign_out(&session).await {
+        Ok(()) => Flash::info(Redirect::to("/"), "You are signed out"),
+        Err(e) => Flash::warning(
+            Redirect::to("/"),
+            format!("You are signed out here, but other copies may stay valid: {e}"),
+        ),
+    }
 }
 
 #[post("/logout-everywhere")]
-fn logout_everywhere(session: Session<'_>, accounts: &State<Accounts>) -> Flash<Redirect> {
+async fn logout_everywhere(
+    session: Session<'_>,
+    sealed: &State<Sealed>,
+    accounts: &State<Accounts>,
+) -> Flash<Redirect> {
     let Some(name) = user(&session) else {
         return Flash::warning(Redirect::to("/"), "You are not signed in");
     };
-    accounts.sign_out_everywhere(&name);
-    session.clear();
-    Flash::info(Redirect::to("/"), "You are signed out on every device")
+    match accounts.sign_out_everywhere(&session, sealed, &name).await {
+        Ok(()) => Flash::info(Redirect::to("/"), "You are signed out on every device"),
+        Err(e) => Flash::warning(Redirect::to("/"), format!("Not signed out everywhere: {e}")),
+    }
+}
+
+/// Which record of sessions this instance uses, and its counters.
+#[get("/registry.json")]
+fn registry_json(accounts: &State<Accounts>) -> (rocket::http::ContentType, String) {
+    let json = format!(
+        r#"{{"kind":"{}","counters":{}}}"#,
+        accounts.kind(),
+        accounts.counters_json()
+    );
+    (rocket::http::ContentType::JSON, json)
 }

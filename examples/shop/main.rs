@@ -23,9 +23,11 @@
 //! - **A checkout wizard in TempData** (`/checkout/1..3`): the draft order rides from step to
 //!   step in TempData; steps show it with `peek` (a reload still works) and the last step reads
 //!   it with `get` and removes it.
-//! - **One active session per user** (a [`Validator`]): signing in elsewhere ends the older
-//!   session, and `/logout-everywhere` ends them all. This needs server-side memory, which a
-//!   cookie store alone cannot give; the hook is where that check goes.
+//! - **One active session per user, and sign-out that holds** (a [`Validator`]): signing in
+//!   elsewhere ends the older session, `/logout` ends this one (copies of its cookie
+//!   included), and `/logout-everywhere` ends them all. This needs server-side memory, which
+//!   a cookie store alone cannot give: with `REDIS_URL` set (and `--features redis`) it is
+//!   Redis, shared by a farm; otherwise a map in this process. `/registry.json` says which.
 //! - **Looking inside** (`/status`, `/metrics`, `/state.json`): the session's status, id,
 //!   entries and sizes, the cookies the browser sent, and the crate's counters — all without
 //!   consuming any TempData.
@@ -62,9 +64,15 @@ use crate::accounts::{Accounts, OneSessionPerUser};
 
 #[launch]
 fn rocket() -> _ {
-    let accounts = Accounts::default();
-    rocket::build()
-        .attach(Sealed::fairing().with_validator(OneSessionPerUser(accounts.clone())))
+    let rocket = rocket::build();
+    let accounts = Accounts::from_figment(rocket.figment());
+    // `SHOP_NO_VALIDATOR=1` leaves the check out: the baseline of scripts/bench_signout.sh.
+    let fairing = match std::env::var("SHOP_NO_VALIDATOR").as_deref() {
+        Ok("1") => Sealed::fairing(),
+        _ => Sealed::fairing().with_validator(OneSessionPerUser(accounts.clone())),
+    };
+    rocket
+        .attach(fairing)
         .manage(accounts)
         .mount("/", home::routes())
         .mount("/", cart::routes())
