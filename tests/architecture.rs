@@ -11,6 +11,7 @@ const CORE: &[&str] = &[
     "chunk.rs",
     "attrs.rs",
     "config.rs",
+    "registry_config.rs",
     "seal.rs",
     "envelope.rs",
     "cipher.rs",
@@ -33,6 +34,7 @@ const ROCKET_LAYER_MODULES: &[&str] = &[
     "validator",
     "figment_config",
     "keys_file",
+    "registry",
 ];
 const ROCKET_LAYER_ITEMS: &[&str] = &[
     "SealedFairing",

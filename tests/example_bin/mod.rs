@@ -52,6 +52,10 @@ pub fn example_binary(name: &str) -> PathBuf {
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
+        // The example has the features the test was built with (the registry's tests).
+        if cfg!(feature = "redis") {
+            cmd.args(["--features", "redis"]);
+        }
         let status = cmd.status().expect("cargo runs");
         assert!(status.success(), "cargo build --example {name} failed");
         assert!(binary.is_file(), "no {name} binary at {}", binary.display());

@@ -9,6 +9,8 @@
 //! and all traffic goes to 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -274,6 +276,11 @@ impl Proc {
         });
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process and everything it started (its process group), and waits for it.
     /// Once stopped, it is not signalled again (its id may then belong to another process).
     pub fn stop(&mut self) {
@@ -331,11 +338,10 @@ impl Shop {
         Shop::start_with(port, instance, &sealed_env(ring))
     }
 
-    /// Starts the shop on `port` with `sealed` as its `ROCKET_SEALED` (a `keys_file`, say),
-    /// and waits until it answers.
+    /// Starts the shop on `port` with `sealed` as its `ROCKET_SEALED` (a `keys_file`, or a
+    /// registry, say), and waits until it answers.
     pub fn start_with(port: u16, instance: &str, sealed: &str) -> Shop {
-        let (dir, instance, mut cmd) = Shop::command(port, instance, &[]);
-        cmd.env("ROCKET_SEALED", sealed);
+        let (dir, instance, cmd) = Shop::command(port, instance, sealed);
         let mut proc = Proc::spawn(
             &format!("shop {instance} (port {port})"),
             cmd,
@@ -362,8 +368,7 @@ impl Shop {
     /// [`Shop::start_tls`] with the whole `sealed` table given, as `ROCKET_SEALED` spells it
     /// (see [`sealed_env_with`]).
     pub fn start_tls_with(port: u16, instance: &str, sealed: &str, cert: &TestCert) -> Shop {
-        let (dir, instance, mut cmd) = Shop::command(port, instance, &[]);
-        cmd.env("ROCKET_SEALED", sealed);
+        let (dir, instance, mut cmd) = Shop::command(port, instance, sealed);
         cmd.env(
             "ROCKET_TLS",
             format!(
@@ -403,7 +408,7 @@ impl Shop {
     /// inherited ROCKET_ variables, and a config file path that does not exist (Rocket would
     /// otherwise look for a Rocket.toml in the working directory and every directory above
     /// it). Returns the directory it runs in and its unique instance name too.
-    fn command(port: u16, instance: &str, ring: &[&KeyConfig]) -> (TempDir, String, Command) {
+    fn command(port: u16, instance: &str, sealed: &str) -> (TempDir, String, Command) {
         let dir = TempDir::new(&format!("shop-{instance}"));
         let instance = unique_token(instance);
         let mut cmd = Command::new(shop_binary());
@@ -419,7 +424,8 @@ impl Shop {
             .env("ROCKET_PROFILE", "release")
             .env("ROCKET_LOG_LEVEL", "normal")
             .env("ROCKET_CLI_COLORS", "false")
-            .env("ROCKET_SEALED", sealed_env(ring))
+            .env("ROCKET_SEALED", sealed)
+            .env_remove("REDIS_URL")
             .env("SHOP_INSTANCE", &instance);
         (dir, instance, cmd)
     }
