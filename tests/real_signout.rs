@@ -264,11 +264,11 @@ fn with_redis_frozen_each_mode_does_what_it_says_in_time_and_resumes_after() {
     // Each request waits at most the timeout for Redis (a lookup, and a second one for a
     // `Flashes` guard would find the session already judged).
     let bound = Duration::from_millis(TIMEOUT_MS * 2 + 1_000);
-    let (user, took) = timed_user(&open_url, &on_open.cookie_header());
-    assert_eq!(user, "ada", "fail_open serves the session");
+    let (who, took) = timed_user(&open_url, &on_open.cookie_header());
+    assert_eq!(who, "ada", "fail_open serves the session");
     assert!(took < bound, "fail_open answered in {took:?}");
-    let (user, took) = timed_user(&closed_url, &on_closed.cookie_header());
-    assert_eq!(user, "", "fail_closed treats the session as signed out");
+    let (who, took) = timed_user(&closed_url, &on_closed.cookie_header());
+    assert_eq!(who, "", "fail_closed treats the session as signed out");
     assert!(took < bound, "fail_closed answered in {took:?}");
     // A sign-in cannot be recorded: it fails, in time, and says so.
     let start = Instant::now();

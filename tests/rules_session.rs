@@ -246,7 +246,10 @@ fn renew_restarts_the_absolute_timeout() {
 #[test]
 fn validator_rejection_gives_revoked_and_a_fresh_session() {
     let clock = ManualClock::new(T0);
-    let fairing = Sealed::custom(common::config(&[1]))
+    // Asked on every request, so the change of user in the next request is judged at once.
+    let mut config = common::config(&[1]);
+    config.session.revalidate_secs = 0;
+    let fairing = Sealed::custom(config)
         .with_clock(clock.clone())
         .with_validator(common::NoMallory);
     let app = App::from_fairing(fairing, clock);
@@ -290,7 +293,9 @@ fn a_session_guard_inside_the_validator_fails_instead_of_recursing() {
     // stack overflowed and the process aborted.
     let clock = ManualClock::new(T0);
     let seen = std::sync::Arc::default();
-    let fairing = Sealed::custom(common::config(&[1]))
+    let mut config = common::config(&[1]);
+    config.session.revalidate_secs = 0;
+    let fairing = Sealed::custom(config)
         .with_clock(clock.clone())
         .with_validator(AsksForTheSession(std::sync::Arc::clone(&seen)));
     let app = App::from_fairing(fairing, clock);
@@ -601,4 +606,53 @@ fn a_chunked_session_that_becomes_empty_has_every_chunk_deleted() {
     assert_eq!(deleted, sent);
     assert!(cleared.written().is_empty(), "{:?}", cleared.lines);
     assert!(app.jar_store(SESSION).is_empty(), "{:?}", app.jar_names());
+}
+
+/// Counts the validator's calls, and says no to "mallory".
+struct Counting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+#[rocket::async_trait]
+impl Validator for Counting {
+    async fn validate(&self, session: &SessionState, _req: &Request<'_>) -> bool {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        session.get::<String>("user").ok().flatten().as_deref() != Some("mallory")
+    }
+}
+
+#[test]
+fn the_validators_yes_is_sealed_and_holds_for_the_revalidation_interval() {
+    let clock = ManualClock::new(T0);
+    let calls = std::sync::Arc::default();
+    let mut config = common::config(&[1]);
+    config.session.revalidate_secs = 30;
+    let fairing = Sealed::custom(config)
+        .with_clock(clock.clone())
+        .with_validator(Counting(std::sync::Arc::clone(&calls)));
+    let app = App::from_fairing(fairing, clock);
+    let calls = || calls.load(std::sync::atomic::Ordering::Relaxed);
+
+    app.get("/s/set/user/alice");
+    assert_eq!(calls(), 0, "a new session is not judged");
+    let judged = app.get("/s/info");
+    assert_eq!(calls(), 1);
+    let names: Vec<String> = judged.written().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec![SESSION], "the verdict's time is sealed");
+    for _ in 0..5 {
+        app.clock.advance(5);
+        app.get("/s/info");
+    }
+    assert_eq!(calls(), 1, "no lookup within the interval");
+    // The verdict travels in the cookie: the reserved entry is no entry of the app's.
+    let (status, len, _) = info(&app.get("/s/info"));
+    assert_eq!((status.as_str(), len), ("Loaded", 1));
+    app.clock.advance(10);
+    app.get("/s/info");
+    assert_eq!(calls(), 2, "asked again once the verdict is older than the interval");
+    // Within the interval a change is not judged; past it, it is.
+    app.get("/s/set/user/mallory");
+    assert_eq!(info(&app.get("/s/info")).0, "Loaded");
+    app.clock.advance(31);
+    let (status, len, _) = info(&app.get("/s/info"));
+    assert_eq!(status, status_str(Status::Rejected(Rejection::Revoked)));
+    assert_eq!(len, 0);
 }
