@@ -114,8 +114,16 @@ fn a_new_sign_in_ends_the_older_session_on_every_instance() {
     sign_in(&browser_b, "ada");
     std::thread::sleep(PAST_INTERVAL);
     for base in farm.instances() {
-        assert_eq!(user_with(&base, &browser_a.cookie_header()), "", "A on {base}");
-        assert_eq!(user_with(&base, &browser_b.cookie_header()), "ada", "B on {base}");
+        assert_eq!(
+            user_with(&base, &browser_a.cookie_header()),
+            "",
+            "A on {base}"
+        );
+        assert_eq!(
+            user_with(&base, &browser_b.cookie_header()),
+            "ada",
+            "B on {base}"
+        );
     }
     // Through nginx too, and A's own jar now holds no session.
     assert_eq!(user(&browser_a.get("/").body), "");
@@ -134,7 +142,10 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
     std::thread::sleep(PAST_INTERVAL);
     assert_eq!(user(&browser.get("/").body), "ada");
     let refreshed = browser.cookie_header();
-    assert_ne!(before, refreshed, "a check past the interval re-seals the session");
+    assert_ne!(
+        before, refreshed,
+        "a check past the interval re-seals the session"
+    );
 
     // Read-only requests with the refreshed copy on both instances while the browser signs
     // out; every cookie they are handed back is a copy an attacker could keep.
@@ -158,6 +169,9 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
         assert_eq!(user(&page.body), "");
     });
     let copies = copies.into_inner().unwrap();
+    // Redis records the sign-out: the user's entry is the signed-out mark.
+    let entry = farm.redis.cli(&["GET", "rocket_sealed:user:ada"]);
+    assert_eq!(entry.trim(), "-", "the registry's entry after sign-out");
 
     // From one interval after the sign-out on, no copy opens, on either instance, for
     // several intervals (each request would have refreshed the copy it was sent).
@@ -167,7 +181,11 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
     while Instant::now() < end || rounds < 2 {
         for base in farm.instances() {
             for copy in &copies {
-                assert_eq!(user_with(&base, copy), "", "a copy opened on {base} in round {rounds}");
+                assert_eq!(
+                    user_with(&base, copy),
+                    "",
+                    "a copy opened on {base} in round {rounds}"
+                );
             }
         }
         rounds += 1;
@@ -192,11 +210,17 @@ fn a_consumed_tempdata_cookie_replayed_after_sign_out_or_a_change_of_user_opens_
     // Consumed: the last step reads the draft and removes it.
     let page = browser.post("/checkout/3", &[]);
     assert!(page.body.contains("Order placed"), "{}", page.body);
-    assert_eq!(keys(&state_with(&farm.a.url(""), &browser.cookie_header())), serde_json::json!([]));
+    assert_eq!(
+        keys(&state_with(&farm.a.url(""), &browser.cookie_header())),
+        serde_json::json!([])
+    );
     // Within the session, a replayed copy still holds it, on either instance: "read once"
     // is kept by the browser (the control: this is what sign-out must end).
     for base in farm.instances() {
-        assert_eq!(keys(&state_with(&base, &with_draft)), serde_json::json!(["draft"]));
+        assert_eq!(
+            keys(&state_with(&base, &with_draft)),
+            serde_json::json!(["draft"])
+        );
     }
     let tempdata_of = |cookies: &str| -> String {
         cookies
@@ -273,13 +297,21 @@ fn with_redis_frozen_each_mode_does_what_it_says_in_time_and_resumes_after() {
     // A sign-in cannot be recorded: it fails, in time, and says so.
     let start = Instant::now();
     let page = Agent::new(&closed_url).post("/login", &[("name", "eve")]);
-    assert!(start.elapsed() < bound, "sign-in answered in {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < bound,
+        "sign-in answered in {:?}",
+        start.elapsed()
+    );
     assert_eq!(user(&page.body), "");
     assert!(page.body.contains("Could not sign you in"), "{}", page.body);
     for shop in [&open, &closed] {
         let counters = registry_json(&shop.url(""))["counters"].clone();
         assert!(counters["unavailable"].as_u64() > Some(0), "{counters}");
-        assert!(shop.proc.log().contains("registry unavailable"), "{}", shop.proc.log());
+        assert!(
+            shop.proc.log().contains("registry unavailable"),
+            "{}",
+            shop.proc.log()
+        );
     }
     let mode_lines = |shop: &Shop, mode: &str| shop.proc.log().contains(mode);
     assert!(mode_lines(&open, "(fail_open)") && mode_lines(&closed, "(fail_closed)"));
@@ -293,7 +325,10 @@ fn with_redis_frozen_each_mode_does_what_it_says_in_time_and_resumes_after() {
         if user(&page.body) == "bob" {
             break;
         }
-        assert!(Instant::now() < deadline, "no sign-in after Redis came back");
+        assert!(
+            Instant::now() < deadline,
+            "no sign-in after Redis came back"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     std::thread::sleep(PAST_INTERVAL);

@@ -647,7 +647,11 @@ fn the_validators_yes_is_sealed_and_holds_for_the_revalidation_interval() {
     assert_eq!((status.as_str(), len), ("Loaded", 1));
     app.clock.advance(10);
     app.get("/s/info");
-    assert_eq!(calls(), 2, "asked again once the verdict is older than the interval");
+    assert_eq!(
+        calls(),
+        2,
+        "asked again once the verdict is older than the interval"
+    );
     // Within the interval a change is not judged; past it, it is.
     app.get("/s/set/user/mallory");
     assert_eq!(info(&app.get("/s/info")).0, "Loaded");

@@ -80,9 +80,10 @@ impl Accounts {
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Accounts::Redis(registry) => {
-                registry.sign_in(session, user).await.map_err(|e| e.to_string())
-            }
+            Accounts::Redis(registry) => registry
+                .sign_in(session, user)
+                .await
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -100,7 +101,9 @@ impl Accounts {
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Accounts::Redis(registry) => registry.sign_out(session).await.map_err(|e| e.to_string()),
+            Accounts::Redis(registry) => {
+                registry.sign_out(session).await.map_err(|e| e.to_string())
+            }
         }
     }
 
@@ -120,7 +123,10 @@ impl Accounts {
             #[cfg(feature = "redis")]
             Accounts::Redis(registry) => {
                 let ttl = rocket_sealed::registry::Registry::ttl_for(sealed);
-                registry.sign_out_everywhere(user, ttl).await.map_err(|e| e.to_string())
+                registry
+                    .sign_out_everywhere(user, ttl)
+                    .await
+                    .map_err(|e| e.to_string())
             }
         };
         session.clear();

@@ -11,7 +11,14 @@ use crate::model::{cart, user};
 use crate::pages::{cart_summary, esc, page};
 
 pub fn routes() -> Vec<Route> {
-    routes![home, login_form, login, logout, logout_everywhere, registry_json]
+    routes![
+        home,
+        login_form,
+        login,
+        logout,
+        logout_everywhere,
+        registry_json
+    ]
 }
 
 #[get("/")]

@@ -138,8 +138,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
             // A "yes" younger than the revalidation interval stands: no lookup.
             let interval = sealed.config.session.revalidate_secs;
             let judge = state.status().is_loaded() && !state.recently_validated(now, interval);
-            let accepted =
-                !judge || VALIDATING.scope((), validator.validate(&state, req)).await;
+            let accepted = !judge || VALIDATING.scope((), validator.validate(&state, req)).await;
             if !accepted {
                 state.revoke(now);
                 note_status(sealed, "session", state.status());

@@ -245,7 +245,11 @@ impl Registry {
     /// # Errors
     ///
     /// If Redis could not record it; nothing was signed out then.
-    pub async fn sign_out_everywhere(&self, user: &str, ttl_secs: u64) -> Result<(), RegistryError> {
+    pub async fn sign_out_everywhere(
+        &self,
+        user: &str,
+        ttl_secs: u64,
+    ) -> Result<(), RegistryError> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(user))
             .arg(SIGNED_OUT)

@@ -42,7 +42,11 @@ pub(crate) fn take(values: &mut Values, key: &str) -> Option<Vec<u8>> {
 
 /// The unix time stored under [`VALIDATED_AT`]; `None` if absent or not 8 bytes.
 pub(crate) fn take_time(values: &mut Values, key: &str) -> Option<u64> {
-    take(values, key).and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok().map(u64::from_be_bytes))
+    take(values, key).and_then(|b| {
+        <[u8; 8]>::try_from(b.as_slice())
+            .ok()
+            .map(u64::from_be_bytes)
+    })
 }
 
 /// The session id stored under [`SESSION_ID`]; `None` if absent or not 16 bytes.

@@ -793,7 +793,11 @@ impl SessionState {
     fn sealed_entries(&self) -> Result<Vec<EntryRef<'_>>, Error> {
         let mut entries = self.values.encoded()?;
         if let Some(at) = self.validated_at {
-            reserved::insert(&mut entries, reserved::VALIDATED_AT, at.to_be_bytes().to_vec());
+            reserved::insert(
+                &mut entries,
+                reserved::VALIDATED_AT,
+                at.to_be_bytes().to_vec(),
+            );
         }
         Ok(entries)
     }
@@ -854,9 +858,10 @@ impl SessionState {
             Some(CommitReason::Changed)
         } else if self.needs_reseal {
             Some(CommitReason::Resealed)
-        } else if self.revalidated {
-            Some(CommitReason::Refreshed)
-        } else if elapsed >= config.idle_timeout_secs as f64 * config.refresh_share {
+        } else if self.revalidated
+            || elapsed >= config.idle_timeout_secs as f64 * config.refresh_share
+        {
+            // A new verdict time must be sealed, or the idle expiry is due to slide.
             Some(CommitReason::Refreshed)
         } else {
             None
@@ -872,8 +877,9 @@ impl SessionState {
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
     ///
     /// A modified session is re-sealed; an empty one has its cookies deleted; an unmodified
-    /// one is re-sealed only if it was opened with an old key or the refresh share of the
-    /// idle timeout has passed. On error nothing is written and the old cookies stay.
+    /// one is re-sealed only if it was opened with an old key, the validator has just said yes
+    /// (its new verdict time is sealed), or the refresh share of the idle timeout has passed.
+    /// On error nothing is written and the old cookies stay.
     ///
     /// Call it once, when the response leaves (as the fairing does): it does not remember what
     /// it wrote, so a session that was not loaded from a cookie (new, expired or rejected) is

@@ -19,9 +19,9 @@ use std::collections::BTreeSet;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::SessionId;
 use super::Status;
 use super::reserved;
-use super::SessionId;
 use super::values::Values;
 use super::{Commit, CommitReason};
 use crate::chunk::SentCookies;

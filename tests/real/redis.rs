@@ -32,7 +32,8 @@ impl Redis {
         let pid = proc.pid().to_string();
         proc.wait_until(&format!("answer as itself on port {port}"), || {
             let info = cli(port, &["INFO", "server"]);
-            info.lines().any(|l| l.trim() == format!("process_id:{pid}"))
+            info.lines()
+                .any(|l| l.trim() == format!("process_id:{pid}"))
         });
         Redis {
             proc,
@@ -58,7 +59,12 @@ impl Redis {
             .lines()
             .filter_map(|l| {
                 let (name, rest) = l.trim().strip_prefix("cmdstat_")?.split_once(':')?;
-                let calls = rest.strip_prefix("calls=")?.split(',').next()?.parse().ok()?;
+                let calls = rest
+                    .strip_prefix("calls=")?
+                    .split(',')
+                    .next()?
+                    .parse()
+                    .ok()?;
                 Some((name.to_owned(), calls))
             })
             .collect()
