@@ -389,8 +389,28 @@ fn describe_opened(
             human(config.tempdata.lifetime_secs)
         );
     }
-    let _ = writeln!(out, "  entries: {}", env.entries.len());
-    for (name, bytes) in &env.entries {
+    // The crate's own entries (README, "Signing out and revocation"): shown as what they
+    // mean, and not counted, as `keys()` and `len()` do not count them.
+    let reserved = |name: &str| name.starts_with("_sealed.");
+    for (name, bytes) in env.entries.iter().filter(|(n, _)| reserved(n)) {
+        let line = match (name.as_str(), bytes.len()) {
+            ("_sealed.validated_at", 8) => {
+                let at = u64::from_be_bytes(bytes[..].try_into().expect("8 bytes"));
+                format!("validated at: {}", utc(at))
+            }
+            ("_sealed.session", 16) => format!("written under session: {}", hex(bytes)),
+            _ => format!(
+                "{} ({} bytes): hex {}",
+                shown(name),
+                bytes.len(),
+                hex(bytes)
+            ),
+        };
+        let _ = writeln!(out, "  {line}");
+    }
+    let entries: Vec<_> = env.entries.iter().filter(|(n, _)| !reserved(n)).collect();
+    let _ = writeln!(out, "  entries: {}", entries.len());
+    for (name, bytes) in entries {
         let _ = writeln!(
             out,
             "    {} ({} bytes): {}",

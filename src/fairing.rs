@@ -82,8 +82,10 @@ impl SealedFairing {
     /// let client = Client::tracked(rocket).unwrap();
     /// client.post("/note").dispatch();
     /// assert_eq!(client.get("/note").dispatch().into_string().unwrap(), "saved");
-    /// // TempData lasts a day by default: a day and a second later, the note is gone.
-    /// clock.advance(24 * 60 * 60 + 1);
+    /// // TempData lasts 10 minutes by default: still there at 10 minutes, gone a second later.
+    /// clock.advance(10 * 60);
+    /// assert_eq!(client.get("/note").dispatch().into_string().unwrap(), "saved");
+    /// clock.advance(1);
     /// assert_eq!(client.get("/note").dispatch().into_string().unwrap(), "");
     /// ```
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
@@ -91,8 +93,10 @@ impl SealedFairing {
         self
     }
 
-    /// Installs a validation hook run on every loaded session (see [`Validator`]). There is
-    /// one: a second call replaces the first (check several things in one validator).
+    /// Installs a validation hook asked about a loaded session (see [`Validator`]): its "yes"
+    /// is sealed into the session and holds for `session.revalidate_secs` (60 s by default;
+    /// 0 asks on every request). There is one: a second call replaces the first (check
+    /// several things in one validator).
     ///
     /// ```
     /// use rocket::Request;

@@ -11,6 +11,11 @@ use crate::store::SessionState;
 /// `Rejected(Revoked)`; its cookies are deleted at commit. With a validator installed, the
 /// session is opened when the guard is created (the check is async), not lazily.
 ///
+/// A "yes" is sealed into the session and stands for `session.revalidate_secs` (60 s by
+/// default; 0 asks on every request), whatever the application changes in the session
+/// meanwhile: [`Session::renew`](crate::Session::renew), which a sign-in should call, drops
+/// it, so the renewed session is judged at its next request.
+///
 /// The validator is handed the session it judges: read it from there. It must not ask the
 /// request for a [`Session`](crate::Session) guard (nor for a guard built on one, such as an
 /// app's `User`), which would have to judge the same session again: that guard fails with a
@@ -34,6 +39,8 @@ use crate::store::SessionState;
 /// # use rocket_sealed::{Sealed, Session};
 /// #[get("/login/<name>")]
 /// fn login(session: Session<'_>, name: &str) {
+///     // A sign-in renews the id, and so drops the validator's last "yes".
+///     session.renew();
 ///     session.set("user", name).unwrap();
 /// }
 ///

@@ -220,7 +220,9 @@ fn opens_a_chunked_session_and_tempdata_and_shows_their_entries() {
         "(cookie `sealed_tempdata`)",
         "status: loaded",
         "key id: 7",
-        "lifetime expiry: 2023-11-15 22:13:20 UTC (in 23h 59m; lifetime 1d)",
+        "lifetime expiry: 2023-11-14 22:23:20 UTC (in 9m; lifetime 10m)",
+        // The session it opens under, shown as such and not counted as an entry.
+        &format!("written under session: {}", f.session_id),
         "entries: 2",
         "\"notice\" (",
         "string \"Saved!\"",

@@ -167,8 +167,10 @@ fn rotate_prints_the_three_phases_in_runbook_order() {
     assert_eq!(ids(&rings[0]), vec![1, 2]);
     assert_eq!(ids(&rings[1]), vec![2, 1]);
     assert_eq!(ids(&rings[2]), vec![2]);
-    // Without the `production` table the TempData lifetime is the default day, above 2h.
-    assert!(text.contains("wait at least 1d after phase 2"), "{text}");
+    // Without the `production` table the TempData lifetime is the default 10 minutes, below
+    // the session's 2h idle timeout, which decides the wait.
+    assert!(text.contains("TempData lifetime 10m"), "{text}");
+    assert!(text.contains("wait at least 2h after phase 2"), "{text}");
 }
 
 #[test]
