@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the Redis registry costs a session-reading route, and how many Redis commands one user's
-# requests cause. Not a test: it prints numbers (docs/performance.md, "Sign-out registry").
+# requests cause. Not a test: it prints numbers (docs/signout.md, "Numbers").
 #
 # Two `shop` processes (--release, --features redis) share core 0 and are loaded at the same
 # moment by two wrk processes on core 1, as scripts/load_test.sh does, so that the machine's
