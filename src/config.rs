@@ -429,7 +429,8 @@ impl Config {
     /// use rocket_sealed::Config;
     ///
     /// let mut config = Config::default();
-    /// assert_eq!(config.longest_cookie_life(), 86_400); // TempData's day
+    /// // The session's 20-minute idle timeout, longer than TempData's 10 minutes.
+    /// assert_eq!(config.longest_cookie_life(), 1_200);
     /// config.tempdata.lifetime_secs = 60;
     /// config.session.absolute_timeout_secs = Some(600);
     /// assert_eq!(config.longest_cookie_life(), 600);

@@ -493,7 +493,7 @@ impl KeyRing {
     /// let old = KeyConfig::generate(1).retiring_at("2025-01-01T00:30:00Z");
     /// let new = KeyConfig::generate(2).activating_at("2025-01-01T00:10:00Z");
     /// let ring = KeyRing::from_config_with_clock(&[old, new], clock).unwrap();
-    /// // Sessions of 20 minutes fit between 00:10 and 00:30; TempData of a day does not.
+    /// // Cookies that live 20 minutes fit between 00:10 and 00:30; cookies that live a day do not.
     /// assert!(ring.retirement_warnings(20 * 60).is_empty());
     /// let warnings = ring.retirement_warnings(86_400);
     /// assert!(warnings[0].starts_with("sealed.keys[0] (id 1)"), "{warnings:?}");
