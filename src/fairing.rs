@@ -171,7 +171,9 @@ impl SealedFairing {
                     "sealed.keys",
                     format!(
                         "no keys configured in the `{}` profile; ephemeral keys are only allowed in \
-                         the debug profile",
+                         the debug profile. Make a key with `rocket-sealed keys new` (`cargo \
+                         install rocket_sealed --features cli`) or `openssl rand -base64 32 | tr \
+                         '+/' '-_' | tr -d =`",
                         figment.profile()
                     ),
                 ));

@@ -69,7 +69,8 @@
 //!
 //! or in code with [`Sealed::custom`] and a [`Config`]. A key is 32 random bytes in base64url:
 //! [`KeyConfig::generate`] makes one, as does `openssl rand -base64 32 | tr '+/' '-_' | tr -d =`
-//! (or, in this crate's repository, `cargo run --example keys -- new`). The first key of the
+//! (or the crate's own tool: `cargo install rocket_sealed --features cli`, then
+//! `rocket-sealed keys new`). The first key of the
 //! ring seals; every key opens, which is what makes a rolling key rotation across a farm
 //! possible (see docs/operations.md, "Key rotation").
 //!

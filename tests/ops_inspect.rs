@@ -1,4 +1,4 @@
-//! The cookie inspector (`examples/inspect.rs`), run as a process on real cookies: an app made
+//! The cookie inspector (`rocket-sealed inspect`), run as a process on real cookies: an app made
 //! with the library writes a session (small, then large enough to chunk) and TempData; the
 //! inspector opens what the browser would send back, and refuses altered or incomplete
 //! headers with the reasons the guards give.
@@ -13,7 +13,7 @@ use rocket_sealed::{
 };
 
 mod ops_support;
-use ops_support::{TempDir, run_example, stderr, stdout};
+use ops_support::{TempDir, run_tool, stderr, stdout};
 
 /// 2023-11-14 22:13:20 UTC.
 const T0: u64 = 1_700_000_000;
@@ -169,7 +169,7 @@ fn inspect(config_path: &str, extra: &[&str], header: &str) -> Output {
     let mut args = vec!["--config", config_path];
     args.extend_from_slice(extra);
     args.push(header);
-    run_example("inspect", &args, None)
+    run_tool("inspect", &args, None)
 }
 
 fn reason(r: Rejection) -> String {
@@ -238,7 +238,7 @@ fn opens_a_chunked_session_and_tempdata_and_shows_their_entries() {
     assert_eq!(f.session_id.len(), 32, "the id is 16 bytes in hex");
 
     // The same header from standard input, with its `Cookie:` prefix, reads the same.
-    let piped = run_example(
+    let piped = run_tool(
         "inspect",
         &["--config", &config, "--now", &now, "-"],
         Some(&format!("Cookie: {}\n", f.big.header())),
@@ -409,7 +409,7 @@ fn keys_can_come_from_the_command_line_and_bad_usage_exits_2() {
         (vec!["--key-b64", &key_arg], "no cookie header"),
     ];
     for (args, expected) in cases {
-        let out = run_example("inspect", &args, None);
+        let out = run_tool("inspect", &args, None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             stderr(&out).contains(expected),
@@ -420,7 +420,7 @@ fn keys_can_come_from_the_command_line_and_bad_usage_exits_2() {
 
     // A key given without its `ID:` is refused without being repeated: it may be a real key,
     // and the message lands in terminals and logs.
-    let out = run_example("inspect", &["--key-b64", &f.key.key, "a=b"], None);
+    let out = run_tool("inspect", &["--key-b64", &f.key.key, "a=b"], None);
     assert_eq!(out.status.code(), Some(2));
     let (said, err) = (stdout(&out), stderr(&out));
     assert!(err.contains("expected ID:KEY"), "{err}");
@@ -430,7 +430,7 @@ fn keys_can_come_from_the_command_line_and_bad_usage_exits_2() {
     );
 
     // A header without any store cookie is reported, with exit 1.
-    let out = run_example("inspect", &["--key-b64", &key_arg, "theme=dark"], None);
+    let out = run_tool("inspect", &["--key-b64", &key_arg, "theme=dark"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("neither `sealed_session` nor `sealed_tempdata`"));
 }

@@ -1,4 +1,4 @@
-//! The key tool (`examples/keys.rs`), run as a process: what it prints parses back into a key
+//! The key tool (`rocket-sealed keys`), run as a process: what it prints parses back into a key
 //! ring, and a rotation follows the order of steps 1, 2 and 3 in docs/operations.md, Key
 //! rotation.
 
@@ -11,11 +11,11 @@ use rocket::figment::value::Value;
 use rocket_sealed::{Config, KeyConfig, KeyRing};
 
 mod ops_support;
-use ops_support::{TempDir, run_example, stderr, stdout};
+use ops_support::{TempDir, run_tool, stderr, stdout};
 
-/// Runs `cargo run --example keys -- ARGS`.
+/// Runs `rocket-sealed keys ARGS`.
 fn keys(args: &[&str]) -> Output {
-    run_example("keys", args, None)
+    run_tool("keys", args, None)
 }
 
 /// The ring in a `keys = [...]` line, read as Rocket reads the `sealed` table of Rocket.toml.
@@ -211,4 +211,143 @@ fn rotate_refuses_bad_input_with_a_message_and_exit_code_2() {
     let out = keys(&["rotate"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("needs the path"));
+}
+
+/// The `/metrics` lines `keys status` reads, as the `shop` example serves them.
+fn metrics(now: u64, keys: &[(u32, bool, Option<u64>)]) -> String {
+    let mut text = format!("rocket_sealed_now_seconds {now}\n");
+    for (id, sealing, last_old_open) in keys {
+        text += &format!(
+            "rocket_sealed_key_sealing{{key=\"{id}\"}} {}\n",
+            u8::from(*sealing)
+        );
+        text += &format!("rocket_sealed_key_opened{{key=\"{id}\"}} 7\n");
+        if let Some(at) = last_old_open {
+            text += &format!("rocket_sealed_key_last_old_open_seconds{{key=\"{id}\"}} {at}\n");
+        }
+    }
+    text
+}
+
+fn rfc3339(secs: u64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs as i64)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+#[test]
+fn status_says_which_key_seals_and_when_each_other_may_retire() {
+    let dir = TempDir::new("status");
+    let path = dir.write(
+        "Rocket.toml",
+        &format!(
+            "[default.sealed]\n\
+             keys = [{{ id = 2, key = \"{OLD_B}\" }}, {{ id = 1, key = \"{OLD_A}\" }}, \
+             {{ id = 4, key = \"{OLD_A}\" }}, {{ id = 3, key = \"{OLD_B}\" }}]\n\
+             [default.sealed.session]\n\
+             idle_timeout_secs = 1800\n\
+             absolute_timeout_secs = 7200\n"
+        ),
+    );
+    let life = Figment::from(Toml::file(&path).nested())
+        .extract_inner::<Config>("sealed")
+        .unwrap()
+        .longest_cookie_life();
+    // A cookie unused for its idle timeout is refused, and one that comes back is re-sealed with
+    // the sealing key: the idle timeout bounds how long an old key's cookie can come back.
+    assert_eq!(life, 1800);
+    let now = 1_800_000_000;
+    // Key 2 seals; key 1 opened an old cookie 100 s ago; key 4's last such open is older than
+    // the longest cookie life; key 3 is not in the instance's ring.
+    let page = metrics(
+        now,
+        &[
+            (2, true, None),
+            (1, false, Some(now - 100)),
+            (4, false, Some(now - life - 10)),
+        ],
+    );
+    let file = dir.write("metrics.txt", &page);
+
+    let out = keys(&["status", "--config", &path, "--metrics", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("key 2: seals\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "key 1: no opens for 1m 40s; safe to retire after {}\n",
+            rfc3339(now - 100 + life)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "key 4: no opens for 30m 10s; safe to retire now (since {})\n",
+            rfc3339(now - 10)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("key 3: not in this instance's ring\n"),
+        "{text}"
+    );
+
+    // The same page from standard input and over HTTP says the same.
+    let piped = run_tool(
+        "keys",
+        &["status", "--config", &path, "--metrics", "-"],
+        Some(&page),
+    );
+    assert_eq!(stdout(&piped), text);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let n = stream.read(&mut request).unwrap();
+        assert!(request[..n].starts_with(b"GET /metrics HTTP/1.1\r\n"));
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            page.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(page.as_bytes()).unwrap();
+    });
+    let fetched = keys(&["status", "--config", &path, "--metrics", &url]);
+    server.join().unwrap();
+    assert_eq!(stdout(&fetched), text, "{}", stderr(&fetched));
+
+    // A page that is not a rocket_sealed /metrics page is said to be one.
+    let other = dir.write("other.txt", "up 1\n");
+    let text = stdout(&keys(&["status", "--config", &path, "--metrics", &other]));
+    assert!(text.contains("not a rocket_sealed /metrics page"), "{text}");
+    // https needs a TLS stack the tool does not carry: it says what to do instead.
+    let out = keys(&[
+        "status",
+        "--config",
+        &path,
+        "--metrics",
+        "https://127.0.0.1:1/metrics",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--metrics -"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_tool_names_its_commands() {
+    let out = run_tool("--version", &[], None);
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        format!("rocket-sealed {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    for command in ["nonsense", "--keys"] {
+        let out = run_tool(command, &[], None);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.starts_with("rocket-sealed: unknown command"), "{err}");
+        assert!(err.contains("rocket-sealed keys new") && err.contains("rocket-sealed inspect"));
+    }
 }

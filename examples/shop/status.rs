@@ -159,7 +159,7 @@ fn metrics(sealed: &State<Sealed>) -> (ContentType, String) {
         .iter()
         .map(|(name, value)| format!("{name} {value}\n"))
         .collect();
-    // Per key, what `cargo run --example keys -- status` reads to say when a key may retire.
+    // Per key, what `rocket-sealed keys status` reads to say when a key may retire.
     text.push_str(&format!("rocket_sealed_now_seconds {}\n", sealed.now()));
     for key in sealed.key_ring().key_figures() {
         let id = key.id;

@@ -1,5 +1,6 @@
-//! Building an example from a test: once per test binary, with the Cargo, target directory and
-//! profile the test runs with (a `cargo test --test NAME` builds no example by itself).
+//! Building an example, or the `rocket-sealed` tool (feature `cli`), from a test: once per test
+//! binary, with the Cargo, target directory and profile the test runs with (a `cargo test
+//! --test NAME` builds neither by itself).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,20 +22,37 @@ const SET_BY_CARGO: [&str; 7] = [
 
 /// The executable of the example `name`, built on first use.
 pub fn example_binary(name: &str) -> PathBuf {
+    built_binary(Some("examples"), &["--example", name], &[])
+}
+
+/// The `rocket-sealed` operator tool (`src/bin/rocket-sealed`), built on first use with the
+/// `cli` feature it requires.
+#[allow(dead_code)] // not every test binary that includes this module runs the tool
+pub fn tool_binary() -> PathBuf {
+    built_binary(None, &["--bin", "rocket-sealed"], &["cli"])
+}
+
+/// Builds `target` (`--example NAME` or `--bin NAME`) unless this test binary already did, and
+/// returns its path: `<target>/<profile>/[subdir/]NAME`.
+fn built_binary(subdir: Option<&str>, target: &[&str; 2], features: &[&str]) -> PathBuf {
     static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
     let mut built = BUILT
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
+    let name = target[1];
     let exe = std::env::current_exe().expect("the test binary's path");
-    // <target>/<profile>/deps/<test binary>; examples go to <target>/<profile>/examples/.
+    // <target>/<profile>/deps/<test binary>; examples go to <target>/<profile>/examples/, bins
+    // to <target>/<profile>/.
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .expect("the test binary lives in <target>/<profile>/deps");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut binary = profile_dir.to_owned();
+    if let Some(subdir) = subdir {
+        binary.push(subdir);
+    }
+    binary.push(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !built.iter().any(|b| b == name) {
         let mut cmd = Command::new(env!("CARGO"));
         for (var, _) in std::env::vars_os() {
@@ -45,19 +63,28 @@ pub fn example_binary(name: &str) -> PathBuf {
                 cmd.env_remove(var);
             }
         }
-        cmd.args(["build", "--quiet", "--example", name, "--manifest-path"])
+        cmd.args(["build", "--quiet"])
+            .args(target)
+            .arg("--manifest-path")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .arg("--target-dir")
             .arg(profile_dir.parent().expect("a target directory"));
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
-        // The example has the features the test was built with (the registry's tests).
+        // The target's own features, and those the test was built with (the registry's tests).
+        let mut all: Vec<&str> = features.to_vec();
         if cfg!(feature = "redis") {
-            cmd.args(["--features", "redis"]);
+            all.push("redis");
+        }
+        if cfg!(feature = "cli") && !all.contains(&"cli") {
+            all.push("cli");
+        }
+        if !all.is_empty() {
+            cmd.args(["--features", &all.join(",")]);
         }
         let status = cmd.status().expect("cargo runs");
-        assert!(status.success(), "cargo build --example {name} failed");
+        assert!(status.success(), "cargo build {} {name} failed", target[0]);
         assert!(binary.is_file(), "no {name} binary at {}", binary.display());
         built.push(name.to_owned());
     }

@@ -1,5 +1,5 @@
-//! Helpers shared by the tests of the operator tools (`examples/keys.rs`, `examples/inspect.rs`):
-//! build an example once, run it as a process, and a temp dir that cleans up after itself.
+//! Helpers shared by the tests of the operator tool (`rocket-sealed keys`, `rocket-sealed
+//! inspect`): build it once, run it as a process, and a temp dir that cleans up after itself.
 
 #![allow(dead_code)]
 
@@ -9,11 +9,12 @@ use std::process::{Command, Output, Stdio};
 
 #[path = "../example_bin/mod.rs"]
 mod example_bin;
-use example_bin::example_binary;
+use example_bin::tool_binary;
 
-/// Runs the example `name` with `args`, feeding `stdin` if given.
-pub fn run_example(name: &'static str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(example_binary(name))
+/// Runs `rocket-sealed COMMAND ARGS...` (`keys` or `inspect`), feeding `stdin` if given.
+pub fn run_tool(command: &'static str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(tool_binary())
+        .arg(command)
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -23,7 +24,7 @@ pub fn run_example(name: &'static str, args: &[&str], stdin: Option<&str>) -> Ou
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the example starts");
+        .expect("the tool starts");
     if let Some(text) = stdin {
         child
             .stdin
@@ -32,7 +33,7 @@ pub fn run_example(name: &'static str, args: &[&str], stdin: Option<&str>) -> Ou
             .write_all(text.as_bytes())
             .expect("stdin accepts the input");
     }
-    child.wait_with_output().expect("the example ends")
+    child.wait_with_output().expect("the tool ends")
 }
 
 /// The process's standard output as text.

@@ -1,9 +1,9 @@
 //! The key tool: makes new keys for the `sealed.keys` ring and prints the rings of a rotation.
 //!
 //! ```text
-//! cargo run --example keys -- new [--id N]
-//! cargo run --example keys -- rotate Rocket.toml [--profile NAME]
-//! cargo run --example keys -- status --config Rocket.toml [--profile NAME] --metrics URL|FILE|-
+//! rocket-sealed keys new [--id N]
+//! rocket-sealed keys rotate Rocket.toml [--profile NAME]
+//! rocket-sealed keys status --config Rocket.toml [--profile NAME] --metrics URL|FILE|-
 //! ```
 //!
 //! `status` reads the ring of a `Rocket.toml` (its `keys`, or its `keys_file`) and a running
@@ -44,13 +44,13 @@ use rocket_sealed::{Config, KeyConfig, KeyRing};
 
 const USAGE: &str = "\
 usage:
-  cargo run --example keys -- new [--id N]
-  cargo run --example keys -- rotate <Rocket.toml> [--profile NAME]
-  cargo run --example keys -- status --config <Rocket.toml> [--profile NAME] --metrics <URL|FILE|->";
+  rocket-sealed keys new [--id N]
+  rocket-sealed keys rotate <Rocket.toml> [--profile NAME]
+  rocket-sealed keys status --config <Rocket.toml> [--profile NAME] --metrics <URL|FILE|->";
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+/// Runs the command and says how it went in the exit status.
+pub fn main(args: &[String]) -> ExitCode {
+    match run(args) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
@@ -110,7 +110,7 @@ fn new(args: &[String]) -> Result<String, String> {
     let _ = writeln!(out, "{}", env_keys(&ring));
     let _ = writeln!(
         out,
-        "# To add it to an existing ring, use `cargo run --example keys -- rotate Rocket.toml`."
+        "# To add it to an existing ring, use `rocket-sealed keys rotate Rocket.toml`."
     );
     Ok(out)
 }
@@ -137,7 +137,7 @@ fn rotate(args: &[String]) -> Result<String, String> {
     if config.keys.is_empty() {
         return Err(format!(
             "{path}: profile `{profile}` has no `sealed.keys`; there is no ring to rotate \
-             (`cargo run --example keys -- new` makes a first key)"
+             (`rocket-sealed keys new` makes a first key)"
         ));
     }
     KeyRing::from_config(&config.keys).map_err(|e| format!("{path}: {e}"))?;
@@ -252,9 +252,21 @@ fn status(args: &[String]) -> Result<String, String> {
 
 /// The text of a `/metrics` page: fetched, read from a file, or from standard input.
 fn read_metrics(source: &str) -> Result<String, String> {
-    if source.starts_with("http://") || source.starts_with("https://") {
-        let response = reqwest::blocking::get(source).map_err(|e| format!("{source}: {e}"))?;
-        return response.text().map_err(|e| format!("{source}: {e}"));
+    if source.starts_with("https://") {
+        // The tool carries no TLS stack: `/metrics` is usually served inside the farm.
+        return Err(format!(
+            "{source}: https is not supported; fetch it yourself and pass `-`: \
+             `curl -s {source} | rocket-sealed keys status ... --metrics -`"
+        ));
+    }
+    if source.starts_with("http://") {
+        let mut response = ureq::get(source)
+            .call()
+            .map_err(|e| format!("{source}: {e}"))?;
+        return response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{source}: {e}"));
     }
     if source == "-" {
         let mut text = String::new();
@@ -354,7 +366,7 @@ fn read_config(path: &str, profile: &str) -> Result<Config, String> {
     if figment.find_value("sealed").is_err_and(|e| e.missing()) {
         return Err(format!(
             "{path}: profile `{profile}` has no `sealed` table, so no `sealed.keys` to rotate \
-             (`cargo run --example keys -- new` makes a first key)"
+             (`rocket-sealed keys new` makes a first key)"
         ));
     }
     // Its errors quote no key (not even the line of a file that does not parse).

@@ -2,8 +2,8 @@
 //! and shows what is inside, for debugging a user's problem.
 //!
 //! ```text
-//! cargo run --example inspect -- --config Rocket.toml 'sealed_session=...; sealed_tempdata=...'
-//! cargo run --example inspect -- --key-b64 1:BASE64URLKEY - < header.txt
+//! rocket-sealed inspect --config Rocket.toml 'sealed_session=...; sealed_tempdata=...'
+//! rocket-sealed inspect --key-b64 1:BASE64URLKEY - < header.txt
 //! ```
 //!
 //! Options:
@@ -46,7 +46,7 @@ use rocket_sealed::{
 };
 
 const USAGE: &str = "\
-usage: cargo run --example inspect -- [--config Rocket.toml] [--profile NAME]
+usage: rocket-sealed inspect [--config Rocket.toml] [--profile NAME]
            [--key-b64 ID:KEY]... [--now UNIX_SECONDS] 'COOKIE HEADER' | -";
 
 /// Longest text shown for one value, in characters.
@@ -54,9 +54,9 @@ const MAX_TEXT: usize = 160;
 /// Most bytes shown in hex for one value.
 const MAX_HEX: usize = 48;
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+/// Runs the command and says how it went in the exit status.
+pub fn main(args: &[String]) -> ExitCode {
+    match run(args) {
         Ok((out, ok)) => {
             print!("{out}");
             if ok {
