@@ -1,7 +1,7 @@
 //! What the fairing writes at the end of a request, and when it writes nothing
 //! (docs/stores.md, When the fairing writes).
 
-mod common;
+use crate::common;
 
 use common::{App, SESSION, T0, TEMPDATA, info, key_id_of};
 use rocket::http::{SameSite, Status as HttpStatus};

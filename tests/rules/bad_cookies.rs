@@ -1,7 +1,7 @@
 //! Bad cookies (docs/stores.md, Bad cookies): whatever cookie bytes arrive, the guard succeeds
 //! with an empty store whose status says why, and the bad cookies are deleted in that response.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

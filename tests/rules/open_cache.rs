@@ -1,7 +1,7 @@
 //! The open cache (`Config::open_cache`): a cookie sent again is not decrypted again, and
 //! nothing else changes. Every verdict on a remembered cookie is the one a cold instance gives.
 
-mod common;
+use crate::common;
 
 use common::{App, Cookies, SESSION, T0, TEMPDATA};
 use proptest::prelude::*;

@@ -6,7 +6,7 @@
 //! form is parsed the way figment's `Env` provider parses it and merged into a figment.
 //! `rules_env.rs`, a test binary of its own, sets the real variable.
 
-mod common;
+use crate::common;
 
 use common::T0;
 use rocket::error::ErrorKind;

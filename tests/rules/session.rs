@@ -2,7 +2,7 @@
 //! When the fairing writes, and Timeouts and clocks; docs/security.md, Revoking a session
 //! early).
 
-mod common;
+use crate::common;
 
 use common::{App, SESSION, T0, info};
 use rocket::Request;

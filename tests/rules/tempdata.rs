@@ -1,7 +1,7 @@
 //! TempData with ASP.NET Core's rules, and flash messages (README, TempData rules and Flash
 //! messages).
 
-mod common;
+use crate::common;
 
 use common::{App, SESSION, T0, TEMPDATA, key_id_of};
 use rocket::http::Status as HttpStatus;

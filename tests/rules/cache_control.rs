@@ -3,7 +3,7 @@
 //! `Cache-Control: private, no-store`, unless the handler set its own; a response that writes
 //! none is left alone.
 
-mod common;
+use crate::common;
 
 use common::{SESSION, T0, TEMPDATA};
 use rocket::http::{Cookie, Header};

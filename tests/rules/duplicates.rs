@@ -8,7 +8,7 @@
 //! is built as Rocket builds one from the network: the raw header with every copy, and each
 //! copy added to the jar in order, so that the jar keeps the last.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

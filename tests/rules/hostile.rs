@@ -2,7 +2,7 @@
 //! store's budget is refused before it is decrypted, and a request carrying thousands of
 //! made-up chunk cookies gets a bounded number of deletion lines back.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

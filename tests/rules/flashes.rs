@@ -3,7 +3,7 @@
 //! and asking `commit()` whether TempData fits. A `Flashes` nobody looks at leaves the
 //! messages pending; everything else keeps the TempData rules.
 
-mod common;
+use crate::common;
 
 use rocket::local::blocking::Client;
 use rocket::response::Redirect;

@@ -2,7 +2,7 @@
 //! fairing: each option is written on the store's cookies, and a deletion carries the same
 //! `Path` and `Domain` (a browser deletes only a cookie whose path and domain match).
 
-mod common;
+use crate::common;
 
 use common::{App, SESSION, T0, TEMPDATA};
 use rocket::time::Duration;
