@@ -4,12 +4,11 @@
 //! here is a little over a second.
 //!
 //! Needs `nginx`, `redis-server` and `redis-cli`; run with
-//! `cargo test --features redis --test real_signout -- --ignored --test-threads=1`
+//! `cargo test --features redis --test real_clients -- --ignored --test-threads=1 signout::`
 //! (or `bash .ci/run`).
 #![cfg(feature = "redis")]
 
-#[path = "real/mod.rs"]
-mod real;
+use crate::real;
 
 use std::time::{Duration, Instant};
 

@@ -9,11 +9,10 @@
 //!   (Parallel requests: last write wins) explains how to design for it.
 //!
 //! The two tests with an in-process server run in every `cargo test`; the one against the
-//! `shop` process runs with `cargo test --test real_concurrency -- --ignored` (or
+//! `shop` process runs with `cargo test --test real_clients -- --ignored concurrency::` (or
 //! `bash .ci/run`).
 
-#[path = "real/mod.rs"]
-mod real;
+use crate::real;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier, Mutex};
@@ -177,7 +176,7 @@ fn together<T: Send + 'static>(
 }
 
 #[test]
-#[ignore = "starts the shop; run with: cargo test --test real_concurrency -- --ignored (or bash .ci/run)"]
+#[ignore = "starts the shop; run with: cargo test --test real_clients -- --ignored concurrency:: (or bash .ci/run)"]
 fn parallel_read_only_pages_of_the_shop_write_no_cookie() {
     let key = KeyConfig::generate(1);
     let shop = Shop::start(real::free_port(), "parallel", &[&key]);

@@ -3,10 +3,9 @@
 //! budgets allow, a rolling key rotation with restarts (static configuration), and the
 //! one-deploy rotation: a shared keys file swapped with a scheduled ring, no restarts.
 //!
-//! Needs `nginx`; run with `cargo test --test real_farm -- --ignored` (or `bash .ci/run`).
+//! Needs `nginx`; run with `cargo test --test real_clients -- --ignored farm::` (or `bash .ci/run`).
 
-#[path = "real/mod.rs"]
-mod real;
+use crate::real;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -214,7 +213,7 @@ fn two_shops(ring: &[&KeyConfig]) -> (Shop, Shop) {
 }
 
 #[test]
-#[ignore = "needs nginx; run with: cargo test --test real_farm -- --ignored (or bash .ci/run)"]
+#[ignore = "needs nginx; run with: cargo test --test real_clients -- --ignored farm:: (or bash .ci/run)"]
 fn fifty_steps_through_nginx_never_lose_state_and_the_largest_state_passes() {
     real::tool("nginx");
     let key = KeyConfig::generate(1);
@@ -372,7 +371,7 @@ fn fifty_steps_through_nginx_never_lose_state_and_the_largest_state_passes() {
 }
 
 #[test]
-#[ignore = "needs nginx; run with: cargo test --test real_farm -- --ignored (or bash .ci/run)"]
+#[ignore = "needs nginx; run with: cargo test --test real_clients -- --ignored farm:: (or bash .ci/run)"]
 fn nginx_defaults_take_the_largest_cookie_header_but_not_its_set_cookie_lines() {
     real::tool("nginx");
     let key = KeyConfig::generate(1);
@@ -460,7 +459,7 @@ fn session_key_id(agent: &Agent) -> u32 {
 }
 
 #[test]
-#[ignore = "needs nginx; run with: cargo test --test real_farm -- --ignored (or bash .ci/run)"]
+#[ignore = "needs nginx; run with: cargo test --test real_clients -- --ignored farm:: (or bash .ci/run)"]
 fn rolling_key_rotation_across_the_farm_keeps_the_active_user() {
     real::tool("nginx");
     let k1 = KeyConfig::generate(1);
@@ -663,7 +662,7 @@ fn keys_toml(keys: &[(&KeyConfig, &str)]) -> String {
 }
 
 #[test]
-#[ignore = "needs nginx; run with: cargo test --test real_farm -- --ignored (or bash .ci/run)"]
+#[ignore = "needs nginx; run with: cargo test --test real_clients -- --ignored farm:: (or bash .ci/run)"]
 fn one_deploy_rotation_by_swapping_the_keys_file_with_no_restarts() {
     real::tool("nginx");
     let dir = real::TempDir::new("keys-file");

@@ -1,10 +1,9 @@
 //! The shop driven by curl with a cookie jar file (`--cookie-jar J --cookie J`): the sealed
 //! cookies, their chunks and the chunks' deletion work in curl's Netscape jar format.
 //!
-//! Needs `curl`; run with `cargo test --test real_curl -- --ignored` (or `bash .ci/run`).
+//! Needs `curl`; run with `cargo test --test real_clients -- --ignored curl::` (or `bash .ci/run`).
 
-#[path = "real/mod.rs"]
-mod real;
+use crate::real;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -306,7 +305,7 @@ fn curl_removes_every_expired_cookie(curl: &Curl) -> bool {
 }
 
 #[test]
-#[ignore = "needs curl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+#[ignore = "needs curl; run with: cargo test --test real_clients -- --ignored curl:: (or bash .ci/run)"]
 fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
     tool("curl");
     let key = KeyConfig::generate(1);
@@ -528,7 +527,7 @@ fn is_secure(line: &str) -> bool {
 }
 
 #[test]
-#[ignore = "needs curl and openssl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+#[ignore = "needs curl and openssl; run with: cargo test --test real_clients -- --ignored curl:: (or bash .ci/run)"]
 fn over_tls_every_sealed_cookie_is_secure_and_over_http_none_is() {
     tool("curl");
     let key = KeyConfig::generate(1);
@@ -595,7 +594,7 @@ fn over_tls_every_sealed_cookie_is_secure_and_over_http_none_is() {
 /// applies the browsers' prefix rules: every line must be Secure, `Path=/` and host-only, or
 /// curl would drop it and the cart would not read back.
 #[test]
-#[ignore = "needs curl and openssl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+#[ignore = "needs curl and openssl; run with: cargo test --test real_clients -- --ignored curl:: (or bash .ci/run)"]
 fn over_https_host_prefixed_cookies_carry_a_chunked_session_and_a_flash() {
     tool("curl");
     let key = KeyConfig::generate(1);
@@ -661,7 +660,7 @@ fn over_https_host_prefixed_cookies_carry_a_chunked_session_and_a_flash() {
 /// docs/security.md, Duplicate cookies, over a real connection: Rocket's jar keeps the last of
 /// two same-named cookies, and a garbage copy in either place leaves the real session intact.
 #[test]
-#[ignore = "needs curl; run with: cargo test --test real_curl -- --ignored (or bash .ci/run)"]
+#[ignore = "needs curl; run with: cargo test --test real_clients -- --ignored curl:: (or bash .ci/run)"]
 fn a_garbage_copy_of_the_session_cookie_in_either_order_keeps_the_session() {
     let curl = tool("curl");
     let key = KeyConfig::generate(1);

@@ -4,10 +4,9 @@
 //! wizard, and recovers from a tampered cookie with a fresh session and a normal page.
 //!
 //! Needs `chromium` and `chromedriver` (Debian package `chromium-driver`); run with
-//! `cargo test --test real_browser -- --ignored` (or `bash .ci/run`).
+//! `cargo test --test real_clients -- --ignored browser::` (or `bash .ci/run`).
 
-#[path = "real/mod.rs"]
-mod real;
+use crate::real;
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -184,7 +183,7 @@ fn chunked(cookies: &BTreeMap<String, String>, session: &str) -> bool {
 }
 
 #[test]
-#[ignore = "needs chromium and chromium-driver; run with: cargo test --test real_browser -- --ignored (or bash .ci/run)"]
+#[ignore = "needs chromium and chromium-driver; run with: cargo test --test real_clients -- --ignored browser:: (or bash .ci/run)"]
 fn a_real_browser_keeps_chunks_flashes_tempdata_and_survives_tampering() {
     tool("chromium");
     tool("chromedriver");
@@ -197,7 +196,7 @@ fn a_real_browser_keeps_chunks_flashes_tempdata_and_survives_tampering() {
 /// recommends, over HTTPS. Chromium applies the prefix rules: a line that were not Secure,
 /// `Path=/` and host-only would be dropped, and the cart, the flash or the wizard would fail.
 #[test]
-#[ignore = "needs chromium, chromium-driver and openssl; run with: cargo test --test real_browser -- --ignored (or bash .ci/run)"]
+#[ignore = "needs chromium, chromium-driver and openssl; run with: cargo test --test real_clients -- --ignored browser:: (or bash .ci/run)"]
 fn a_real_browser_over_https_keeps_host_prefixed_cookies() {
     tool("chromium");
     tool("chromedriver");

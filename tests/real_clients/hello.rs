@@ -2,7 +2,7 @@
 //! configuration, as `cargo run --example hello` runs it, and driven by a client with a cookie
 //! jar the way the example's comment drives it with curl.
 
-mod real;
+use crate::real;
 
 use std::process::Command;
 use std::time::Duration;
