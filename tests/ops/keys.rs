@@ -10,7 +10,7 @@ use rocket::figment::providers::{Format, Toml};
 use rocket::figment::value::Value;
 use rocket_sealed::{Config, KeyConfig, KeyRing};
 
-mod ops_support;
+use crate::ops_support;
 use ops_support::{TempDir, run_tool, stderr, stdout};
 
 /// Runs `rocket-sealed keys ARGS`.

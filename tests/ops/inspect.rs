@@ -12,7 +12,7 @@ use rocket_sealed::{
     Config, KeyConfig, Level, Malformed, ManualClock, Rejection, Sealed, Session, TempData,
 };
 
-mod ops_support;
+use crate::ops_support;
 use ops_support::{TempDir, run_tool, stderr, stdout};
 
 /// 2023-11-14 22:13:20 UTC.
