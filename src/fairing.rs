@@ -348,7 +348,7 @@ impl Fairing for SealedFairing {
         let session_now = stores
             .session()
             .loaded()
-            .map(|state| (!state.is_empty()).then(|| state.id()));
+            .map(|state| (!state.stores_nothing()).then(|| state.id()));
         if let Some(state) = stores.tempdata().loaded_mut() {
             if let Some(session) = session_now {
                 state.bind_to(session);

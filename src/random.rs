@@ -1,4 +1,4 @@
-//! Randomness for nonces and session ids.
+//! Randomness for nonces, session ids and CSRF tokens.
 //!
 //! Both come from `rand`'s thread-local generator: ChaCha12 seeded from the operating system
 //! and reseeded periodically, which avoids a system call per message. That generator is not
@@ -51,6 +51,13 @@ pub(crate) fn nonce() -> [u8; 24] {
     let mut n = [0u8; 24];
     fill(&mut n);
     n
+}
+
+/// `N` fresh random bytes (CSRF tokens and the masks they are shown under).
+pub(crate) fn bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    fill(&mut out);
+    out
 }
 
 /// A fresh 128-bit session id.

@@ -14,6 +14,7 @@
 //! assert_eq!(temp.take_flashes().unwrap()[0].text, "Welcome");
 //! ```
 
+mod csrf;
 mod reserved;
 mod session;
 mod status;

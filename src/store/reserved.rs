@@ -1,5 +1,6 @@
 //! Entries the crate keeps beside the application's in a store's envelope: when the session
-//! was last judged by the validator, and which session a TempData cookie was written under.
+//! was last judged by the validator, its CSRF secret, and which session a TempData cookie was
+//! written under.
 //!
 //! They are ordinary entries on the wire, so the envelope and its version stay as they were
 //! and cookies sealed before these entries existed still open (they simply lack them). A
@@ -15,6 +16,9 @@ use crate::envelope::EntryRef;
 
 /// Session: the unix time (8 bytes, big-endian) of the validator's last "yes".
 pub(crate) const VALIDATED_AT: &str = "_sealed.validated_at";
+
+/// Session: the 32-byte CSRF secret, drawn the first time a token is asked for.
+pub(crate) const CSRF: &str = "_sealed.csrf";
 
 /// TempData: the 16-byte id of the session the cookie was written under; absent when it was
 /// written with no stored session.

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Status;
+use super::csrf::CsrfSecret;
 use super::reserved;
 use super::values::Values;
 use super::{Commit, CommitReason};
@@ -136,6 +137,8 @@ pub struct SessionState {
     revalidated: bool,
     /// The id the browser's cookie carried, if it was loaded; `renew` does not change it.
     sent_id: Option<SessionId>,
+    /// The CSRF secret (sealed as a reserved entry), drawn when a token is first asked for.
+    csrf: Option<CsrfSecret>,
 }
 
 impl SessionState {
@@ -163,6 +166,7 @@ impl SessionState {
             validated_at: None,
             revalidated: false,
             sent_id: None,
+            csrf: None,
         }
     }
 
@@ -222,6 +226,8 @@ impl SessionState {
             Err(reason) => return SessionState::new(now, Status::Rejected(reason)),
         };
         let validated_at = reserved::take_time(&mut values, reserved::VALIDATED_AT);
+        let csrf = reserved::take(&mut values, reserved::CSRF)
+            .and_then(|bytes| CsrfSecret::from_bytes(&bytes));
         if let Err(reason) = super::check_clock(&env, now) {
             return SessionState::new(now, Status::Rejected(reason));
         }
@@ -242,6 +248,7 @@ impl SessionState {
             validated_at,
             revalidated: false,
             sent_id: Some(SessionId(id)),
+            csrf,
         }
     }
 
@@ -629,7 +636,8 @@ impl SessionState {
         self.values.len()
     }
 
-    /// `true` when there are no entries (an empty session stores no cookie).
+    /// `true` when there are no entries. An empty session stores no cookie, unless it holds a
+    /// CSRF secret ([`csrf_token`](Self::csrf_token)), which is not an entry.
     ///
     /// ```
     /// use rocket_sealed::store::SessionState;
@@ -722,8 +730,10 @@ impl SessionState {
     /// assert!(commit.written.lines[0].starts_with("sid=;"));
     /// ```
     pub fn clear(&mut self) {
-        self.modified |= !self.values.is_empty();
+        self.modified |= !self.values.is_empty() || self.csrf.is_some();
         self.values.clear();
+        // Signing out: a token shown to the signed-in page must not work after.
+        self.csrf = None;
     }
 
     /// A new id (and a new absolute-timeout start) for the same data. Call it when the user
@@ -747,6 +757,9 @@ impl SessionState {
         self.modified = true;
         // The validator's last verdict was about the old id.
         self.validated_at = None;
+        // A token an attacker saw or planted before sign-in is worth nothing after: the next
+        // token asked for is of a new secret.
+        self.csrf = None;
     }
 
     /// When the validator last accepted this session (unix seconds), as sealed in its cookie;
@@ -789,6 +802,73 @@ impl SessionState {
         self.sent_id
     }
 
+    /// A CSRF token for a page (a form's hidden field, a `<meta>` tag), of this session's
+    /// secret: drawn from the CSPRNG the first time it is asked for, and sealed with the
+    /// session, which is then written even if it holds nothing else (a sign-in form needs a
+    /// token before there is anything to store). Each call gives another string (the secret
+    /// under a fresh mask, 86 base64url characters); every one of them verifies until
+    /// [`renew`](Self::renew) or [`clear`](Self::clear) drops the secret.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// let token = session.csrf_token();
+    /// assert_ne!(session.csrf_token(), token, "masked anew for each page");
+    /// assert!(session.verify_csrf(&token));
+    /// assert!(session.is_empty(), "the secret is not one of the application's entries");
+    ///
+    /// // Another session's token does not verify here.
+    /// let mut other = SessionState::new(1_000, Status::New);
+    /// assert!(!session.verify_csrf(&other.csrf_token()));
+    ///
+    /// // Sign-in draws a new secret: tokens shown before it are refused.
+    /// session.renew(1_010);
+    /// assert!(!session.verify_csrf(&token));
+    /// let fresh = session.csrf_token();
+    /// assert!(session.verify_csrf(&fresh));
+    /// // Sign-out drops it.
+    /// session.clear();
+    /// assert!(!session.verify_csrf(&fresh));
+    /// ```
+    pub fn csrf_token(&mut self) -> String {
+        if self.csrf.is_none() {
+            self.csrf = Some(CsrfSecret::random());
+            self.modified = true;
+        }
+        self.csrf
+            .as_ref()
+            .map(CsrfSecret::token)
+            .unwrap_or_default()
+    }
+
+    /// `true` if `token` is a token of this session's CSRF secret (from
+    /// [`csrf_token`](Self::csrf_token), in this request or an earlier one); `false` if the
+    /// session has none, or for anything else. The comparison takes constant time.
+    ///
+    /// ```
+    /// use rocket_sealed::store::SessionState;
+    /// use rocket_sealed::Status;
+    ///
+    /// let mut session = SessionState::new(1_000, Status::New);
+    /// assert!(!session.verify_csrf(""), "no secret yet: nothing verifies");
+    /// let token = session.csrf_token();
+    /// assert!(session.verify_csrf(&token));
+    /// assert!(!session.verify_csrf(&token[1..]));
+    /// ```
+    pub fn verify_csrf(&self, token: &str) -> bool {
+        self.csrf
+            .as_ref()
+            .is_some_and(|secret| secret.verify(token))
+    }
+
+    /// `true` when a commit has nothing to seal: no entries and no CSRF secret. (The
+    /// validator's verdict time alone is not worth a cookie.)
+    pub(crate) fn stores_nothing(&self) -> bool {
+        self.values.is_empty() && self.csrf.is_none()
+    }
+
     /// The entries as sealed: the application's, and the reserved ones.
     fn sealed_entries(&self) -> Result<Vec<EntryRef<'_>>, Error> {
         let mut entries = self.values.encoded()?;
@@ -798,6 +878,9 @@ impl SessionState {
                 reserved::VALIDATED_AT,
                 at.to_be_bytes().to_vec(),
             );
+        }
+        if let Some(secret) = &self.csrf {
+            reserved::insert(&mut entries, reserved::CSRF, secret.as_bytes().to_vec());
         }
         Ok(entries)
     }
@@ -844,7 +927,7 @@ impl SessionState {
     /// assert!(matches!(too_large, Err(Error::TooLarge { limit: 5120, .. })));
     /// ```
     pub fn check_size(&self, spec: &StoreSpec, now: u64) -> Result<usize, Error> {
-        if self.values.is_empty() {
+        if self.stores_nothing() {
             return Ok(0);
         }
         let entries = self.sealed_entries()?;
@@ -871,7 +954,7 @@ impl SessionState {
     /// `false` when [`commit`](Self::commit) would certainly write nothing, whatever cookies
     /// were sent: the fairing then skips collecting them (a request that only reads).
     pub(crate) fn may_write(&self, config: &SessionConfig, now: u64) -> bool {
-        self.values.is_empty() || self.reseal_reason(config, now).is_some()
+        self.stores_nothing() || self.reseal_reason(config, now).is_some()
     }
 
     /// What this request must write: `Ok(None)` when the cookies stay as they are.
@@ -931,7 +1014,7 @@ impl SessionState {
         sent: &SentCookies,
         now: u64,
     ) -> Result<Option<Commit>, Error> {
-        if self.values.is_empty() {
+        if self.stores_nothing() {
             return Ok((!sent.is_empty()).then(|| Commit {
                 written: spec.erase(sent),
                 reason: CommitReason::Erased,
@@ -941,7 +1024,7 @@ impl SessionState {
             return Ok(None);
         };
         // Values this request found unreadable go with this write.
-        if self.values.drop_unreadable() && self.values.is_empty() {
+        if self.values.drop_unreadable() && self.stores_nothing() {
             return Ok((!sent.is_empty()).then(|| Commit {
                 written: spec.erase(sent),
                 reason: CommitReason::Erased,
