@@ -236,7 +236,7 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Flash<R> {
 
 impl<R> Sentinel for Flash<R> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        Sealed::fetch(rocket).is_none()
+        Sealed::missing_for(rocket, "Flash")
     }
 }
 
@@ -486,7 +486,7 @@ impl<'r> FromRequest<'r> for Flashes {
 
 impl Sentinel for Flashes {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        Sealed::fetch(rocket).is_none()
+        Sealed::missing_for(rocket, "Flashes")
     }
 }
 

@@ -30,11 +30,18 @@
 //!     format!("{notes:?} cart: {cart:?}")
 //! }
 //!
+//! // In a binary: `#[launch] fn rocket() -> _ { … }` with the same body.
+//! fn rocket() -> rocket::Rocket<rocket::Build> {
+//!     // The fairing reads the `sealed` table of Rocket's configuration. In the debug profile
+//!     // with no keys configured it uses one ephemeral key (and says so loudly). Without it,
+//!     // launch fails with an error naming this line.
+//!     rocket::build()
+//!         .attach(Sealed::fairing())
+//!         .mount("/", routes![add, index])
+//! }
+//!
 //! # use rocket::local::blocking::Client;
-//! # let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![add, index]);
-//! // `Sealed::fairing()` reads the `sealed` table of Rocket's configuration. In the debug
-//! // profile with no keys configured it uses one ephemeral key (and says so loudly).
-//! let client = Client::tracked(rocket).unwrap();
+//! let client = Client::tracked(rocket()).unwrap();
 //! client.post("/cart/tea").dispatch();
 //! assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"["Added tea"] cart: ["tea"]"#);
 //! // A flash message is shown once.

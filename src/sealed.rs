@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use arc_swap::ArcSwap;
-use rocket::{Phase, Request, Rocket};
+use rocket::{Ignite, Phase, Request, Rocket};
 
 use crate::attrs::CookieAttrs;
 use crate::codec::StoreSpec;
@@ -84,6 +84,21 @@ impl Sealed {
             );
         }
         sealed
+    }
+
+    /// A `Sentinel`'s answer for `what` (`Session`, `CsrfForm`, ...): `true`, aborting launch
+    /// with an error that names it and the line that fixes it, when the fairing is not
+    /// attached. Rocket asks each type once, then lists the types and where they are used.
+    pub(crate) fn missing_for(rocket: &Rocket<Ignite>, what: &str) -> bool {
+        let missing = rocket.state::<Sealed>().is_none();
+        if missing {
+            log::error!(
+                "rocket_sealed: a route uses `{what}`, but the `Sealed` fairing is not attached: \
+                 add `.attach(rocket_sealed::Sealed::fairing())` to the rocket (or \
+                 `.attach(Sealed::custom(config))` to configure it in code)"
+            );
+        }
+        missing
     }
 
     pub(crate) fn new(

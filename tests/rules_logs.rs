@@ -1,7 +1,8 @@
 //! The log lines the crate promises (README, Quick start and Configuration; docs/stores.md,
 //! When the fairing writes and Bad cookies), caught by a logger this test installs before
 //! Rocket's (Rocket then leaves the logger and its level alone): a loud warning for an
-//! ephemeral key, an error naming the bad field when launch fails, a warning for a rejected
+//! ephemeral key, an error naming the bad field when launch fails, an error naming each guard
+//! and `Sealed::fairing()` when a route uses one without the fairing, a warning for a rejected
 //! cookie and a debug line for an expired one, and an error for a store too large to write.
 //! None of them quotes a key or a cookie.
 
@@ -299,5 +300,32 @@ fn the_launch_log_says_which_secure_mode_is_in_force() {
         } else {
             assert_eq!(after, before + 1, "{name}: {:?}", logged());
         }
+    }
+}
+
+#[rocket::get("/without/fairing")]
+fn uses_every_guard(
+    _session: rocket_sealed::Session<'_>,
+    _temp: rocket_sealed::TempData<'_>,
+    _flashes: rocket_sealed::Flashes,
+) -> rocket_sealed::Flash<&'static str> {
+    rocket_sealed::Flash::success("", "")
+}
+
+#[test]
+fn a_route_using_a_guard_without_the_fairing_fails_launch_naming_the_fix() {
+    logged();
+    let rocket = rocket::custom(common::figment()).mount("/", rocket::routes![uses_every_guard]);
+    let error = Client::tracked(rocket).expect_err("launch fails");
+    let rocket::error::ErrorKind::SentinelAborts(aborted) = error.kind() else {
+        panic!("{:?}", error.kind());
+    };
+    assert_eq!(aborted.len(), 4, "{aborted:?}");
+    for guard in ["Session", "TempData", "Flashes", "Flash"] {
+        let errors = lines_with(log::Level::Error, &format!("a route uses `{guard}`, "));
+        // Rocket asks each type once, whatever the number of routes using it.
+        assert_eq!(errors.len(), 1, "{guard}: {:?}", logged());
+        let fix = "add `.attach(rocket_sealed::Sealed::fairing())` to the rocket";
+        assert!(errors[0].contains(fix), "{}", errors[0]);
     }
 }

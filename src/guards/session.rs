@@ -162,7 +162,7 @@ impl<'r> FromRequest<'r> for Session<'r> {
 
 impl Sentinel for Session<'_> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        Sealed::fetch(rocket).is_none()
+        Sealed::missing_for(rocket, "Session")
     }
 }
 

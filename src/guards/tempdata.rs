@@ -95,7 +95,7 @@ impl<'r> FromRequest<'r> for TempData<'r> {
 
 impl Sentinel for TempData<'_> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        Sealed::fetch(rocket).is_none()
+        Sealed::missing_for(rocket, "TempData")
     }
 }
 
