@@ -48,6 +48,16 @@
 //! assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"[] cart: ["tea"]"#);
 //! ```
 //!
+//! ## Forms and CSRF
+//!
+//! `SameSite=Lax` cookies do not stop a request from a sibling subdomain, nor a `GET` that
+//! changes something. Put a [`CsrfToken`] in each form (a hidden `csrf_token` field) or page
+//! (a `<meta>` tag that scripts send back as the `X-CSRF-Token` header), and take the post
+//! with [`CsrfForm<T>`](CsrfForm) in place of Rocket's `Form<T>`, or [`CsrfChecked`]: either
+//! answers a missing or wrong token with a 403. The token is the session's, so
+//! [`Session::renew`] on sign-in gives a new one. The example on [`CsrfToken`] is a whole
+//! form; docs/security.md, "CSRF", says what it covers.
+//!
 //! ## Configuration
 //!
 //! In `Rocket.toml` (or `ROCKET_SEALED='{keys=[{id=1,key="…"}]}'`), every field optional:
@@ -85,8 +95,9 @@
 //!
 //! A framework-free core — [`seal`] (the wire format), [`KeyRing`], [`chunk`], [`codec`]
 //! (store ↔ cookies) and [`store`] (the Session and TempData state models) — and a thin Rocket
-//! layer: the fairing ([`Sealed`]), the guards ([`Session`], [`TempData`], [`Flashes`]) and the
-//! [`Flash`] responder.
+//! layer: the fairing ([`Sealed`]), the guards ([`Session`], [`TempData`], [`Flashes`]), the
+//! [`Flash`] responder, and the CSRF guards on the session ([`CsrfToken`] for a page,
+//! [`CsrfForm`] for a form's post, [`CsrfChecked`] for `fetch()`).
 //!
 //! ## Cargo features
 //!
@@ -140,7 +151,10 @@ pub use counters::{CounterSnapshot, Counters};
 pub use error::{Error, Expiry, Malformed, Rejection};
 pub use fairing::SealedFairing;
 pub use flash::{Flash, Flashes};
-pub use guards::{GuardError, Session, TempData};
+pub use guards::{
+    CSRF_FIELD, CSRF_HEADER, CsrfChecked, CsrfError, CsrfForm, CsrfFormError, CsrfToken,
+    GuardError, Session, TempData,
+};
 pub use keys::{KeyConfig, KeyFigures, KeyRing};
 pub use registry_config::{OnUnavailable, RegistryConfig};
 pub use sealed::Sealed;

@@ -308,20 +308,39 @@ fn uses_every_guard(
     _session: rocket_sealed::Session<'_>,
     _temp: rocket_sealed::TempData<'_>,
     _flashes: rocket_sealed::Flashes,
+    _token: rocket_sealed::CsrfToken,
 ) -> rocket_sealed::Flash<&'static str> {
     rocket_sealed::Flash::success("", "")
+}
+
+#[rocket::post("/without/fairing", data = "<form>")]
+fn checks_csrf(
+    _checked: rocket_sealed::CsrfChecked,
+    form: rocket_sealed::CsrfForm<String>,
+) -> String {
+    form.into_inner()
 }
 
 #[test]
 fn a_route_using_a_guard_without_the_fairing_fails_launch_naming_the_fix() {
     logged();
-    let rocket = rocket::custom(common::figment()).mount("/", rocket::routes![uses_every_guard]);
+    let rocket = rocket::custom(common::figment())
+        .mount("/", rocket::routes![uses_every_guard, checks_csrf]);
     let error = Client::tracked(rocket).expect_err("launch fails");
     let rocket::error::ErrorKind::SentinelAborts(aborted) = error.kind() else {
         panic!("{:?}", error.kind());
     };
-    assert_eq!(aborted.len(), 4, "{aborted:?}");
-    for guard in ["Session", "TempData", "Flashes", "Flash"] {
+    assert_eq!(aborted.len(), 7, "{aborted:?}");
+    let guards = [
+        "Session",
+        "TempData",
+        "Flashes",
+        "Flash",
+        "CsrfToken",
+        "CsrfChecked",
+        "CsrfForm",
+    ];
+    for guard in guards {
         let errors = lines_with(log::Level::Error, &format!("a route uses `{guard}`, "));
         // Rocket asks each type once, whatever the number of routes using it.
         assert_eq!(errors.len(), 1, "{guard}: {:?}", logged());

@@ -1,4 +1,5 @@
-//! The request guards `Session<'_>` and `TempData<'_>`: thin handles on the request's stores.
+//! The request guards `Session<'_>` and `TempData<'_>` (thin handles on the request's stores),
+//! and the CSRF guards built on the session.
 //!
 //! Each guard method does what the state model's method of the same name does
 //! ([`SessionState`](crate::store::SessionState), [`TempDataState`](crate::store::TempDataState)),
@@ -9,9 +10,13 @@ use rocket::request::Outcome;
 
 use crate::request::StoreCell;
 
+mod csrf;
 mod session;
 pub(crate) mod tempdata;
 
+pub use csrf::{
+    CSRF_FIELD, CSRF_HEADER, CsrfChecked, CsrfError, CsrfForm, CsrfFormError, CsrfToken,
+};
 pub use session::Session;
 pub use tempdata::TempData;
 

@@ -418,7 +418,8 @@ impl<'r> Session<'r> {
         self.with(|s| s.len())
     }
 
-    /// `true` when the session holds nothing (and so stores no cookie).
+    /// `true` when the session holds no entries (and so stores no cookie, unless it holds a
+    /// CSRF secret, which is not an entry).
     ///
     /// See [`SessionState::is_empty`](crate::store::SessionState::is_empty) for the rules.
     ///
@@ -438,6 +439,89 @@ impl<'r> Session<'r> {
     /// If called inside the closure of [`update`](Session::update) on the same session.
     pub fn clear(&self) {
         self.with(|s| s.clear())
+    }
+
+    /// A CSRF token of this session, for a page; the [`CsrfToken`](crate::CsrfToken) guard
+    /// gives the same. Draws the session's secret the first time (the session is then
+    /// written, even if empty).
+    ///
+    /// See [`SessionState::csrf_token`](crate::store::SessionState::csrf_token) for the rules.
+    ///
+    /// ```
+    /// use rocket::{get, routes};
+    /// use rocket_sealed::Session;
+    ///
+    /// #[get("/")]
+    /// fn page(session: Session<'_>) -> String {
+    ///     let user: Option<String> = session.get("user").ok().flatten();
+    ///     let token = session.csrf_token();
+    ///     format!("{user:?} {}", token.len())
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![page]);
+    /// # let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "None 86");
+    /// // The secret is kept in the session's cookie, even with no entries.
+    /// assert!(client.cookies().get("sealed_session").is_some());
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If called inside the closure of [`update`](Session::update) on the same session.
+    pub fn csrf_token(&self) -> String {
+        self.with(|s| s.csrf_token())
+    }
+
+    /// `true` if `token` is a CSRF token of this session: for a token sent some other way
+    /// than [`CsrfForm`](crate::CsrfForm) and [`CsrfChecked`](crate::CsrfChecked) read it
+    /// (a JSON body, say). Constant-time.
+    ///
+    /// See [`SessionState::verify_csrf`](crate::store::SessionState::verify_csrf) for the
+    /// rules.
+    ///
+    /// ```
+    /// use rocket::http::Status;
+    /// use rocket::{get, post, routes};
+    /// use rocket_sealed::{CsrfToken, Session};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Rename {
+    ///     csrf: String,
+    ///     name: String,
+    /// }
+    ///
+    /// #[get("/token")]
+    /// fn token(token: CsrfToken) -> String {
+    ///     token.to_string()
+    /// }
+    ///
+    /// #[post("/rename", data = "<body>")]
+    /// fn rename(session: Session<'_>, body: &str) -> Result<String, Status> {
+    ///     let body: Rename = serde_json::from_str(body).map_err(|_| Status::BadRequest)?;
+    ///     if !session.verify_csrf(&body.csrf) {
+    ///         return Err(Status::Forbidden);
+    ///     }
+    ///     Ok(body.name)
+    /// }
+    ///
+    /// # use rocket::local::blocking::Client;
+    /// # use rocket_sealed::Sealed;
+    /// # let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![token, rename]);
+    /// # let client = Client::tracked(rocket).unwrap();
+    /// let csrf = client.get("/token").dispatch().into_string().unwrap();
+    /// let ok = client.post("/rename").body(format!(r#"{{"csrf":"{csrf}","name":"ada"}}"#));
+    /// assert_eq!(ok.dispatch().status(), Status::Ok);
+    /// let forged = client.post("/rename").body(r#"{"csrf":"guess","name":"eve"}"#);
+    /// assert_eq!(forged.dispatch().status(), Status::Forbidden);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If called inside the closure of [`update`](Session::update) on the same session.
+    pub fn verify_csrf(&self, token: &str) -> bool {
+        self.with(|s| s.verify_csrf(token))
     }
 
     /// The session id.
