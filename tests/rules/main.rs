@@ -11,6 +11,7 @@ mod bad_cookies;
 mod cache_control;
 mod commit;
 mod config;
+mod csrf;
 mod duplicates;
 mod flashes;
 mod hostile;

@@ -3,7 +3,7 @@
 //! pass unchecked; `renew()` and `clear()` end the old token; a session that never asks for a
 //! token carries none.
 
-mod common;
+use crate::common;
 
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
