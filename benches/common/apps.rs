@@ -133,14 +133,21 @@ fn quiet(base: rocket::Config) -> Rocket<Build> {
 ///
 /// `OPEN_CACHE` in the environment sets [`Config::open_cache`] (`OPEN_CACHE=0`: every
 /// request decrypts its cookie, as when a browser's cookie is new to this instance); unset
-/// or empty, the default.
+/// or empty, the default. `SEALED_KEY` (32 bytes, base64url) is the key, so that several
+/// processes open each other's cookies; unset or empty, a fresh key.
 pub fn sealed_rocket(base: rocket::Config) -> Rocket<Build> {
     let open_cache = match std::env::var("OPEN_CACHE") {
         Ok(n) if !n.is_empty() => n.parse().expect("OPEN_CACHE is a number of slots"),
         _ => Config::default().open_cache,
     };
+    let mut key = KeyConfig::generate(1);
+    if let Ok(k) = std::env::var("SEALED_KEY")
+        && !k.is_empty()
+    {
+        key.key = k;
+    }
     let config = Config {
-        keys: vec![KeyConfig::generate(1)],
+        keys: vec![key],
         open_cache,
         ..Config::default()
     };
