@@ -13,6 +13,9 @@
 # peer: the same map as JSON in a private AES-GCM cookie, as `cookies.add_private` does):
 #   read, write, untouched   ours ÷ the twin: GET /read, POST /write, GET /untouched
 #   peer-read, peer-write    ours ÷ the peer: GET /read, POST /write (both sent both cookies)
+#   peer-twin-read, peer-twin-write
+#                            the peer ÷ the twin: what the peer's sessions cost (the most any
+#                            session could be faster than the peer: ours ÷ peer ≤ twin ÷ peer)
 #   cookie-floor             the twin's /write_cookie (a copy of a sealed Set-Cookie line) ÷ /write
 #   beyond-floor             our /write ÷ the twin's /write_cookie: what we cost beyond the cookie
 #   shop-read, shop-write    the shop: GET /state.json with a session (a cart of three lines),
@@ -31,7 +34,8 @@ shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 OPEN_CACHE="${OPEN_CACHE:-}"
 export OPEN_CACHE
-all=(read write untouched peer-read peer-write cookie-floor beyond-floor shop-read shop-write)
+all=(read write untouched peer-read peer-write peer-twin-read peer-twin-write cookie-floor beyond-floor
+    shop-read shop-write)
 tables=("$@")
 [ $# -gt 0 ] || tables=("${all[@]}")
 for t in "${tables[@]}"; do
@@ -113,6 +117,10 @@ for t in "${tables[@]}"; do
             method=GET path=/read; [ "$t" = peer-write ] && method=POST path=/write
             args=(--a "$peer" --b "$with" --path "$path" --method "$method"
                 --cookie "$sealed_cookie; $peer_cookie" --label "\`$method $path\`, ours ÷ the peer (JSON in a private cookie)") ;;
+        peer-twin-read | peer-twin-write)
+            method=GET path=/read; [ "$t" = peer-twin-write ] && method=POST path=/write
+            args=(--a "$without" --b "$peer" --path "$path" --method "$method"
+                --cookie "$sealed_cookie; $peer_cookie" --label "\`$method $path\`, the peer ÷ the twin without sessions") ;;
         cookie-floor)
             args=(--a "$without" --b "$without" --a-path /write --b-path /write_cookie --method POST
                 --cookie "$sealed_cookie" --label "the twin's \`/write_cookie\` ÷ its \`/write\` (sending the cookie alone)") ;;
