@@ -21,7 +21,7 @@
 #   shop-read, shop-write    the shop: GET /state.json with a session (a cart of three lines),
 #                            POST /cart/add with it (opened, changed, sealed, a flash, 303),
 #                            each ÷ GET /state.json with no cookie
-# Every side but the A/B's own is sent the same Cookie header (the shop's baseline none).
+# Both sides of a table are sent the same Cookie header, except the shop's baseline (none).
 #
 # wrk sends the same cookie on every request, so with the default `open_cache` every request but
 # the first finds its cookie among the values the server opened lately and does not decrypt it,

@@ -27,17 +27,22 @@
 #   ROUNDS=8 ROUND_SECONDS=2 CONNECTIONS=8 in the environment: the rounds, their length and
 #                      wrk's connections per side.
 #
+# Example (scripts/load_test.sh runs this and the other tables, with their cookies):
+#   scripts/paired.sh --a 'OVERHEAD_ONLY=without OVERHEAD_PORT=$PORT target/release/examples/overhead' \
+#       --b 'SEALED_KEY=<32 bytes, base64url> OVERHEAD_ONLY=with OVERHEAD_PORT=$PORT target/release/examples/overhead' \
+#       --path /read --cookie-from B:POST:/fill
+#
 # Method: three server processes run pinned to core 0: A (twice: A1 and A2) and B. Each round
 # loads two of them at the same moment, each by its own `wrk -t1` pinned to core 1, for
 # ROUND_SECONDS: first A1 against A2 (the A/A run), then A against B (A1 in odd rounds, A2 in
 # even ones; the order the two wrk processes start in is swapped every other round too). The
-# kernel splits core 0 evenly between two busy servers, so whatever slows the machine slows both
-# sides alike, and the ratio of their requests per second is the ratio of what a request costs
-# them, whatever else shares core 0 (other work on the machine slows both alike; "ours" in the
-# per-round lines is the share of core 0 the two servers had). Core 0's idle time is read around
-# every run: a run in which core 0 was idle more than 15 % of the time (wrk, not the servers, set
-# the pace) is left out and said so; fewer than half of the rounds kept fails. The result is the median of the per-round ratios B/A (and
-# A2/A1), with the lowest and highest, and the medians of requests/s and CPU per request.
+# kernel splits core 0 evenly between two busy servers, so whatever slows the machine, other
+# work on core 0 included, slows both sides alike, and the ratio of their requests per second is
+# the ratio of what a request costs them ("ours" in the per-round lines is the share of core 0
+# the two servers had). Core 0's idle time is read around every run: a run in which core 0 was
+# idle more than 15 % of the time (wrk, not the servers, set the pace) is left out and said so;
+# fewer than half of the rounds kept fails. The result is the median of the per-round ratios
+# B/A (and A2/A1), with the lowest and highest, and the medians of requests/s and CPU per request.
 # Identical servers read 1.00 within the A/A spread; a server has half a core, so its
 # requests/s are about half of what it serves alone.
 #
