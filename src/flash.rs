@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder};
 use rocket::{Ignite, Rocket, Sentinel};
+use serde::{Serialize, Serializer};
 
 use crate::request::RequestStores;
 use crate::store::{FlashMessage, Level, TempDataState};
@@ -440,6 +441,52 @@ impl PartialEq for Flashes {
 }
 
 impl Eq for Flashes {}
+
+/// A sequence of [`FlashMessage`]s, for a template's context; serializing counts as looking
+/// at them (the page renders them).
+///
+/// Each message is `{ level, text, kind, message }`, the level in lower case: a template
+/// written for Rocket's own `FlashMessage` (`{{ flash.kind }}`, `{{ flash.message }}`) takes
+/// any one of them unchanged.
+///
+/// ```
+/// use rocket::response::Redirect;
+/// use rocket::{get, post, routes};
+/// use rocket_sealed::{Flash, Flashes};
+///
+/// #[post("/save")]
+/// fn save() -> Flash<Redirect> {
+///     Flash::success(Redirect::to("/"), "Saved")
+/// }
+///
+/// #[get("/")]
+/// fn index(flashes: Flashes) -> String {
+///     // With rocket_dyn_templates: `Template::render("index", context! { flashes })`.
+///     serde_json::json!({ "flashes": flashes }).to_string()
+/// }
+///
+/// # use rocket::local::blocking::Client;
+/// # use rocket_sealed::Sealed;
+/// # let routes = routes![save, index];
+/// # let client = Client::tracked(rocket::build().attach(Sealed::fairing()).mount("/", routes))
+/// #     .unwrap();
+/// client.post("/save").dispatch();
+/// let page: serde_json::Value =
+///     serde_json::from_str(&client.get("/").dispatch().into_string().unwrap()).unwrap();
+/// assert_eq!(
+///     page["flashes"],
+///     serde_json::json!([
+///         { "level": "success", "text": "Saved", "kind": "success", "message": "Saved" }
+///     ])
+/// );
+/// // Rendered, so shown: gone from the next page.
+/// assert_eq!(client.get("/").dispatch().into_string().unwrap(), r#"{"flashes":[]}"#);
+/// ```
+impl Serialize for Flashes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.shown())
+    }
+}
 
 impl IntoIterator for Flashes {
     type Item = FlashMessage;

@@ -364,3 +364,53 @@ fn write_fixtures() {
     }
     std::fs::write(&path, text).unwrap();
 }
+
+/// A flash list keeps its stored form now that `Level` and `FlashMessage` serialize for
+/// templates (lower-case levels, `kind`/`message`) in human-readable formats: the bytes this
+/// build stores are those the derived impls wrote, so lists pending in browsers and
+/// instances of an earlier release in the same farm read them, and both spellings read back.
+#[test]
+fn flash_lists_are_stored_as_before_and_read_in_both_spellings() {
+    #[derive(Serialize)]
+    enum EarlierLevel {
+        Success,
+        Warning,
+    }
+    #[derive(Serialize)]
+    struct EarlierFlashMessage {
+        level: EarlierLevel,
+        text: String,
+    }
+    fn named<T: Serialize>(value: &T) -> Vec<u8> {
+        let mut buf = Vec::new();
+        let mut serializer = rmp_serde::Serializer::new(&mut buf).with_struct_map();
+        value.serialize(&mut serializer).unwrap();
+        buf
+    }
+    let earlier = named(&vec![
+        EarlierFlashMessage {
+            level: EarlierLevel::Success,
+            text: "Saved".into(),
+        },
+        EarlierFlashMessage {
+            level: EarlierLevel::Warning,
+            text: "Disk almost full".into(),
+        },
+    ]);
+    let Value::Flashes(flashes) = &tempdata_values()[0].1 else {
+        unreachable!()
+    };
+    assert_eq!(named(flashes), earlier, "stored byte for byte as before");
+    let read: Vec<FlashMessage> = rmp_serde::from_slice(&earlier).unwrap();
+    assert_eq!(&read, flashes);
+
+    let json = serde_json::to_value(flashes).unwrap();
+    assert_eq!(json[0]["level"], "success");
+    assert_eq!(json[1]["kind"], "warning");
+    assert_eq!(json[1]["message"], "Disk almost full");
+    let back: Vec<FlashMessage> = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, flashes);
+    let capitalised: FlashMessage =
+        serde_json::from_str(r#"{"level":"Warning","text":"Disk almost full"}"#).unwrap();
+    assert_eq!(capitalised, flashes[1]);
+}

@@ -49,6 +49,10 @@ pub const FLASH_KEY: &str = "_flash";
 
 /// A flash message's level, ordered from `Debug` (lowest) to `Error` (highest).
 ///
+/// In a human-readable format (JSON, a template's context) a level is its lower-case name,
+/// ready for a CSS class; in the cookies it is stored by its variant name, as it always was
+/// (see [`FlashMessage`]). Either spelling reads back.
+///
 /// ```
 /// use rocket_sealed::Level;
 ///
@@ -56,18 +60,29 @@ pub const FLASH_KEY: &str = "_flash";
 /// let levels = [Level::Info, Level::Error, Level::Warning];
 /// let serious: Vec<&str> = levels.iter().filter(|l| **l >= Level::Warning).map(Level::as_str).collect();
 /// assert_eq!(serious, ["error", "warning"]);
+///
+/// assert_eq!(serde_json::to_string(&Level::Success).unwrap(), r#""success""#);
+/// let read: Level = serde_json::from_str(r#""Success""#).unwrap();
+/// assert_eq!(read, Level::Success);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Deserialize keeps the derive (the variant names of every stored list) and adds the
+// lower-case names that human-readable output now has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 pub enum Level {
     /// Diagnostic detail.
+    #[serde(alias = "debug")]
     Debug,
     /// Neutral information.
+    #[serde(alias = "info")]
     Info,
     /// Something worked.
+    #[serde(alias = "success")]
     Success,
     /// Something needs attention.
+    #[serde(alias = "warning")]
     Warning,
     /// Something failed.
+    #[serde(alias = "error")]
     Error,
 }
 
@@ -86,9 +101,60 @@ impl Level {
             Level::Error => "error",
         }
     }
+
+    /// The level called `name` (`"warning"`, `"Warning"`, any case), or `None`: what a
+    /// `kind` of Rocket's own flash message maps to.
+    ///
+    /// ```
+    /// use rocket_sealed::Level;
+    ///
+    /// assert_eq!(Level::from_name("success"), Some(Level::Success));
+    /// assert_eq!(Level::from_name("ERROR"), Some(Level::Error));
+    /// assert_eq!(Level::from_name("notice"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Level> {
+        [
+            Level::Debug,
+            Level::Info,
+            Level::Success,
+            Level::Warning,
+            Level::Error,
+        ]
+        .into_iter()
+        .find(|level| level.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The variant's name, as the cookies store it.
+    fn variant_name(self) -> &'static str {
+        match self {
+            Level::Debug => "Debug",
+            Level::Info => "Info",
+            Level::Success => "Success",
+            Level::Warning => "Warning",
+            Level::Error => "Error",
+        }
+    }
+}
+
+impl Serialize for Level {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.serialize_str(self.as_str())
+        } else {
+            // Exactly what the derive wrote: flash lists pending in browsers, and instances
+            // of an earlier release in the same farm, read these bytes.
+            serializer.serialize_unit_variant("Level", *self as u32, self.variant_name())
+        }
+    }
 }
 
 /// One flash message.
+///
+/// In a human-readable format (JSON, a template's context) it is
+/// `{ level, text, kind, message }`: `kind` and `message` repeat `level` (lower-case) and
+/// `text` under the names of Rocket's own `FlashMessage`, so a template written for Rocket's
+/// flash works unchanged. In the cookies it stays `{ level, text }` with the variant's name,
+/// byte for byte what earlier releases wrote and read.
 ///
 /// ```
 /// use rocket_sealed::{Flash, FlashMessage, Level};
@@ -97,15 +163,40 @@ impl Level {
 /// let first = FlashMessage { level: Level::Warning, text: "Disk almost full".into() };
 /// assert_eq!(flash.messages()[0], first);
 /// assert_eq!(flash.messages()[1].level.as_str(), "info");
+///
+/// assert_eq!(
+///     serde_json::to_value(&first).unwrap(),
+///     serde_json::json!({
+///         "level": "warning",
+///         "text": "Disk almost full",
+///         "kind": "warning",
+///         "message": "Disk almost full",
+///     })
+/// );
 /// ```
 // Its path is part of the type tag of every stored flash list: moving this type makes the
 // flash messages pending in browsers unreadable after an upgrade.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct FlashMessage {
     /// Its level.
     pub level: Level,
     /// Its text.
     pub text: String,
+}
+
+impl Serialize for FlashMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let human = serializer.is_human_readable();
+        let mut fields = serializer.serialize_struct("FlashMessage", if human { 4 } else { 2 })?;
+        fields.serialize_field("level", &self.level)?;
+        fields.serialize_field("text", &self.text)?;
+        if human {
+            fields.serialize_field("kind", self.level.as_str())?;
+            fields.serialize_field("message", &self.text)?;
+        }
+        fields.end()
+    }
 }
 
 /// One browser's TempData, as loaded for one request. Framework-free: the Rocket guard
