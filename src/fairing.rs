@@ -357,7 +357,12 @@ impl Fairing for SealedFairing {
             let sent = sent_cookies(jar, &sealed.tempdata.name);
             let keeps = redirect && sealed.config.tempdata.keep_on_redirect;
             let result = state.commit(&ring, specs.1, &sent, keeps, now);
+            // Rocket's `_flash` message now lives in TempData, unless that was not written.
+            let adopted = stores.rocket_flash_adopted() && result.is_ok();
             wrote |= record(sealed, "tempdata", result, res);
+            if adopted {
+                res.adjoin_raw_header("Set-Cookie", crate::flash::ROCKET_FLASH_REMOVAL);
+            }
         }
         if wrote && sealed.config.no_store {
             forbid_shared_caching(sealed, res);

@@ -9,6 +9,12 @@
 //! shown, so they go unless the response is a redirect that keeps read entries. Messages
 //! flashed after them in the same request stay. A `Flashes` never looked at (a later guard
 //! failed, the route forwarded) leaves them pending, as Rocket's own `FlashMessage` does.
+//!
+//! Rocket's own `rocket::response::Flash` writes a plaintext `_flash` cookie that this crate
+//! would otherwise never read, losing the message without a word. So the first `Flashes`
+//! guard of a request moves that cookie's message to the end of the `_flash` entry (see
+//! [`adopt_rocket_flash`]), from where the rule above takes it, and the fairing deletes
+//! Rocket's cookie once TempData is written ([`ROCKET_FLASH_REMOVAL`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -513,6 +519,8 @@ impl<'r> FromRequest<'r> for Flashes {
         let Some(temp) = TempData::from_req(req) else {
             return crate::guards::fairing_missing();
         };
+        temp.stores
+            .adopt_rocket_flash_once(|| adopt_rocket_flash(req, &temp));
         match temp.with(|t| t.offer_flashes()) {
             Ok(messages) if messages.is_empty() => Outcome::Success(Flashes::default()),
             Ok(messages) => Outcome::Success(Flashes {
@@ -534,6 +542,43 @@ impl<'r> FromRequest<'r> for Flashes {
 impl Sentinel for Flashes {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         Sealed::missing_for(rocket, "Flashes")
+    }
+}
+
+/// The cookie Rocket's own `rocket::response::Flash` writes.
+const ROCKET_FLASH_COOKIE: &str = "_flash";
+
+/// Deletes Rocket's `_flash` cookie: Rocket sets it with `Path=/` and no `Domain`.
+pub(crate) const ROCKET_FLASH_REMOVAL: &str =
+    "_flash=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+
+/// The message in Rocket's `_flash` cookie (`<kind length>:<kind><message>`), if the request
+/// carries one that parses. A `kind` that names a [`Level`] in any case gives that level;
+/// any other kind gives `Info`, the message kept.
+fn rocket_flash_message(req: &Request<'_>) -> Option<FlashMessage> {
+    let cookie = req.cookies().get(ROCKET_FLASH_COOKIE)?;
+    let (len, rest) = cookie.value().split_once(':')?;
+    let len: usize = len.parse().ok()?;
+    let (kind, message) = (rest.get(..len)?, rest.get(len..)?);
+    Some(FlashMessage {
+        level: Level::from_name(kind).unwrap_or(Level::Info),
+        text: message.to_owned(),
+    })
+}
+
+/// Appends the message of Rocket's `_flash` cookie to the pending messages, where it follows
+/// this crate's rule; `true` if it did, so the fairing deletes Rocket's cookie once TempData
+/// is written. A message kept in both places would show twice; one dropped would be lost.
+fn adopt_rocket_flash(req: &Request<'_>, temp: &TempData<'_>) -> bool {
+    let Some(message) = rocket_flash_message(req) else {
+        return false;
+    };
+    match temp.with(|t| t.flash(message.level, message.text)) {
+        Ok(()) => true,
+        Err(e) => {
+            log::warn!("rocket_sealed: Rocket's `_flash` message not taken over: {e}");
+            false
+        }
     }
 }
 

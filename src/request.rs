@@ -193,6 +193,9 @@ pub(crate) struct RequestStores {
     /// Set once the handler looks at the flash messages a `Flashes` guard was handed (see
     /// `crate::flash`, which owns the rule).
     flashes_looked_at: OnceLock<Arc<AtomicBool>>,
+    /// Whether a `Flashes` guard moved Rocket's own `_flash` cookie into TempData (decided
+    /// once per request; `crate::flash` owns the rule).
+    rocket_flash_adopted: OnceLock<bool>,
 }
 
 impl Default for RequestStores {
@@ -203,6 +206,7 @@ impl Default for RequestStores {
             session: Default::default(),
             tempdata: Default::default(),
             flashes_looked_at: Default::default(),
+            rocket_flash_adopted: Default::default(),
         }
     }
 }
@@ -257,6 +261,17 @@ impl RequestStores {
     /// The flag a `Flashes` guard hands its value, shared by every `Flashes` of the request.
     pub(crate) fn flash_look_flag(&self) -> Arc<AtomicBool> {
         self.flashes_looked_at.get_or_init(Default::default).clone()
+    }
+
+    /// Runs `adopt` the first time a `Flashes` guard of this request asks, and remembers
+    /// whether it moved Rocket's `_flash` cookie into TempData.
+    pub(crate) fn adopt_rocket_flash_once(&self, adopt: impl FnOnce() -> bool) {
+        self.rocket_flash_adopted.get_or_init(adopt);
+    }
+
+    /// `true` if Rocket's `_flash` cookie was moved into TempData in this request.
+    pub(crate) fn rocket_flash_adopted(&self) -> bool {
+        self.rocket_flash_adopted.get().copied().unwrap_or(false)
     }
 
     /// `true` once the handler looked at the messages a `Flashes` guard was handed.
