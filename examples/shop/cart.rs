@@ -2,36 +2,42 @@
 
 use rocket::form::Form;
 use rocket::response::Redirect;
-use rocket::response::content::RawHtml;
 use rocket::{FromForm, Route, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use rocket_sealed::{Error, Flash, Flashes, Session};
+use serde::Serialize;
 
 use crate::model::{Cart, Item, PRODUCTS, cart, migrate_cart, product};
-use crate::pages::{cart_summary, esc, money, page};
+use crate::pages::{cart_summary, money, render};
 
 pub fn routes() -> Vec<Route> {
     routes![products, cart_add, cart_page, cart_remove, cart_clear]
 }
 
+#[derive(Serialize)]
+struct ProductView {
+    id: u32,
+    name: &'static str,
+    price: String,
+}
+
 #[get("/products")]
-fn products(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
-    let list: String = PRODUCTS
+fn products(session: Session<'_>, flashes: Flashes) -> Template {
+    let products: Vec<ProductView> = PRODUCTS
         .iter()
-        .map(|p| {
-            format!(
-                r#"<li class="product" id="product-{id}"><span class="name">{name}</span> <span class="price">{price}</span>
-<form class="add" method="post" action="/cart/add"><input type="hidden" name="product" value="{id}">
-<input name="qty" type="number" value="1" min="1" max="99"> <input name="note" placeholder="gift note (optional)" size="30">
-<button class="add-button">Add to cart</button></form></li>
-"#,
-                id = p.id,
-                name = esc(p.name),
-                price = money(p.cents),
-            )
+        .map(|p| ProductView {
+            id: p.id,
+            name: p.name,
+            price: money(p.cents),
         })
         .collect();
-    let body = format!(r#"<ul id="products">{list}</ul>"#);
-    page("Products", &session, Some(&flashes), &body)
+    render(
+        "products",
+        "Products",
+        &session,
+        Some(&flashes),
+        context! { products },
+    )
 }
 
 #[derive(FromForm)]
@@ -94,40 +100,39 @@ fn cart_add(form: Form<AddForm>, session: Session<'_>) -> Flash<Redirect> {
     }
 }
 
+/// One line of the cart, as the page shows it.
+#[derive(Serialize)]
+struct ItemView<'a> {
+    name: &'static str,
+    qty: u32,
+    note: &'a str,
+    price: String,
+}
+
 #[get("/cart")]
-fn cart_page(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
+fn cart_page(session: Session<'_>, flashes: Flashes) -> Template {
     let cart = cart(&session);
-    let rows: String = cart
+    let items: Vec<ItemView<'_>> = cart
         .lines
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
+        .map(|item| {
             let p = product(item.product);
-            format!(
-                r#"<tr class="item" id="item-{i}"><td class="index">{i}</td><td class="product">{name}</td><td class="qty">{qty}</td><td class="note">{note}</td><td class="price">{price}</td>
-<td><form class="remove" method="post" action="/cart/remove/{i}"><button class="remove-button">Remove</button></form></td></tr>
-"#,
-                name = esc(p.map_or("(discontinued)", |p| p.name)),
-                qty = item.qty,
-                note = esc(&item.note),
-                price = money(p.map_or(0, |p| p.cents) * item.qty),
-            )
+            ItemView {
+                name: p.map_or("(discontinued)", |p| p.name),
+                qty: item.qty,
+                note: &item.note,
+                price: money(p.map_or(0, |p| p.cents) * item.qty),
+            }
         })
         .collect();
-    let empty = if cart.lines.is_empty() {
-        r#"<p id="cart-empty">Your cart is empty. <a href="/products">Browse the products</a>.</p>"#
-    } else {
-        ""
-    };
-    let body = format!(
-        r#"{empty}<table id="cart"><thead><tr><th>#</th><th>Product</th><th>Qty</th><th>Gift note</th><th>Price</th><th></th></tr></thead>
-<tbody>{rows}</tbody></table>
-{summary}
-<form id="clear-cart" method="post" action="/cart/clear"><button id="clear-button">Empty the cart</button></form>
-<p><a id="checkout-link" href="/checkout/1">Check out</a></p>"#,
-        summary = cart_summary(&cart),
-    );
-    page("Your cart", &session, Some(&flashes), &body)
+    let summary = cart_summary(&cart);
+    render(
+        "cart",
+        "Your cart",
+        &session,
+        Some(&flashes),
+        context! { items, summary },
+    )
 }
 
 #[post("/cart/remove/<index>")]

@@ -3,12 +3,13 @@
 use rocket::Either::{self, Left, Right};
 use rocket::form::Form;
 use rocket::response::Redirect;
-use rocket::response::content::RawHtml;
 use rocket::{FromForm, Route, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use rocket_sealed::{Error, Flash, Flashes, Level, Session, TempData};
+use serde::Serialize;
 
 use crate::model::{Draft, SHIPPING, cart};
-use crate::pages::{bounce, cart_summary, draft_html, esc, page};
+use crate::pages::{bounce, cart_summary, draft_view, render};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -34,19 +35,17 @@ struct ShippingForm {
 }
 
 #[get("/checkout/1")]
-fn checkout_1(session: Session<'_>, temp: TempData<'_>, flashes: Flashes) -> RawHtml<String> {
+fn checkout_1(session: Session<'_>, temp: TempData<'_>, flashes: Flashes) -> Template {
     // `peek`: looking does not consume, so going back a step keeps the draft.
     let draft: Draft = temp.peek("draft").ok().flatten().unwrap_or_default();
-    let body = format!(
-        r#"<p>Step 1 of 3: where should it go?</p>
-{summary}
-<form id="address-form" method="post" action="/checkout/1">
-<label>Address<br><textarea id="address" name="address" rows="3" cols="40" required>{address}</textarea></label><br>
-<button id="next-1">Next</button></form>"#,
-        summary = cart_summary(&cart(&session)),
-        address = esc(&draft.address),
-    );
-    page("Checkout: address", &session, Some(&flashes), &body)
+    let summary = cart_summary(&cart(&session));
+    render(
+        "checkout_1",
+        "Checkout: address",
+        &session,
+        Some(&flashes),
+        context! { summary, address: draft.address },
+    )
 }
 
 #[post("/checkout/1", data = "<form>")]
@@ -73,31 +72,39 @@ fn checkout_1_post(form: Form<AddressForm>, temp: TempData<'_>) -> Flash<Redirec
     Flash::info(Redirect::to("/checkout/2"), "Address saved")
 }
 
+/// A shipping method to choose on step 2.
+#[derive(Serialize)]
+struct ShippingOption {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
 #[get("/checkout/2")]
 fn checkout_2(
     session: Session<'_>,
     temp: TempData<'_>,
     flashes: Flashes,
-) -> Either<RawHtml<String>, Flash<Redirect>> {
+) -> Either<Template, Flash<Redirect>> {
     let Some(draft) = temp.peek::<Draft>("draft").ok().flatten() else {
         return Right(bounce("/checkout/1", flashes, Level::Warning, NO_DRAFT));
     };
-    let options: String = SHIPPING
+    let chosen = draft.shipping.as_deref().unwrap_or("standard");
+    let options: Vec<ShippingOption> = SHIPPING
         .iter()
-        .map(|(value, label)| {
-            let checked = if draft.shipping.as_deref().unwrap_or("standard") == *value { " checked" } else { "" };
-            format!(r#"<label><input type="radio" name="shipping" value="{value}" id="shipping-{value}"{checked}> {label}</label><br>"#)
+        .map(|&(value, label)| ShippingOption {
+            value,
+            label,
+            checked: value == chosen,
         })
         .collect();
-    let body = format!(
-        r#"<p>Step 2 of 3: how should it travel?</p>
-{draft}
-<form id="shipping-form" method="post" action="/checkout/2">{options}
-<button id="next-2">Next</button></form>
-<p><a href="/checkout/1">Back</a></p>"#,
-        draft = draft_html(&draft),
-    );
-    Left(page("Checkout: shipping", &session, Some(&flashes), &body))
+    Left(render(
+        "checkout_2",
+        "Checkout: shipping",
+        &session,
+        Some(&flashes),
+        context! { draft: draft_view(&draft), options },
+    ))
 }
 
 #[post("/checkout/2", data = "<form>")]
@@ -127,7 +134,7 @@ fn checkout_3(
     session: Session<'_>,
     temp: TempData<'_>,
     flashes: Flashes,
-) -> Either<RawHtml<String>, Flash<Redirect>> {
+) -> Either<Template, Flash<Redirect>> {
     let Some(draft) = temp.peek::<Draft>("draft").ok().flatten() else {
         return Right(bounce("/checkout/1", flashes, Level::Warning, NO_DRAFT));
     };
@@ -139,16 +146,14 @@ fn checkout_3(
             "Please choose a shipping method",
         ));
     }
-    let body = format!(
-        r#"<p>Step 3 of 3: all correct?</p>
-{draft}
-{summary}
-<form id="confirm-form" method="post" action="/checkout/3"><button id="place-order">Place order</button></form>
-<p><a href="/checkout/2">Back</a></p>"#,
-        draft = draft_html(&draft),
-        summary = cart_summary(&cart(&session)),
-    );
-    Left(page("Checkout: review", &session, Some(&flashes), &body))
+    let summary = cart_summary(&cart(&session));
+    Left(render(
+        "checkout_3",
+        "Checkout: review",
+        &session,
+        Some(&flashes),
+        context! { draft: draft_view(&draft), summary },
+    ))
 }
 
 #[post("/checkout/3")]

@@ -2,13 +2,13 @@
 
 use rocket::form::Form;
 use rocket::response::Redirect;
-use rocket::response::content::RawHtml;
 use rocket::{FromForm, Route, State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use rocket_sealed::{Flash, Flashes, Sealed, Session};
 
 use crate::accounts::Accounts;
 use crate::model::{cart, user};
-use crate::pages::{cart_summary, esc, page};
+use crate::pages::{cart_summary, render};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -22,25 +22,15 @@ pub fn routes() -> Vec<Route> {
 }
 
 #[get("/")]
-fn home(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
-    let greeting = match user(&session) {
-        Some(name) => format!("<p>Welcome back, {}.</p>", esc(&name)),
-        None => r#"<p>Browse as a guest, or <a href="/login">sign in</a>.</p>"#.into(),
-    };
-    let body = format!(
-        r#"{greeting}
-<p>Everything this shop remembers about you — who you are, your cart, your checkout draft,
-the messages above — travels in encrypted cookies. No server keeps it.</p>
-{summary}
-<ul id="tour">
-<li><a href="/products">Fill a cart</a> (gift notes make it grow past one cookie)</li>
-<li><a href="/checkout/1">Check out</a> in three steps (the draft rides in TempData)</li>
-<li><a href="/status">See the session and cookies</a></li>
-<li><a href="/lab">Lab</a>: fill both stores to their budgets</li>
-</ul>"#,
-        summary = cart_summary(&cart(&session)),
-    );
-    page("Sealed Shop", &session, Some(&flashes), &body)
+fn home(session: Session<'_>, flashes: Flashes) -> Template {
+    let summary = cart_summary(&cart(&session));
+    render(
+        "home",
+        "Sealed Shop",
+        &session,
+        Some(&flashes),
+        context! { summary },
+    )
 }
 
 #[derive(FromForm)]
@@ -49,12 +39,8 @@ struct LoginForm {
 }
 
 #[get("/login")]
-fn login_form(session: Session<'_>, flashes: Flashes) -> RawHtml<String> {
-    let body = r#"<form id="login-form" method="post" action="/login">
-<label>Your name <input id="name" name="name" maxlength="40" required autofocus></label>
-<button id="login-button">Sign in</button></form>
-<p>No password: this is a demo of the session, not of authentication.</p>"#;
-    page("Sign in", &session, Some(&flashes), body)
+fn login_form(session: Session<'_>, flashes: Flashes) -> Template {
+    render("login", "Sign in", &session, Some(&flashes), context! {})
 }
 
 #[post("/login", data = "<form>")]

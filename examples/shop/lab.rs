@@ -2,11 +2,11 @@
 
 use rocket::form::Form;
 use rocket::response::Redirect;
-use rocket::response::content::RawHtml;
 use rocket::{FromForm, Route, State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use rocket_sealed::{Flash, Flashes, Level, Sealed, Session, TempData};
 
-use crate::pages::page;
+use crate::pages::render;
 use crate::status::{session_bytes, tempdata_bytes};
 
 pub fn routes() -> Vec<Route> {
@@ -19,21 +19,20 @@ fn lab(
     temp: TempData<'_>,
     flashes: Flashes,
     sealed: &State<Sealed>,
-) -> RawHtml<String> {
+) -> Template {
     let config = sealed.config();
-    let body = format!(
-        r#"<p>The session needs <span id="session-bytes">{}</span> of {} bytes; TempData {} of {}.</p>
-<form id="fill-form" method="post" action="/lab/fill"><select name="which" id="which">
-<option value="both">session and TempData</option><option value="session">session</option><option value="tempdata">TempData</option></select>
-<button id="fill-button">Fill to the budget</button></form>
-<form id="lab-flash" method="post" action="/lab/flash"><button id="flash-button">One flash message of each level</button></form>
-<form id="lab-clear" method="post" action="/lab/clear"><button id="clear-ballast">Remove the ballast</button></form>"#,
-        session_bytes(&session),
-        config.session.budget,
-        tempdata_bytes(&temp),
-        config.tempdata.budget,
-    );
-    page("Lab", &session, Some(&flashes), &body)
+    render(
+        "lab",
+        "Lab",
+        &session,
+        Some(&flashes),
+        context! {
+            session_bytes: session_bytes(&session),
+            session_budget: config.session.budget,
+            tempdata_bytes: tempdata_bytes(&temp),
+            tempdata_budget: config.tempdata.budget,
+        },
+    )
 }
 
 #[derive(FromForm)]
@@ -64,30 +63,21 @@ fn lab_fill(
     session: Session<'_>,
     temp: TempData<'_>,
     sealed: &State<Sealed>,
-) -> RawHtml<String> {
+) -> Template {
     let which = form.which.as_deref().unwrap_or("both");
     fill(which, session, temp, sealed)
 }
 
 /// `POST /lab/fill` without a form body fills both stores.
 #[post("/lab/fill", rank = 2)]
-fn lab_fill_both(
-    session: Session<'_>,
-    temp: TempData<'_>,
-    sealed: &State<Sealed>,
-) -> RawHtml<String> {
+fn lab_fill_both(session: Session<'_>, temp: TempData<'_>, sealed: &State<Sealed>) -> Template {
     fill("both", session, temp, sealed)
 }
 
 /// Pads `"ballast"` in the chosen stores as far as their budgets allow, found by binary search
 /// with `commit()`, which sizes the sealed cookies without writing anything. The page is the
 /// answer itself (no redirect), because a flash message would no longer fit in a full TempData.
-fn fill(
-    which: &str,
-    session: Session<'_>,
-    temp: TempData<'_>,
-    sealed: &State<Sealed>,
-) -> RawHtml<String> {
+fn fill(which: &str, session: Session<'_>, temp: TempData<'_>, sealed: &State<Sealed>) -> Template {
     let config = sealed.config();
     let both = !matches!(which, "session" | "tempdata");
     let mut session_pad = None;
@@ -113,19 +103,20 @@ fn fill(
         }
     }
     let pad = |p: Option<usize>| p.map_or_else(|| "none".into(), |n| n.to_string());
-    let body = format!(
-        r#"<p>Ballast: session <span id="session-ballast">{}</span> bytes, TempData <span id="tempdata-ballast">{}</span> bytes.</p>
-<p>The session needs <span id="session-bytes">{}</span> of <span id="session-budget">{}</span> bytes;
-TempData <span id="tempdata-bytes">{}</span> of <span id="tempdata-budget">{}</span>.</p>
-<p>Pending flash messages wait in TempData for the next page. <a href="/status">Status</a> · <a href="/lab">Lab</a></p>"#,
-        pad(session_pad),
-        pad(temp_pad),
-        session_bytes(&session),
-        config.session.budget,
-        tempdata_bytes(&temp),
-        config.tempdata.budget,
-    );
-    page("Lab: filled", &session, None, &body)
+    render(
+        "lab_filled",
+        "Lab: filled",
+        &session,
+        None,
+        context! {
+            session_ballast: pad(session_pad),
+            tempdata_ballast: pad(temp_pad),
+            session_bytes: session_bytes(&session),
+            session_budget: config.session.budget,
+            tempdata_bytes: tempdata_bytes(&temp),
+            tempdata_budget: config.tempdata.budget,
+        },
+    )
 }
 
 #[post("/lab/flash")]

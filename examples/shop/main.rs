@@ -37,9 +37,12 @@
 //! There is no JavaScript: plain forms. The cookies are `SameSite=Lax`, which keeps other sites
 //! from posting these forms with the user's cookies; a real shop would add CSRF tokens too.
 //!
-//! The code, one concept per file: `model.rs` (the catalogue, the cart, the checkout draft),
-//! `accounts.rs` (one session per user), `pages.rs` (the shared HTML), and one file of routes
-//! per part of the tour above (`home.rs`, `cart.rs`, `checkout.rs`, `status.rs`, `lab.rs`).
+//! The pages are Tera templates (`rocket_dyn_templates`) in `templates/`: `layout.html.tera`
+//! shows the flash messages, taken as a template for Rocket's own flash would take them
+//! (`kind`, `message`), and each page extends it. The code, one concept per file: `model.rs`
+//! (the catalogue, the cart, the checkout draft), `accounts.rs` (one session per user),
+//! `pages.rs` (the layout's context), and one file of routes per part of the tour above
+//! (`home.rs`, `cart.rs`, `checkout.rs`, `status.rs`, `lab.rs`).
 //!
 //! [`Session::renew`]: rocket_sealed::Session::renew
 //! [`Session::commit`]: rocket_sealed::Session::commit
@@ -58,13 +61,17 @@ mod pages;
 mod status;
 
 use rocket::launch;
+use rocket_dyn_templates::Template;
 use rocket_sealed::Sealed;
 
 use crate::accounts::{Accounts, OneSessionPerUser};
 
 #[launch]
 fn rocket() -> _ {
-    let rocket = rocket::build();
+    // The templates beside this file, wherever the shop is started from; a `template_dir` in
+    // `Rocket.toml` or `ROCKET_TEMPLATE_DIR` still wins.
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shop/templates");
+    let rocket = rocket::custom(rocket::Config::figment().join(("template_dir", templates)));
     let accounts = Accounts::from_figment(rocket.figment());
     // `SHOP_NO_VALIDATOR=1` leaves the check out: the baseline of scripts/bench_signout.sh.
     let fairing = match std::env::var("SHOP_NO_VALIDATOR").as_deref() {
@@ -73,6 +80,7 @@ fn rocket() -> _ {
     };
     rocket
         .attach(fairing)
+        .attach(Template::fairing())
         .manage(accounts)
         .mount("/", home::routes())
         .mount("/", cart::routes())

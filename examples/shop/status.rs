@@ -1,14 +1,15 @@
 //! Looking inside without consuming anything: `/status`, `/metrics` and `/state.json`.
 
 use rocket::http::{ContentType, CookieJar};
-use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
+use rocket_dyn_templates::{Template, context};
 use rocket_sealed::chunk::{chunk_index, header_len};
 use rocket_sealed::store::{FLASH_KEY, FlashMessage};
 use rocket_sealed::{Sealed, Session, TempData};
+use serde::Serialize;
 
 use crate::model::{cart, user};
-use crate::pages::{esc, instance, page};
+use crate::pages::{instance, render};
 
 pub fn routes() -> Vec<Route> {
     routes![status, metrics, state_json]
@@ -37,105 +38,89 @@ pub fn tempdata_bytes(temp: &TempData<'_>) -> String {
     }
 }
 
+/// A row of the status page's tables: a name and a size or count.
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    value: String,
+}
+
 #[get("/status")]
 fn status(
     session: Session<'_>,
     temp: TempData<'_>,
     jar: &CookieJar<'_>,
     sealed: &State<Sealed>,
-) -> RawHtml<String> {
+) -> Template {
     let config = sealed.config();
     let (issued, refreshed) = session.timestamps();
-    let entries: String = session
+    let entries: Vec<Row> = session
         .keys()
-        .iter()
-        .map(|k| {
-            format!(
-                r#"<tr class="entry" data-key="{k}"><td class="key">{k}</td><td class="bytes">{}</td></tr>"#,
-                size_or_unknown(session.entry_len(k)),
-                k = esc(k)
-            )
+        .into_iter()
+        .map(|k| Row {
+            value: size_or_unknown(session.entry_len(&k)),
+            name: k,
         })
         .collect();
     // Only `keys`, `entry_len` and `peek`: looking must not consume anything.
     let temp_keys = temp.keys();
-    let temp_entries: String = temp_keys
+    let temp_entries: Vec<Row> = temp_keys
         .iter()
-        .map(|k| {
-            format!(
-                r#"<tr class="entry" data-key="{k}"><td class="key">{k}</td><td class="bytes">{}</td></tr>"#,
-                size_or_unknown(temp.entry_len(k)),
-                k = esc(k)
-            )
+        .map(|k| Row {
+            name: k.clone(),
+            value: size_or_unknown(temp.entry_len(k)),
         })
         .collect();
-    let pending: String = temp
+    let pending: Vec<FlashMessage> = temp
         .peek::<Vec<FlashMessage>>(FLASH_KEY)
         .ok()
         .flatten()
-        .unwrap_or_default()
-        .iter()
-        .map(|m| {
-            format!(
-                r#"<li class="pending {}">{}</li>"#,
-                m.level.as_str(),
-                esc(&m.text)
-            )
-        })
-        .collect();
+        .unwrap_or_default();
     let ours = |name: &str| {
         [&config.session.cookie_name, &config.tempdata.cookie_name]
             .iter()
             .any(|store| name == store.as_str() || chunk_index(store, name).is_some())
     };
-    let mut sent: Vec<(String, usize)> = jar
+    let mut cookies: Vec<Row> = jar
         .iter()
         .filter(|c| ours(c.name()))
-        .map(|c| (c.name().to_owned(), c.name().len() + 1 + c.value().len()))
-        .collect();
-    sent.sort();
-    let cookie_rows: String = sent
-        .iter()
-        .map(|(name, len)| {
-            format!(
-                r#"<tr class="cookie" data-name="{n}"><td class="name">{n}</td><td class="bytes">{len}</td></tr>"#,
-                n = esc(name)
-            )
+        .map(|c| Row {
+            name: c.name().to_owned(),
+            value: (c.name().len() + 1 + c.value().len()).to_string(),
         })
         .collect();
-    let header = header_len(jar.iter().map(|c| (c.name(), c.value())));
-    let counters: String = counter_lines(sealed)
-        .iter()
-        .map(|(name, value)| {
-            format!(r#"<tr class="counter" data-name="{name}"><td class="name">{name}</td><td class="value">{value}</td></tr>"#)
+    cookies.sort_by(|a, b| a.name.cmp(&b.name));
+    let counters: Vec<Row> = counter_lines(sealed)
+        .into_iter()
+        .map(|(name, value)| Row {
+            name,
+            value: value.to_string(),
         })
         .collect();
-    let body = format!(
-        r#"<h2>Session</h2>
-<p>Status <span id="session-status">{s_status}</span>, id <span id="session-id">{s_id}</span>,
-issued <span id="session-issued">{issued}</span>, sealed <span id="session-refreshed">{refreshed}</span> (unix seconds).</p>
-<p>Needs <span id="session-bytes">{s_bytes}</span> of <span id="session-budget">{s_budget}</span> bytes.</p>
-<table id="session-entries"><tr><th>entry</th><th>bytes</th></tr>{entries}</table>
-<h2>TempData</h2>
-<p>Status <span id="tempdata-status">{t_status}</span>, keys <span id="tempdata-keys">{t_keys}</span>.
-Needs <span id="tempdata-bytes">{t_bytes}</span> of <span id="tempdata-budget">{t_budget}</span> bytes.</p>
-<table id="tempdata-entries"><tr><th>entry</th><th>bytes</th></tr>{temp_entries}</table>
-<p>Flash messages waiting for the next page:</p><ul id="pending-flashes">{pending}</ul>
-<h2>Cookies your browser sent</h2>
-<table id="cookies"><tr><th>cookie</th><th>bytes (name=value)</th></tr>{cookie_rows}</table>
-<p>The whole <code>Cookie</code> header: <span id="cookie-header-bytes">{header}</span> bytes.</p>
-<h2>Counters (this instance)</h2>
-<table id="counters">{counters}</table>"#,
-        s_status = esc(&session.status().to_string()),
-        s_id = session.id(),
-        s_bytes = session_bytes(&session),
-        s_budget = config.session.budget,
-        t_status = esc(&temp.status().to_string()),
-        t_keys = esc(&temp_keys.join(",")),
-        t_bytes = tempdata_bytes(&temp),
-        t_budget = config.tempdata.budget,
-    );
-    page("Status", &session, None, &body)
+    render(
+        "status",
+        "Status",
+        &session,
+        None,
+        context! {
+            session_status: session.status().to_string(),
+            session_id: session.id().to_string(),
+            issued,
+            refreshed,
+            session_bytes: session_bytes(&session),
+            session_budget: config.session.budget,
+            entries,
+            tempdata_status: temp.status().to_string(),
+            tempdata_keys: temp_keys.join(","),
+            tempdata_bytes: tempdata_bytes(&temp),
+            tempdata_budget: config.tempdata.budget,
+            temp_entries,
+            pending,
+            cookies,
+            cookie_header_bytes: header_len(jar.iter().map(|c| (c.name(), c.value()))),
+            counters,
+        },
+    )
 }
 
 /// The counters as (`rocket_sealed_<name>`, value) pairs, in name order.

@@ -699,6 +699,7 @@ pub fn unescape(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
         .replace("&amp;", "&")
 }
 
