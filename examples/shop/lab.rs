@@ -10,7 +10,14 @@ use crate::pages::render;
 use crate::status::{session_bytes, tempdata_bytes};
 
 pub fn routes() -> Vec<Route> {
-    routes![lab, lab_fill, lab_fill_both, lab_flash, lab_clear]
+    routes![
+        lab,
+        lab_fill,
+        lab_fill_both,
+        lab_flash,
+        lab_rocket_flash,
+        lab_clear
+    ]
 }
 
 #[get("/lab")]
@@ -126,6 +133,13 @@ fn lab_flash() -> Flash<Redirect> {
         .and(Level::Success, "A success message")
         .and(Level::Warning, "A warning message")
         .and(Level::Error, "An error message")
+}
+
+/// Rocket's own `Flash`, as an app used to it returns: the next page's `Flashes` shows it
+/// like any other message, and Rocket's `_flash` cookie goes.
+#[post("/lab/rocket-flash")]
+fn lab_rocket_flash() -> rocket::response::Flash<Redirect> {
+    rocket::response::Flash::warning(Redirect::to("/lab"), "A message from Rocket's own Flash")
 }
 
 #[post("/lab/clear")]

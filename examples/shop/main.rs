@@ -32,7 +32,9 @@
 //!   entries and sizes, the cookies the browser sent, and the crate's counters — all without
 //!   consuming any TempData.
 //! - **A lab** (`/lab`): fills both stores to the largest size their budgets allow, to check
-//!   that a proxy in front of the app accepts the biggest `Cookie` header the defaults produce.
+//!   that a proxy in front of the app accepts the biggest `Cookie` header the defaults produce;
+//!   and leaves a message with Rocket's own `rocket::response::Flash`, which [`Flashes`] shows
+//!   like its own.
 //!
 //! There is no JavaScript: plain forms. The cookies are `SameSite=Lax`, which keeps other sites
 //! from posting these forms with the user's cookies; a real shop would add CSRF tokens too.

@@ -332,6 +332,25 @@ async fn scenario(b: &Browser) -> Res<()> {
     assert_eq!(b.user().await?, "ivy", "the reload shows the shop's page");
     assert!(b.flashes().await?.is_empty(), "shown again after a reload");
 
+    // Rocket's own `Flash` (its plaintext `_flash` cookie) shows once on the templated page,
+    // and its cookie is gone from the browser.
+    b.goto("/lab").await?;
+    b.submit("#rocket-flash-button").await?;
+    assert_eq!(b.path().await?, "/lab");
+    assert_eq!(
+        b.flashes().await?,
+        [(
+            "warning".to_owned(),
+            "A message from Rocket's own Flash".to_owned()
+        )]
+    );
+    assert!(!b.cookies().await?.contains_key("_flash"));
+    b.client.refresh().await?;
+    assert!(
+        b.flashes().await?.is_empty(),
+        "Rocket's shown again after a reload"
+    );
+
     // The wizard: the draft survives its steps (and reloads), and is gone after finishing.
     b.goto("/checkout/1").await?;
     b.set_value("#address", "7 Chromium Court").await?;
