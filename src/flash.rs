@@ -255,6 +255,10 @@ impl<R> Sentinel for Flash<R> {
 /// `FlashMessage` is only cleared once read: when a later guard of the route fails or
 /// forwards, or the handler answers without showing them, the next page still gets them.
 ///
+/// The message of Rocket's own `rocket::response::Flash` (its `_flash` cookie) comes last,
+/// under the same rule, and Rocket's cookie is deleted: see the second example. In a template,
+/// pass the guard itself (`context! { flashes }`): see [`Serialize`](#impl-Serialize-for-Flashes).
+///
 /// ```
 /// use rocket::get;
 /// use rocket_sealed::Flashes;
@@ -275,6 +279,35 @@ impl<R> Sentinel for Flash<R> {
 /// let client = Client::tracked(rocket).unwrap();
 /// client.post("/save").dispatch();
 /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "[warning] Saved as a draft\n");
+/// assert_eq!(client.get("/").dispatch().into_string().unwrap(), ""); // shown once
+/// ```
+///
+/// A handler that returns Rocket's own `Flash` out of habit loses nothing; a `kind` that is
+/// none of the five levels gives `info`:
+///
+/// ```
+/// use rocket::response::{Flash, Redirect};
+/// use rocket::{get, post, routes};
+/// use rocket_sealed::Flashes;
+///
+/// #[post("/save")]
+/// fn save() -> Flash<Redirect> {
+///     Flash::error(Redirect::to("/"), "Not saved")
+/// }
+///
+/// #[get("/")]
+/// fn index(flashes: Flashes) -> String {
+///     flashes.iter().map(|m| format!("[{}] {}", m.level.as_str(), m.text)).collect()
+/// }
+///
+/// # use rocket::local::blocking::Client;
+/// # use rocket_sealed::Sealed;
+/// let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![index, save]);
+/// let client = Client::tracked(rocket).unwrap();
+/// client.post("/save").dispatch();
+/// assert!(client.cookies().get("_flash").is_some()); // Rocket's plaintext cookie
+/// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "[error] Not saved");
+/// assert!(client.cookies().get("_flash").is_none()); // deleted by that page
 /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), ""); // shown once
 /// ```
 #[derive(Clone, Default)]
