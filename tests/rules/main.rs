@@ -16,6 +16,8 @@ mod duplicates;
 mod flashes;
 mod hostile;
 mod open_cache;
+mod rocket_flash;
 mod session;
 mod tempdata;
 mod tempdata_model;
+mod templates;

@@ -2,7 +2,7 @@
 //! Rocket app renders its pages: lower-case levels, Rocket's `kind`/`message` names, escaping,
 //! and messages shown once because the template rendered them.
 
-mod common;
+use crate::common;
 
 use rocket::local::blocking::Client;
 use rocket::response::{Flash as RocketFlash, Redirect};

@@ -2,7 +2,7 @@
 //! is taken over by the first `Flashes` guard, shown once under the TempData rules, and
 //! Rocket's cookie is deleted, so a habit of returning Rocket's `Flash` loses no message.
 
-mod common;
+use crate::common;
 
 use rocket::http::{Cookie, Status as HttpStatus};
 use rocket::local::blocking::Client;
