@@ -4,7 +4,7 @@ use rocket::form::Form;
 use rocket::response::Redirect;
 use rocket::{FromForm, Route, get, post, routes};
 use rocket_dyn_templates::{Template, context};
-use rocket_sealed::{Error, Flash, Flashes, Session};
+use rocket_sealed::{CsrfForm, CsrfToken, Error, Flash, Flashes, Session};
 use serde::Serialize;
 
 use crate::model::{Cart, Item, PRODUCTS, cart, migrate_cart, product};
@@ -110,7 +110,7 @@ struct ItemView<'a> {
 }
 
 #[get("/cart")]
-fn cart_page(session: Session<'_>, flashes: Flashes) -> Template {
+fn cart_page(session: Session<'_>, flashes: Flashes, csrf: CsrfToken) -> Template {
     let cart = cart(&session);
     let items: Vec<ItemView<'_>> = cart
         .lines
@@ -131,7 +131,7 @@ fn cart_page(session: Session<'_>, flashes: Flashes) -> Template {
         "Your cart",
         &session,
         Some(&flashes),
-        context! { items, summary },
+        context! { items, summary, csrf },
     )
 }
 
@@ -168,8 +168,20 @@ fn cart_remove(index: usize, session: Session<'_>) -> Flash<Redirect> {
     flash
 }
 
-#[post("/cart/clear")]
-fn cart_clear(session: Session<'_>) -> Flash<Redirect> {
+/// Emptying the cart takes the session's CSRF token (the form's hidden `csrf_token` field):
+/// a page of another origin on the same site, which `SameSite=Lax` lets post with the
+/// browser's cookies, gets 403 instead.
+#[derive(FromForm)]
+struct ClearForm {
+    /// The button's own field: a form guard needs one.
+    confirm: bool,
+}
+
+#[post("/cart/clear", data = "<form>")]
+fn cart_clear(form: CsrfForm<ClearForm>, session: Session<'_>) -> Flash<Redirect> {
+    if !form.confirm {
+        return Flash::warning(Redirect::to("/cart"), "Nothing emptied: not confirmed");
+    }
     session.remove("cart");
     Flash::info(Redirect::to("/cart"), "Your cart is empty")
 }

@@ -1,7 +1,8 @@
 //! The shop in a real browser: Debian's headless chromium driven through chromedriver
 //! (WebDriver) with fantoccini. Checks what only a browser can show: that it stores and sends
 //! the chunk cookies, deletes the stale ones, shows a flash once, carries TempData through a
-//! wizard, and recovers from a tampered cookie with a fresh session and a normal page.
+//! wizard, recovers from a tampered cookie with a fresh session and a normal page, and posts a
+//! form with its CSRF token while a same-site page of another origin cannot.
 //!
 //! Needs `chromium` and `chromedriver` (Debian package `chromium-driver`); run with
 //! `cargo test --test real_clients -- --ignored browser::` (or `bash .ci/run`).
@@ -101,6 +102,10 @@ impl Browser {
         Ok(())
     }
 
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     async fn path(&self) -> Res<String> {
         Ok(self.client.current_url().await?.path().to_owned())
     }
@@ -176,6 +181,57 @@ impl Browser {
     async fn cart_count(&self) -> Res<usize> {
         Ok(self.text("#cart-count").await?.parse()?)
     }
+}
+
+/// A page of another origin on the shop's own site (another port of 127.0.0.1), where a
+/// same-site attacker's page would be: at load, its form posts `fields` to `target`. Served
+/// until the test process ends.
+struct ForgedPage {
+    url: String,
+}
+
+impl ForgedPage {
+    fn serve(target: &str, fields: &[(&str, &str)]) -> ForgedPage {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let url = format!("http://{}/", listener.local_addr().expect("its address"));
+        let inputs: String = fields
+            .iter()
+            .map(|(name, value)| {
+                format!("<input type=\"hidden\" name=\"{name}\" value=\"{value}\">")
+            })
+            .collect();
+        let html = format!(
+            "<!doctype html><title>forged</title><form id=\"f\" method=\"post\" \
+             action=\"{target}\">{inputs}</form><script>document.getElementById('f').submit()</script>"
+        );
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut request = [0u8; 8192];
+                let _ = stream.read(&mut request);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{html}",
+                    html.len()
+                );
+            }
+        });
+        ForgedPage { url }
+    }
+}
+
+/// Opens `page`, waits until its form has posted and the browser is back on the shop, and
+/// says at which path it landed.
+async fn forged_post(b: &Browser, page: &ForgedPage) -> Res<String> {
+    b.client.goto(&page.url).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !b.client.current_url().await?.as_str().starts_with(&b.base) {
+        assert!(Instant::now() < deadline, "the forged form never posted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.client.find(Locator::Css("body")).await?;
+    b.path().await
 }
 
 fn chunked(cookies: &BTreeMap<String, String>, session: &str) -> bool {
@@ -425,5 +481,58 @@ async fn scenario(b: &Browser) -> Res<()> {
     assert_eq!(b.user().await?, "ivy");
     b.goto("/status").await?;
     assert_eq!(b.text("#session-status").await?, "loaded");
+
+    // CSRF (over plain HTTP, where a page on another port of 127.0.0.1 is the same site, so
+    // `SameSite=Lax` lets its post carry the shop's cookies; over HTTPS an http:// page is
+    // another site and its post carries none).
+    if b.http_port.is_some() {
+        b.goto("/products").await?;
+        b.submit("#product-4 .add-button").await?;
+        let lines = b.cart_count().await?;
+        assert!(lines > 0);
+        // Without the token: 403, and the cart is untouched.
+        let forged = ForgedPage::serve(&b.url("/cart/clear"), &[("confirm", "true")]);
+        assert_eq!(
+            forged_post(b, &forged).await?,
+            "/cart/clear",
+            "the post without a token was answered with a redirect, not refused"
+        );
+        let body = b.text("body").await?;
+        assert!(body.contains("403"), "{body}");
+        b.goto("/cart").await?;
+        assert_eq!(
+            b.cart_count().await?,
+            lines,
+            "a forged post emptied the cart"
+        );
+        // The same page with the session's token (as if it had leaked) is let through: the
+        // browser did send the cookies, so the token alone stopped the first post.
+        let token = b
+            .client
+            .find(Locator::Css("#clear-cart input[name=csrf_token]"))
+            .await?
+            .attr("value")
+            .await?
+            .expect("the cart page's form carries the token");
+        let leaked = ForgedPage::serve(
+            &b.url("/cart/clear"),
+            &[("confirm", "true"), ("csrf_token", &token)],
+        );
+        assert_eq!(forged_post(b, &leaked).await?, "/cart");
+        assert_eq!(b.cart_count().await?, 0);
+        // The shop's own form carries the token: it works.
+        b.goto("/products").await?;
+        b.submit("#product-4 .add-button").await?;
+        b.goto("/cart").await?;
+        assert_eq!(b.cart_count().await?, 1);
+        b.submit("#clear-button").await?;
+        assert_eq!(b.path().await?, "/cart");
+        assert_eq!(b.cart_count().await?, 0);
+        assert!(
+            b.flashes()
+                .await?
+                .contains(&("info".to_owned(), "Your cart is empty".to_owned()))
+        );
+    }
     Ok(())
 }
