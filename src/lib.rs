@@ -87,9 +87,8 @@
 //! or in code with [`Sealed::custom`] and a [`Config`]. A key is 32 random bytes in base64url:
 //! [`KeyConfig::generate`] makes one, as does `openssl rand -base64 32 | tr '+/' '-_' | tr -d =`
 //! (or the crate's own tool: `cargo install rocket_sealed --features cli`, then
-//! `rocket-sealed keys new`). The first key of the
-//! ring seals; every key opens, which is what makes a rolling key rotation across a farm
-//! possible (see docs/operations.md, "Key rotation").
+//! `rocket-sealed keys new`). The first key of the ring seals; every key opens, which is what
+//! makes a rolling key rotation across a farm possible (see docs/operations.md, "Key rotation").
 //!
 //! ## How it is built
 //!
@@ -105,8 +104,10 @@
 //!   `ring`'s ChaCha20-Poly1305, as draft-irtf-cfrg-xchacha constructs it; 2.4–4× faster per
 //!   cookie than the pure-Rust crate in a build without `-C target-cpu`. Without it the
 //!   `chacha20poly1305` crate is used. Both write and read the same bytes.
-//! - `redis` (off): [`registry::Registry`], a validator that keeps each user's current
+//! - `redis` (off): `registry::Registry`, a validator that keeps each user's current
 //!   session in Redis, for sign-out that holds and one active session per user in a farm.
+//! - `cli` (off): the `rocket-sealed` operator tool (`cargo install rocket_sealed --features
+//!   cli`): `keys new`, `keys rotate`, `keys status`, and `inspect` for a pasted `Cookie` header.
 //!
 //! ## Bad input
 //!
