@@ -34,6 +34,8 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::process::ExitCode;
 
+use crate::human;
+
 use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
 use rocket_sealed::chunk::{self, SentCookies};
@@ -630,20 +632,5 @@ fn left(end: u64, now: u64) -> String {
         format!("in {}", human(end - now))
     } else {
         format!("expired {} ago", human(now - end))
-    }
-}
-
-/// `3600` → `1h`, `90` → `1m 30s`.
-fn human(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n}{unit}"))
-        .collect();
-    if parts.is_empty() {
-        "0s".into()
-    } else {
-        parts.join(" ")
     }
 }
