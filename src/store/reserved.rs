@@ -39,9 +39,7 @@ pub(crate) fn reserved_error(key: &str) -> Error {
 
 /// Takes the reserved `key` out of `values`: its raw bytes, if it was there.
 pub(crate) fn take(values: &mut Values, key: &str) -> Option<Vec<u8>> {
-    let bytes = values.raw(key).map(<[u8]>::to_vec);
-    values.remove(key);
-    bytes
+    values.take_raw(key)
 }
 
 /// The unix time stored under [`VALIDATED_AT`]; `None` if absent or not 8 bytes.

@@ -263,10 +263,16 @@ impl Values {
     pub(crate) fn read<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         match self.slot(key) {
             None => Ok(None),
-            Some(Slot::Encoded(b)) => decode(key, self.bytes(b)).map(Some),
+            Some(slot) => self.read_slot(key, slot),
+        }
+    }
+
+    fn read_slot<T: DeserializeOwned>(&self, key: &str, slot: &Slot) -> Result<Option<T>, Error> {
+        match slot {
+            Slot::Encoded(b) => decode(key, self.bytes(b)).map(Some),
             // Rare (update then get in one request): a round trip keeps one code path for
             // type checking.
-            Some(Slot::Live(live)) => decode(key, &live.encode(key)?).map(Some),
+            Slot::Live(live) => decode(key, &live.encode(key)?).map(Some),
         }
     }
 
@@ -286,23 +292,58 @@ impl Values {
     where
         T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
     {
-        let live_of_type =
-            matches!(self.slot(key), Some(Slot::Live(l)) if l.value_type() == TypeId::of::<T>());
-        if !live_of_type {
+        // One search for the usual case (the key is there, stored or already live); `put`
+        // searches again only for a key the store does not hold yet.
+        let found = self.find(key);
+        let live_of_type = matches!(found, Ok(i)
+            if matches!(&self.entries[i].slot, Slot::Live(l) if l.value_type() == TypeId::of::<T>()));
+        let i = if live_of_type {
+            found.expect("matched above")
+        } else {
             // A value that no longer reads as `T` is given up (and reported): the handler's
             // change starts from the default rather than failing every request.
-            let value: T = self.get(key).ok().flatten().unwrap_or_default();
-            self.put(key, Slot::Live(Box::new(value)));
-        }
-        let i = self.find(key).expect("inserted above");
+            let read = match found {
+                Ok(i) => self.read_slot::<T>(key, &self.entries[i].slot),
+                Err(_) => Ok(None),
+            };
+            let value: T = read
+                .inspect_err(|e| self.note_unreadable(key, e))
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let slot = Slot::Live(Box::new(value));
+            match found {
+                Ok(i) => {
+                    self.entries[i].slot = slot;
+                    self.entries[i].written = true;
+                    i
+                }
+                Err(_) => {
+                    self.put(key, slot);
+                    self.find(key).expect("inserted above")
+                }
+            }
+        };
         let Slot::Live(live) = &mut self.entries[i].slot else {
-            unreachable!("inserted above")
+            unreachable!("made live above")
         };
         let value = live
             .as_any_mut()
             .downcast_mut::<T>()
             .expect("type checked above");
         Ok(f(value))
+    }
+
+    /// Removes `key` and returns its stored bytes as they are (no type check, for the crate's
+    /// reserved entries); `None` if absent or being changed through `update`, which is
+    /// removed all the same. One search: every load takes its reserved entries this way.
+    pub(crate) fn take_raw(&mut self, key: &str) -> Option<Vec<u8>> {
+        let i = self.find(key).ok()?;
+        let entry = self.entries.remove(i);
+        match entry.slot {
+            Slot::Encoded(b) => Some(self.bytes(&b).to_vec()),
+            Slot::Live(_) => None,
+        }
     }
 
     pub(crate) fn remove(&mut self, key: &str) -> bool {
@@ -312,15 +353,6 @@ impl Values {
                 true
             }
             Err(_) => false,
-        }
-    }
-
-    /// The stored bytes of `key` as they are, with no type check (for the crate's reserved
-    /// entries); `None` if absent or being changed through `update`.
-    pub(crate) fn raw(&self, key: &str) -> Option<&[u8]> {
-        match self.slot(key)? {
-            Slot::Encoded(b) => Some(self.bytes(b)),
-            Slot::Live(_) => None,
         }
     }
 
