@@ -390,7 +390,15 @@ fn report_unreadable(sealed: &Sealed, stores: &RequestStores) {
 /// handler chose its own. A shared cache that stored such a response would hand one user's
 /// cookies to the next.
 fn forbid_shared_caching(sealed: &Sealed, res: &mut Response<'_>) {
-    let Some(own) = res.headers().get_one("Cache-Control") else {
+    // A scan of the few headers a response has, rather than `get_one`: Rocket's header map
+    // hashes a name byte by byte (SipHash), which cost more than this whole lookup, and
+    // `set_raw_header` hashes it once more anyway.
+    let own = res
+        .headers()
+        .iter()
+        .find(|h| h.name() == "Cache-Control")
+        .map(|h| h.value);
+    let Some(own) = own else {
         res.set_raw_header("Cache-Control", "private, no-store");
         return;
     };
