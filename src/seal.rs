@@ -29,7 +29,6 @@
 //! ```
 
 use base64_simd::URL_SAFE_NO_PAD;
-use serde::Serialize;
 
 use crate::cipher::{NONCE_LEN, TAG_LEN};
 pub use crate::envelope::Envelope;
@@ -251,7 +250,7 @@ pub(crate) fn seal_raw(
 ) -> Result<SealedBytes, Error> {
     let max_len =
         envelope::max_encoded_len(envelope.entries.iter().map(|(k, v)| (k.len(), v.len())));
-    seal_serialized(ring, cookie_name, envelope, max_len)
+    seal_encoded(ring, cookie_name, max_len, |buf| envelope.encode_into(buf))
 }
 
 /// [`seal_raw`] for a store's borrowed view: the same bytes.
@@ -261,25 +260,22 @@ pub(crate) fn seal_view(
     view: &EnvelopeView<'_>,
 ) -> Result<SealedBytes, Error> {
     let max_len = envelope::max_encoded_len(view.entries.iter().map(|(k, v)| (k.len(), v.len())));
-    seal_serialized(ring, cookie_name, view, max_len)
+    seal_encoded(ring, cookie_name, max_len, |buf| view.encode_into(buf))
 }
 
-/// Seals the postcard encoding of `plaintext`, at most `max_len` bytes long.
-fn seal_serialized(
+/// Seals the envelope `encode` appends (its postcard encoding, at most `max_len` bytes).
+fn seal_encoded(
     ring: &KeyRing,
     cookie_name: &str,
-    plaintext: &impl Serialize,
     max_len: usize,
+    encode: impl FnOnce(&mut Vec<u8>),
 ) -> Result<SealedBytes, Error> {
     let key = ring.sealing_key();
     let mut buf = Vec::with_capacity(HEADER_LEN + max_len + TAG_LEN);
     buf.push(VERSION);
     buf.extend_from_slice(&key.id.to_be_bytes());
     buf.extend_from_slice(&crate::random::nonce());
-    let mut buf = postcard::to_extend(plaintext, buf).map_err(|e| Error::Encode {
-        key: "<envelope>".into(),
-        reason: e.to_string(),
-    })?;
+    encode(&mut buf);
     let mut kept = ring.recent().is_on().then(|| {
         let mut copy = Vec::with_capacity(buf.len() + TAG_LEN);
         copy.extend_from_slice(&buf);
@@ -430,9 +426,14 @@ mod tests {
             let borrowed: Vec<(&str, std::borrow::Cow<'_, [u8]>)> =
                 env.entries.iter().map(|(k, v)| (k.as_str(), v[..].into())).collect();
             let view = EnvelopeView { issued_at, refreshed_at, session_id, entries: &borrowed };
-            let bytes = postcard::to_allocvec(&view).unwrap();
+            let mut bytes = Vec::new();
+            view.encode_into(&mut bytes);
             prop_assert_eq!(&bytes, &postcard::to_allocvec(&env).unwrap());
+            prop_assert_eq!(&postcard::to_allocvec(&view).unwrap(), &bytes);
             prop_assert_eq!(view.encoded_len().unwrap(), bytes.len());
+            let mut owned = Vec::new();
+            env.encode_into(&mut owned);
+            prop_assert_eq!(&owned, &bytes);
         }
 
         /// The in-place decoder the stores and `open` use accepts exactly what `Envelope`'s
