@@ -57,11 +57,15 @@ pub(crate) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, 
     let type_name = std::any::type_name::<T>;
     match bytes.split_first() {
         Some((&FORMAT_MSGPACK, body)) => {
-            let mut deserializer = rmp_serde::Deserializer::new(std::io::Cursor::new(body));
+            // Read in place: strings and bytes are borrowed from `body` rather than copied
+            // through a reader's buffer first (which cost an allocation per value and a copy
+            // per string). That reader cannot say where it stopped, so whether `T` read all of
+            // `body` is told by the length of its first MessagePack value.
+            let mut deserializer = rmp_serde::Deserializer::from_read_ref(body);
             let value = T::deserialize(&mut deserializer)
                 .map_err(|e| changed(format!("it does not read as `{}`: {e}", type_name())))?;
-            match body.len() as u64 - deserializer.position() {
-                0 => Ok(value),
+            match msgpack_len(body) {
+                Some(len) if len == body.len() => Ok(value),
                 _ => Err(changed(format!(
                     "`{}` reads only part of it (a value of another type?)",
                     type_name()
@@ -89,6 +93,63 @@ pub(crate) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, 
         ))),
         None => Err(malformed("the stored value is empty")),
     }
+}
+
+/// The length of the MessagePack value `bytes` starts with; `None` if it is cut short or holds
+/// the one byte MessagePack never uses (0xc1). A loop over markers with a count of items still
+/// to read, so no nesting makes it recurse, and every length is checked against the input.
+fn msgpack_len(bytes: &[u8]) -> Option<usize> {
+    let mut pos = 0usize;
+    // A big-endian length of `width` bytes at `pos`.
+    let read_len = |pos: &mut usize, width: usize| -> Option<usize> {
+        let field = bytes.get(*pos..pos.checked_add(width)?)?;
+        *pos += width;
+        Some(field.iter().fold(0usize, |n, &b| (n << 8) | usize::from(b)))
+    };
+    let mut pending: u64 = 1;
+    while pending > 0 {
+        pending -= 1;
+        let marker = *bytes.get(pos)?;
+        pos += 1;
+        // (bytes of payload after the marker and any length field, items that follow)
+        let (payload, items): (usize, u64) = match marker {
+            0x00..=0x7f | 0xc0 | 0xc2 | 0xc3 | 0xe0..=0xff => (0, 0),
+            0x80..=0x8f => (0, 2 * u64::from(marker & 0x0f)),
+            0x90..=0x9f => (0, u64::from(marker & 0x0f)),
+            0xa0..=0xbf => (usize::from(marker & 0x1f), 0),
+            0xc1 => return None,
+            0xc4 | 0xd9 => (read_len(&mut pos, 1)?, 0),
+            0xc5 | 0xda => (read_len(&mut pos, 2)?, 0),
+            0xc6 | 0xdb => (read_len(&mut pos, 4)?, 0),
+            // ext: a length, then a type byte and the data
+            0xc7 => (read_len(&mut pos, 1)?.checked_add(1)?, 0),
+            0xc8 => (read_len(&mut pos, 2)?.checked_add(1)?, 0),
+            0xc9 => (read_len(&mut pos, 4)?.checked_add(1)?, 0),
+            0xca => (4, 0),
+            0xcb => (8, 0),
+            0xcc | 0xd0 => (1, 0),
+            0xcd | 0xd1 => (2, 0),
+            0xce | 0xd2 => (4, 0),
+            0xcf | 0xd3 => (8, 0),
+            // fixext 1, 2, 4, 8, 16: a type byte and the data
+            0xd4 => (2, 0),
+            0xd5 => (3, 0),
+            0xd6 => (5, 0),
+            0xd7 => (9, 0),
+            0xd8 => (17, 0),
+            0xdc => (0, read_len(&mut pos, 2)? as u64),
+            0xdd => (0, read_len(&mut pos, 4)? as u64),
+            0xde => (0, 2 * read_len(&mut pos, 2)? as u64),
+            0xdf => (0, 2 * read_len(&mut pos, 4)? as u64),
+        };
+        pos = pos.checked_add(payload).filter(|&end| end <= bytes.len())?;
+        // Each item takes at least a byte: more than are left is cut short.
+        pending = pending.saturating_add(items);
+        if pending > (bytes.len() - pos) as u64 {
+            return None;
+        }
+    }
+    Some(pos)
 }
 
 /// A value that a handler is mutating in place through `update`; it is encoded at commit.
@@ -435,6 +496,133 @@ mod tests {
     use super::*;
     use crate::KeyRing;
     use crate::seal::{self, Envelope};
+
+    /// [`decode`] as it was, through a reader that copies and knows its position: the
+    /// reference the in-place read is tested against.
+    fn decode_through_a_reader<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Error> {
+        let changed = |reason: String| Error::SchemaChanged {
+            key: key.to_owned(),
+            reason,
+        };
+        let type_name = std::any::type_name::<T>;
+        match bytes.split_first() {
+            Some((&FORMAT_MSGPACK, body)) => {
+                let mut deserializer = rmp_serde::Deserializer::new(std::io::Cursor::new(body));
+                let value = T::deserialize(&mut deserializer)
+                    .map_err(|e| changed(format!("it does not read as `{}`: {e}", type_name())))?;
+                match body.len() as u64 - deserializer.position() {
+                    0 => Ok(value),
+                    _ => Err(changed(format!(
+                        "`{}` reads only part of it (a value of another type?)",
+                        type_name()
+                    ))),
+                }
+            }
+            _ => decode(key, bytes),
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Shaped {
+        name: String,
+        #[serde(default)]
+        n: Option<u32>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    enum Kind {
+        Unit,
+        New(u8),
+        Pair(u8, String),
+        Named { x: i64 },
+    }
+
+    /// MessagePack-like bytes: markers of every kind, lengths near the ends of the input.
+    fn msgpack_like() -> impl Strategy<Value = Vec<u8>> {
+        let token = prop_oneof![
+            any::<u8>().prop_map(|b| vec![b]),
+            (0x80u8..=0x9f).prop_map(|b| vec![b]),
+            (0xa0u8..=0xbf, "[a-z]{0,4}").prop_map(|(b, s)| {
+                let mut v = vec![b];
+                v.extend(s.bytes());
+                v
+            }),
+            (0xc4u8..=0xdf, any::<[u8; 4]>()).prop_map(|(b, n)| {
+                let mut v = vec![b];
+                v.extend(n.iter().map(|x| x % 4));
+                v
+            }),
+            Just(b"\xa4Unit".to_vec()),
+            Just(b"\x81\xa3New\x07".to_vec()),
+            Just(b"\x81\xa5Named\x81\xa1x\x05".to_vec()),
+            Just(b"\x82\xa4name\xa1a\xa1n\x03".to_vec()),
+        ];
+        proptest::collection::vec(token, 0..6).prop_map(|t| t.concat())
+    }
+
+    fn same_as_the_reader<T: DeserializeOwned + PartialEq + std::fmt::Debug>(bytes: &[u8]) {
+        assert_eq!(
+            decode::<T>("k", bytes),
+            decode_through_a_reader::<T>("k", bytes),
+            "{bytes:x?} as {}",
+            std::any::type_name::<T>()
+        );
+    }
+
+    proptest! {
+        /// The in-place read accepts exactly what the reader did, with the same value or the
+        /// same error, for types of every shape.
+        #[test]
+        fn reading_in_place_agrees_with_the_reader(body in msgpack_like()) {
+            let mut bytes = vec![FORMAT_MSGPACK];
+            bytes.extend_from_slice(&body);
+            same_as_the_reader::<u64>(&bytes);
+            same_as_the_reader::<i8>(&bytes);
+            same_as_the_reader::<String>(&bytes);
+            same_as_the_reader::<Vec<String>>(&bytes);
+            same_as_the_reader::<Option<u32>>(&bytes);
+            same_as_the_reader::<(u8, String)>(&bytes);
+            same_as_the_reader::<BTreeMap<String, u8>>(&bytes);
+            same_as_the_reader::<Shaped>(&bytes);
+            same_as_the_reader::<Kind>(&bytes);
+            same_as_the_reader::<()>(&bytes);
+            same_as_the_reader::<std::marker::PhantomData<u8>>(&bytes);
+            same_as_the_reader::<serde_json::Value>(&bytes);
+            same_as_the_reader::<Vec<u8>>(&bytes);
+        }
+
+        /// The length of a value is where a reader that reads any value stops.
+        #[test]
+        fn the_length_of_a_value_is_where_a_reader_stops(body in msgpack_like()) {
+            let mut deserializer = rmp_serde::Deserializer::new(std::io::Cursor::new(&body[..]));
+            let read = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut deserializer)
+                .ok()
+                .map(|_| deserializer.position() as usize);
+            prop_assert_eq!(msgpack_len(&body), read);
+        }
+
+        /// Values written by this build, with something after them or cut short.
+        #[test]
+        fn written_values_read_in_place_as_through_the_reader(
+            cart in proptest::collection::vec("\\PC{0,12}", 0..6),
+            n in any::<u64>(),
+            cut in any::<prop::sample::Index>(),
+            extra in proptest::collection::vec(any::<u8>(), 0..3),
+        ) {
+            for mut bytes in [encode("k", &cart).unwrap(), encode("k", &(n, &cart)).unwrap()] {
+                same_as_the_reader::<Vec<String>>(&bytes);
+                same_as_the_reader::<(u64, Vec<String>)>(&bytes);
+                let whole = bytes.clone();
+                bytes.truncate(cut.index(bytes.len()).max(1));
+                same_as_the_reader::<Vec<String>>(&bytes);
+                same_as_the_reader::<(u64, Vec<String>)>(&bytes);
+                let mut longer = whole;
+                longer.extend_from_slice(&extra);
+                same_as_the_reader::<Vec<String>>(&longer);
+                same_as_the_reader::<(u64, Vec<String>)>(&longer);
+            }
+        }
+    }
 
     /// Values written as borrowed forms read back as the owned ones, whole-store.
     #[test]
