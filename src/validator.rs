@@ -1,6 +1,8 @@
 //! The validation hook: where an application puts the server-side check that a pure cookie
 //! store cannot make (revocation, one active session per user).
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
 use rocket::Request;
 
 use crate::store::SessionState;
@@ -63,4 +65,26 @@ use crate::store::SessionState;
 pub trait Validator: Send + Sync + 'static {
     /// `true` to accept the loaded session, `false` to revoke it.
     async fn validate(&self, session: &SessionState, request: &Request<'_>) -> bool;
+}
+
+/// When the "yes" a validator is about to give was established, if before this request: a
+/// validator answering from a memo of an earlier lookup says so, and the session seals that
+/// time rather than the request's. A sealed verdict time is then never later than the
+/// lookup it stands for, which is what bounds a copy's life after sign-out to the interval.
+struct AnsweredAt(AtomicU64);
+
+/// `u64::MAX`: nothing recorded.
+fn answered_at<'r>(req: &'r Request<'_>) -> &'r AnsweredAt {
+    req.local_cache(|| AnsweredAt(AtomicU64::new(u64::MAX)))
+}
+
+/// Records that the verdict now being given holds as of `at` (unix seconds).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn record_answered_at(req: &Request<'_>, at: u64) {
+    answered_at(req).0.store(at, Relaxed);
+}
+
+/// The time recorded by [`record_answered_at`] during the last validation, taken away.
+pub(crate) fn take_answered_at(req: &Request<'_>) -> Option<u64> {
+    Some(answered_at(req).0.swap(u64::MAX, Relaxed)).filter(|&at| at != u64::MAX)
 }

@@ -139,11 +139,15 @@ impl<'r> FromRequest<'r> for Session<'r> {
             let interval = sealed.config.session.revalidate_secs;
             let judge = state.status().is_loaded() && !state.recently_validated(now, interval);
             let accepted = !judge || VALIDATING.scope((), validator.validate(&state, req)).await;
+            // Taken on every judgement, so that no time outlives the verdict it came with.
+            let answered_at = judge
+                .then(|| crate::validator::take_answered_at(req))
+                .flatten();
             if !accepted {
                 state.revoke(now);
                 note_status(sealed, "session", state.status());
             } else if judge && interval > 0 {
-                state.mark_validated(now);
+                state.mark_validated(answered_at.map_or(now, |at| at.min(now)));
             }
             // A Session guard polled beside this one (join!) may have stored its own judgement
             // while this one waited: the first one stands, with whatever was done through it.

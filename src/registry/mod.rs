@@ -6,13 +6,18 @@
 //! entry expires by itself (TTL: the session's longest possible life, the absolute timeout,
 //! plus the 60 s of clock slack; the idle timeout when there is no absolute one, and then
 //! each check extends it). A check is one `GETEX`, made at most once per
-//! `session.revalidate_secs` per session; a guest (a session with no user) costs none.
+//! `session.revalidate_secs` per session; a guest (a session with no user) costs none. What
+//! Redis answered is remembered on each instance for the interval (`cache.rs`), so copies
+//! of a cookie that carry an older verdict cost no more than the cookie itself.
 //!
 //! The rules, the failure modes and the numbers: docs/signout.md.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
+
+mod cache;
+use cache::{Answer, LookupCache};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use rocket::Request;
@@ -87,7 +92,9 @@ struct Inner {
     timeout: Duration,
     on_unavailable: OnUnavailable,
     user_of: Box<UserOf>,
+    cache: LookupCache,
     checks: AtomicU64,
+    cache_hits: AtomicU64,
     commands: AtomicU64,
     refused: AtomicU64,
     unavailable: AtomicU64,
@@ -139,6 +146,9 @@ impl std::error::Error for RegistryError {}
 pub struct RegistryCounters {
     /// Sessions of a signed-in user the validator looked up in Redis.
     pub checks: u64,
+    /// Sessions of a signed-in user the validator judged from what Redis answered this
+    /// instance less than `session.revalidate_secs` before, with no command.
+    pub cache_hits: u64,
     /// Redis commands sent (checks, sign-ins, sign-outs).
     pub commands: u64,
     /// Sessions refused: signed out, or replaced by a newer sign-in.
@@ -183,7 +193,9 @@ impl Registry {
                 timeout: Duration::from_millis(config.timeout_ms.max(1)),
                 on_unavailable: config.on_unavailable,
                 user_of: Box::new(user_of),
+                cache: LookupCache::new(cache::SLOTS),
                 checks: AtomicU64::new(0),
+                cache_hits: AtomicU64::new(0),
                 commands: AtomicU64::new(0),
                 refused: AtomicU64::new(0),
                 unavailable: AtomicU64::new(0),
@@ -206,7 +218,10 @@ impl Registry {
         let id = session.id().to_string();
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(user)).arg(id).arg("EX").arg(ttl);
-        self.query::<()>(&cmd).await?;
+        let recorded = self.query::<()>(&cmd).await;
+        // This instance's memo of the user's entry is out of date, whatever Redis answered.
+        self.inner.cache.forget(user);
+        recorded?;
         // Sign-in is a verdict: the next requests need no lookup.
         session.mark_validated();
         Ok(())
@@ -235,7 +250,10 @@ impl Registry {
             .arg(id.to_string())
             .arg(SIGNED_OUT)
             .arg(ttl);
-        self.query::<i64>(&cmd).await.map(drop)
+        let recorded = self.query::<i64>(&cmd).await.map(drop);
+        // A "yes" remembered here must not outlive the sign-out on this instance.
+        self.inner.cache.forget(&user);
+        recorded
     }
 
     /// Signs every session of `user` out, on every instance, within
@@ -255,7 +273,9 @@ impl Registry {
             .arg(SIGNED_OUT)
             .arg("EX")
             .arg(ttl_secs.max(1));
-        self.query::<()>(&cmd).await
+        let recorded = self.query::<()>(&cmd).await;
+        self.inner.cache.forget(user);
+        recorded
     }
 
     /// How long Redis keeps a user's entry under `sealed`'s configuration: the absolute
@@ -287,6 +307,7 @@ impl Registry {
         let i = &self.inner;
         RegistryCounters {
             checks: i.checks.load(Relaxed),
+            cache_hits: i.cache_hits.load(Relaxed),
             commands: i.commands.load(Relaxed),
             refused: i.refused.load(Relaxed),
             unavailable: i.unavailable.load(Relaxed),
@@ -335,16 +356,47 @@ impl Registry {
         result
     }
 
-    /// The verdict on a session of `user` with id `id`.
-    async fn check(&self, user: &str, id: SessionId, ttl: u64) -> bool {
+    /// The verdict on a session of `user` with id `id`, asked at `now`: from what Redis
+    /// answered this instance less than `interval` seconds ago, or from Redis.
+    async fn check(
+        &self,
+        request: &Request<'_>,
+        user: &str,
+        id: SessionId,
+        now: u64,
+        interval: u64,
+        ttl: u64,
+    ) -> bool {
         let i = &self.inner;
+        let id = id.to_string();
+        match i.cache.get(user, &id, now, interval) {
+            Some(Answer::Yes { at }) => {
+                i.cache_hits.fetch_add(1, Relaxed);
+                // The session seals the lookup's time, not this request's: the answer is no
+                // newer than that, and a copy must not outlive a sign-out by more than the
+                // interval.
+                crate::validator::record_answered_at(request, at);
+                return true;
+            }
+            Some(Answer::No) => {
+                i.cache_hits.fetch_add(1, Relaxed);
+                i.refused.fetch_add(1, Relaxed);
+                return false;
+            }
+            None => {}
+        }
         i.checks.fetch_add(1, Relaxed);
+        let ticket = i.cache.ticket();
         let mut cmd = redis::cmd("GETEX");
         cmd.arg(self.key(user)).arg("EX").arg(ttl);
-        match self.query::<Option<String>>(&cmd).await {
+        let answer = self.query::<Option<String>>(&cmd).await;
+        if let Ok(current) = &answer {
+            i.cache.put(user, current.as_deref(), now, ticket);
+        }
+        match answer {
             // No entry: signed in before the registry held it, or its data was lost. Nothing
             // says the session is still wanted, so it is refused.
-            Ok(current) if current.as_deref() == Some(id.to_string().as_str()) => true,
+            Ok(current) if current.as_deref() == Some(id.as_str()) => true,
             Ok(_) => {
                 i.refused.fetch_add(1, Relaxed);
                 false
@@ -383,7 +435,19 @@ impl Validator for Registry {
         let Some(sealed) = Sealed::fetch(request.rocket()) else {
             return true;
         };
-        self.check(&user, session.id(), ttl_secs(sealed)).await
+        // The guard's clock reading, so that a test's clock moves the memo's expiry too.
+        let now = crate::request::RequestStores::of(request)
+            .map_or_else(|| sealed.now(), |stores| stores.now(sealed));
+        let interval = sealed.config().session.revalidate_secs;
+        self.check(
+            request,
+            &user,
+            session.id(),
+            now,
+            interval,
+            ttl_secs(sealed),
+        )
+        .await
     }
 }
 
