@@ -10,6 +10,8 @@
 
 use crate::real;
 
+mod cache;
+
 use std::time::{Duration, Instant};
 
 use real::redis::Redis;
