@@ -72,6 +72,10 @@ async fn login(
             format!("Could not sign you in, try again: {e}"),
         );
     }
+    // The CSRF secret is drawn now, in the sign-in's own write (`renew()` dropped the old
+    // one), not by the first page that shows a form: pages loaded in parallel (tabs) would each
+    // draw one, write it, and all but the last page's token would then be refused.
+    let _ = session.csrf_token();
     Flash::success(Redirect::to("/"), format!("Welcome, {name}!"))
 }
 
