@@ -25,11 +25,18 @@ pub fn example_binary(name: &str) -> PathBuf {
     built_binary(Some("examples"), &["--example", name], &[])
 }
 
-/// The `rocket-sealed` operator tool (`src/bin/rocket-sealed`), built on first use with the
-/// `cli` feature it requires.
+/// The `rocket-sealed` operator tool (`src/bin/rocket-sealed`): the one Cargo built for this
+/// test when the `cli` feature it requires is on, else built on first use with that feature.
+///
+/// Cargo's own build is preferred because a nested `cargo build --bin` resolves features
+/// without the dev-dependencies (Rocket without `tls`, `cookie` without `private`, ...) and so
+/// would compile Rocket and its dependencies a second time.
 #[allow(dead_code)] // not every test binary that includes this module runs the tool
 pub fn tool_binary() -> PathBuf {
-    built_binary(None, &["--bin", "rocket-sealed"], &["cli"])
+    match option_env!("CARGO_BIN_EXE_rocket-sealed") {
+        Some(path) => PathBuf::from(path),
+        None => built_binary(None, &["--bin", "rocket-sealed"], &["cli"]),
+    }
 }
 
 /// Builds `target` (`--example NAME` or `--bin NAME`) unless this test binary already did, and
