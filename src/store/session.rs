@@ -559,11 +559,7 @@ impl SessionState {
     /// assert_eq!(session.unreadable_keys(), ["visits"]);
     /// ```
     pub fn unreadable_keys(&self) -> Vec<String> {
-        self.values
-            .unreadable()
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
+        self.values.unreadable_keys()
     }
 
     /// [`unreadable_keys`](Self::unreadable_keys) with the errors, for the fairing's log.

@@ -731,11 +731,7 @@ impl TempDataState {
     /// assert_eq!(temp.unreadable_keys(), ["notice"]);
     /// ```
     pub fn unreadable_keys(&self) -> Vec<String> {
-        self.values
-            .unreadable()
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
+        self.values.unreadable_keys()
     }
 
     /// [`unreadable_keys`](Self::unreadable_keys) with the errors, for the fairing's log.

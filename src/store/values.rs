@@ -454,6 +454,16 @@ impl Values {
             .clone()
     }
 
+    /// The keys of [`unreadable`](Self::unreadable), without the errors.
+    pub(crate) fn unreadable_keys(&self) -> Vec<String> {
+        self.unreadable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// Drops the entries found unreadable that still hold what was loaded (not those the
     /// handler has written since); `true` if any was dropped.
     pub(crate) fn drop_unreadable(&mut self) -> bool {

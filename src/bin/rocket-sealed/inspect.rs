@@ -34,8 +34,6 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use crate::human;
-
 use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
 use rocket_sealed::chunk::{self, SentCookies};
@@ -46,6 +44,8 @@ use rocket_sealed::{
     Clock, Config, FlashMessage, KeyConfig, KeyRing, Malformed, ManualClock, Rejection, Status,
     SystemClock,
 };
+
+use crate::human;
 
 const USAGE: &str = "\
 usage: rocket-sealed inspect [--config Rocket.toml] [--profile NAME]

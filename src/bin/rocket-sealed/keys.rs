@@ -38,11 +38,11 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use crate::human;
-
 use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
 use rocket_sealed::{Config, KeyConfig, KeyRing};
+
+use crate::human;
 
 const USAGE: &str = "\
 usage:
