@@ -197,6 +197,50 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
     farm.assert_no_panic();
 }
 
+/// docs/signout.md, "The Redis registry": an entry lost with Redis's data refuses the session
+/// (nothing says it is still wanted), on every instance once their memos run out, and a new
+/// sign-in works again.
+#[test]
+#[ignore = "needs nginx and redis-server; run by .ci/run"]
+fn a_session_whose_entry_redis_lost_is_refused_everywhere_until_a_new_sign_in() {
+    let farm = farm("fail_closed");
+    let browser = Agent::new(&farm.nginx.url(""));
+    sign_in(&browser, "ada");
+    for base in farm.instances() {
+        assert_eq!(user_with(&base, &browser.cookie_header()), "ada");
+    }
+    let signed_in = browser.cookie_header();
+
+    // Redis restarted without its data, as far as the registry can tell.
+    assert_eq!(farm.redis.cli(&["FLUSHALL"]).trim(), "OK");
+    std::thread::sleep(PAST_INTERVAL);
+    for base in farm.instances() {
+        assert_eq!(
+            user_with(&base, &signed_in),
+            "",
+            "the session opened on {base} with its entry gone"
+        );
+    }
+    // The shop answers as it does for a signed-out user: the browser's jar loses the session.
+    assert_eq!(user(&browser.get("/").body), "");
+    for base in farm.instances() {
+        let counters = registry_json(&base)["counters"].clone();
+        assert!(counters["refused"].as_u64() > Some(0), "{base}: {counters}");
+    }
+
+    // Signing in again records a new entry, which every instance accepts.
+    sign_in(&browser, "ada");
+    let entry = farm.redis.cli(&["GET", "rocket_sealed:user:ada"]);
+    assert!(
+        !entry.trim().is_empty() && entry.trim() != "-",
+        "a new sign-in's entry: {entry:?}"
+    );
+    for base in farm.instances() {
+        assert_eq!(user_with(&base, &browser.cookie_header()), "ada", "{base}");
+    }
+    farm.assert_no_panic();
+}
+
 #[test]
 #[ignore = "needs nginx and redis-server; run by .ci/run"]
 fn a_consumed_tempdata_cookie_replayed_after_sign_out_or_a_change_of_user_opens_empty() {
