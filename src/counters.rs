@@ -71,7 +71,11 @@ pub struct Counters {
 /// assert_eq!(counters.rejected(), 1);
 /// assert_eq!((counters.erased, counters.sealed, counters.opened), (1, 1, 1));
 /// ```
+///
+/// Later releases may add counters without breaking code that reads these (`#[non_exhaustive]`):
+/// to make one, start from `CounterSnapshot::default()`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CounterSnapshot {
     /// Cookies opened successfully (both stores), including sessions the validation hook
     /// then refused (counted again in `rejected_revoked`).
@@ -130,13 +134,11 @@ impl CounterSnapshot {
     /// ```
     /// use rocket_sealed::CounterSnapshot;
     ///
-    /// let snapshot = CounterSnapshot {
-    ///     expired: 5,
-    ///     rejected_tampered: 1,
-    ///     rejected_malformed: 2,
-    ///     sealed: 40,
-    ///     ..CounterSnapshot::default()
-    /// };
+    /// let mut snapshot = CounterSnapshot::default();
+    /// snapshot.expired = 5;
+    /// snapshot.rejected_tampered = 1;
+    /// snapshot.rejected_malformed = 2;
+    /// snapshot.sealed = 40;
     /// assert_eq!(snapshot.rejected(), 3);
     /// ```
     pub fn rejected(&self) -> u64 {

@@ -142,7 +142,11 @@ impl std::error::Error for RegistryError {}
 /// let counters = RegistryCounters::default();
 /// assert_eq!(counters.commands, 0);
 /// ```
+///
+/// Later releases may add counters without breaking code that reads these (`#[non_exhaustive]`),
+/// as `cache_hits` was added.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RegistryCounters {
     /// Sessions of a signed-in user the validator looked up in Redis.
     pub checks: u64,
