@@ -154,7 +154,7 @@ pub use fairing::SealedFairing;
 pub use flash::{Flash, Flashes};
 pub use guards::{
     CSRF_FIELD, CSRF_HEADER, CsrfChecked, CsrfError, CsrfForm, CsrfFormError, CsrfToken,
-    GuardError, Session, TempData,
+    GuardError, NoFields, Session, TempData,
 };
 pub use keys::{KeyConfig, KeyFigures, KeyRing};
 pub use registry_config::{OnUnavailable, RegistryConfig};

@@ -368,6 +368,63 @@ impl<T> std::ops::Deref for CsrfForm<T> {
     }
 }
 
+/// A form with no fields of its own, for `CsrfForm<NoFields>`: a post whose only field is the
+/// token, such as a form that is a single button ("Sign out", "Empty the cart"). Rocket's
+/// derive needs at least one field, and `()` is not a form.
+///
+/// Other fields, if sent, are ignored, as `Form<T>` ignores fields `T` does not name.
+///
+/// ```
+/// use rocket::http::{ContentType, Status};
+/// use rocket::response::content::RawHtml;
+/// use rocket::{get, post, routes};
+/// use rocket_sealed::{CSRF_FIELD, CsrfForm, CsrfToken, NoFields, Session};
+///
+/// #[get("/")]
+/// fn page(token: CsrfToken) -> RawHtml<String> {
+///     RawHtml(format!(
+///         r#"<form method="post" action="/logout">
+///              <input type="hidden" name="{CSRF_FIELD}" value="{token}">
+///              <button>Sign out</button>
+///            </form>"#
+///     ))
+/// }
+///
+/// #[post("/logout", data = "<_form>")]
+/// fn logout(_form: CsrfForm<NoFields>, session: Session<'_>) -> &'static str {
+///     session.clear();
+///     "signed out"
+/// }
+///
+/// # use rocket::local::blocking::Client;
+/// # use rocket_sealed::Sealed;
+/// # let rocket = rocket::build().attach(Sealed::fairing()).mount("/", routes![page, logout]);
+/// # let client = Client::tracked(rocket).unwrap();
+/// let page = client.get("/").dispatch().into_string().unwrap();
+/// let token = page.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+/// let forged = client.post("/logout").header(ContentType::Form).body("");
+/// assert_eq!(forged.dispatch().status(), Status::Forbidden);
+/// let button = client.post("/logout").header(ContentType::Form).body(format!("{CSRF_FIELD}={token}"));
+/// assert_eq!(button.dispatch().into_string().unwrap(), "signed out");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoFields;
+
+#[rocket::async_trait]
+impl<'r> FromForm<'r> for NoFields {
+    type Context = ();
+
+    fn init(_opts: form::Options) -> Self::Context {}
+
+    fn push_value(_ctxt: &mut Self::Context, _field: ValueField<'r>) {}
+
+    async fn push_data(_ctxt: &mut Self::Context, _field: DataField<'r, '_>) {}
+
+    fn finalize(_ctxt: Self::Context) -> form::Result<'r, Self> {
+        Ok(NoFields)
+    }
+}
+
 /// Why [`CsrfForm`] refused a request: the CSRF check, or the form itself (as `Form<T>`
 /// reports it).
 ///

@@ -15,7 +15,7 @@ mod session;
 pub(crate) mod tempdata;
 
 pub use csrf::{
-    CSRF_FIELD, CSRF_HEADER, CsrfChecked, CsrfError, CsrfForm, CsrfFormError, CsrfToken,
+    CSRF_FIELD, CSRF_HEADER, CsrfChecked, CsrfError, CsrfForm, CsrfFormError, CsrfToken, NoFields,
 };
 pub use session::Session;
 pub use tempdata::TempData;

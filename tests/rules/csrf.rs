@@ -9,7 +9,7 @@ use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::blocking::Client;
 use rocket::{delete, get, patch, post, put, routes};
-use rocket_sealed::{CsrfChecked, CsrfForm, CsrfToken, Sealed, Session};
+use rocket_sealed::{CsrfChecked, CsrfForm, CsrfToken, NoFields, Sealed, Session};
 
 #[get("/token")]
 fn token(token: CsrfToken) -> String {
@@ -26,6 +26,12 @@ struct Note {
 #[post("/note", data = "<note>")]
 fn note(note: CsrfForm<Note>) -> String {
     format!("{} x{}", note.text, note.copies)
+}
+
+/// A form that is a single button: the token is its only field.
+#[post("/button", data = "<_form>")]
+fn button(_form: CsrfForm<NoFields>) -> &'static str {
+    "pressed"
 }
 
 #[get("/api")]
@@ -79,7 +85,8 @@ fn keys(session: Session<'_>) -> String {
 /// A client of its own (its own cookie jar: its own session), all sharing one key.
 fn new_client() -> Client {
     let routes = routes![
-        token, note, api_get, api_post, api_put, api_patch, api_delete, renew, clear, set, keys
+        token, note, button, api_get, api_post, api_put, api_patch, api_delete, renew, clear, set,
+        keys
     ];
     let rocket = rocket::build()
         .attach(Sealed::custom(common::config(&[1])))
@@ -284,4 +291,44 @@ fn a_session_pays_for_a_token_only_once_asked() {
     let keys = anonymous.get("/keys").dispatch().into_string().unwrap();
     assert_eq!(keys, "[] true");
     assert_eq!(with_header(&anonymous, "POST", Some(&token)), Status::Ok);
+}
+
+#[test]
+fn a_form_with_no_fields_but_the_token_is_checked_like_any_other() {
+    let client = new_client();
+    let token = get_token(&client);
+    let press = |body: String, header: Option<&str>| {
+        let request = client.post("/button").header(ContentType::Form).body(body);
+        let request = match header {
+            Some(token) => request.header(Header::new("X-CSRF-Token", token.to_owned())),
+            None => request,
+        };
+        let reply = request.dispatch();
+        (reply.status(), reply.into_string())
+    };
+    let (status, body) = press(format!("csrf_token={token}"), None);
+    assert_eq!((status, body.as_deref()), (Status::Ok, Some("pressed")));
+    // Fields the form does not name are ignored, as `Form<T>` ignores them.
+    let (status, _) = press(format!("x=1&csrf_token={token}&y="), None);
+    assert_eq!(status, Status::Ok);
+    // The header does for an empty body.
+    assert_eq!(press(String::new(), Some(&token)).0, Status::Ok);
+    // No token, a wrong one, another session's: refused.
+    assert_eq!(press(String::new(), None).0, Status::Forbidden);
+    assert_eq!(press("x=1".into(), None).0, Status::Forbidden);
+    let wrong = format!("{}A", &token[..token.len() - 1]);
+    let wrong = if wrong == token {
+        format!("{}B", &token[..token.len() - 1])
+    } else {
+        wrong
+    };
+    assert_eq!(
+        press(format!("csrf_token={wrong}"), None).0,
+        Status::Forbidden
+    );
+    let other = get_token(&new_client());
+    assert_eq!(
+        press(format!("csrf_token={other}"), None).0,
+        Status::Forbidden
+    );
 }
