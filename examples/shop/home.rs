@@ -4,7 +4,7 @@ use rocket::form::Form;
 use rocket::response::Redirect;
 use rocket::{FromForm, Route, State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
-use rocket_sealed::{Flash, Flashes, Sealed, Session};
+use rocket_sealed::{CsrfForm, Flash, Flashes, NoFields, Sealed, Session};
 
 use crate::accounts::Accounts;
 use crate::model::{cart, user};
@@ -79,8 +79,14 @@ async fn login(
     Flash::success(Redirect::to("/"), format!("Welcome, {name}!"))
 }
 
-#[post("/logout")]
-async fn logout(session: Session<'_>, accounts: &State<Accounts>) -> Flash<Redirect> {
+/// The sign-out buttons are forms of their own token alone (`CsrfForm<NoFields>`): another
+/// site cannot sign a user out.
+#[post("/logout", data = "<_form>")]
+async fn logout(
+    _form: CsrfForm<NoFields>,
+    session: Session<'_>,
+    accounts: &State<Accounts>,
+) -> Flash<Redirect> {
     // Clearing the session deletes the browser's cookies; recording the sign-out makes a
     // copy of the cookie taken earlier worthless too (through the validation hook).
     match accounts.sign_out(&session).await {
@@ -92,8 +98,9 @@ async fn logout(session: Session<'_>, accounts: &State<Accounts>) -> Flash<Redir
     }
 }
 
-#[post("/logout-everywhere")]
+#[post("/logout-everywhere", data = "<_form>")]
 async fn logout_everywhere(
+    _form: CsrfForm<NoFields>,
     session: Session<'_>,
     sealed: &State<Sealed>,
     accounts: &State<Accounts>,

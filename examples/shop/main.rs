@@ -37,7 +37,11 @@
 //!   like its own.
 //!
 //! There is no JavaScript: plain forms. The cookies are `SameSite=Lax`, which keeps other sites
-//! from posting these forms with the user's cookies; a real shop would add CSRF tokens too.
+//! from posting these forms with the user's cookies; a page on the same site (another port,
+//! a sibling subdomain) is not kept out by that. Emptying the cart and the sign-out buttons
+//! carry the session's CSRF token and are taken with `CsrfForm` (`CsrfForm<NoFields>` for the
+//! buttons, which are the token alone); the other forms keep Rocket's plain `Form` so that the
+//! tour's curl and load tests can post them bare. A real shop would check them all.
 //!
 //! The pages are Tera templates (`rocket_dyn_templates`) in `templates/`: `layout.html.tera`
 //! shows the flash messages, taken as a template for Rocket's own flash would take them

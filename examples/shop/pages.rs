@@ -19,6 +19,9 @@ pub fn money(cents: u32) -> String {
 struct Page<'a, T> {
     title: &'a str,
     user: Option<String>,
+    /// For the sign-out buttons, shown only to a signed-in user (whose secret was drawn at
+    /// sign-in, so showing it writes nothing).
+    sign_out_token: Option<String>,
     cart_count: usize,
     instance: &'static str,
     /// Rendering them shows them: the template takes them as Rocket's `FlashMessage`s.
@@ -44,6 +47,7 @@ pub fn render(
         Page {
             title,
             user: user(session),
+            sign_out_token: user(session).map(|_| session.csrf_token()),
             cart_count: cart(session).lines.len(),
             instance: instance(),
             flashes,

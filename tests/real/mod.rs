@@ -677,6 +677,18 @@ pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&text[from..from + len])
 }
 
+/// The CSRF token of the sign-out buttons on a shop page a signed-in user sees (the shop's
+/// `/logout` and `/logout-everywhere` take it, as `CsrfForm<NoFields>`).
+pub fn sign_out_token(html: &str) -> String {
+    between(
+        html,
+        "action=\"/logout\"><input type=\"hidden\" name=\"csrf_token\" value=\"",
+        "\"",
+    )
+    .unwrap_or_else(|| panic!("no sign-out button with a token on the page: {html}"))
+    .to_owned()
+}
+
 /// The flash messages a shop page shows, as (level, text).
 pub fn flashes(html: &str) -> Vec<(String, String)> {
     let Some(list) = between(html, "<ul id=\"flashes\">", "</ul>") else {

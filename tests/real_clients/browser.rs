@@ -533,6 +533,20 @@ async fn scenario(b: &Browser) -> Res<()> {
                 .await?
                 .contains(&("info".to_owned(), "Your cart is empty".to_owned()))
         );
+        // The sign-out button is a form of the token alone: a forged sign-out is refused,
+        // the shop's own button signs out.
+        let forged = ForgedPage::serve(&b.url("/logout"), &[]);
+        assert_eq!(
+            forged_post(b, &forged).await?,
+            "/logout",
+            "the forged sign-out was answered with a redirect, not refused"
+        );
+        let body = b.text("body").await?;
+        assert!(body.contains("403"), "{body}");
+        b.goto("/").await?;
+        assert_eq!(b.user().await?, "ivy", "a forged post signed the user out");
+        b.submit("#logout").await?;
+        assert_eq!(b.user().await?, "", "the shop's sign-out button");
     }
     Ok(())
 }

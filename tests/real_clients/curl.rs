@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use real::{HOST_PREFIXED, Shop, TempDir, TestCert, between, flashes, tool};
+use real::{HOST_PREFIXED, Shop, TempDir, TestCert, between, flashes, sign_out_token, tool};
 use rocket_sealed::KeyConfig;
 
 /// curl with one jar file, following redirects like a browser (a 303 after a POST becomes a
@@ -458,7 +458,8 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
     );
 
     // Sign out: the response deletes the session's cookie (and any chunk the client sent).
-    let out = curl.post("/logout", &[]);
+    let token = sign_out_token(&reload.body);
+    let out = curl.post("/logout", &[("csrf_token", &token)]);
     assert_eq!(out.status, 200);
     assert!(
         deletes(&out, "sealed_session"),
@@ -496,7 +497,7 @@ fn curl_jar_carries_chunked_cookies_and_drops_deleted_chunks() {
                 out.set_cookies
             );
         }
-        let again = curl.post("/logout", &[]);
+        let again = curl.post("/logout", &[("csrf_token", &token)]);
         assert_eq!(again.status, 200);
         for name in &left {
             assert!(

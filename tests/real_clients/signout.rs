@@ -15,7 +15,7 @@ mod cache;
 use std::time::{Duration, Instant};
 
 use real::redis::Redis;
-use real::{Agent, Nginx, NginxTuning, Shop, between, free_ports, sealed_env};
+use real::{Agent, Nginx, NginxTuning, Shop, between, free_ports, sealed_env, sign_out_token};
 use rocket_sealed::KeyConfig;
 use serde_json::Value;
 
@@ -151,6 +151,7 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
     // Read-only requests with the refreshed copy on both instances while the browser signs
     // out; every cookie they are handed back is a copy an attacker could keep.
     std::thread::sleep(PAST_INTERVAL);
+    let token = sign_out_token(&browser.get("/").body);
     let copies = std::sync::Mutex::new(vec![before.clone(), refreshed.clone()]);
     std::thread::scope(|scope| {
         for base in farm.instances() {
@@ -166,7 +167,7 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
                 }
             });
         }
-        let page = browser.post("/logout", &[]);
+        let page = browser.post("/logout", &[("csrf_token", &token)]);
         assert_eq!(user(&page.body), "");
     });
     let copies = copies.into_inner().unwrap();
@@ -277,7 +278,9 @@ fn a_consumed_tempdata_cookie_replayed_after_sign_out_or_a_change_of_user_opens_
     let old_tempdata = tempdata_of(&with_draft);
     assert!(!old_tempdata.is_empty());
 
-    browser.post("/logout", &[]);
+    let token = sign_out_token(&browser.get("/").body);
+    let page = browser.post("/logout", &[("csrf_token", &token)]);
+    assert_eq!(user(&page.body), "", "signed out");
     std::thread::sleep(PAST_INTERVAL);
     let signed_out = browser.cookie_header();
     for base in farm.instances() {
