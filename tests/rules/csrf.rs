@@ -332,3 +332,36 @@ fn a_form_with_no_fields_but_the_token_is_checked_like_any_other() {
         Status::Forbidden
     );
 }
+
+#[test]
+fn a_multipart_form_carries_the_token_in_its_own_part() {
+    let client = new_client();
+    let token = get_token(&client);
+    let multipart = |token: Option<&str>| {
+        let boundary = "X-SEALED-BOUNDARY";
+        let mut body = String::new();
+        let mut part = |name: &str, value: &str| {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        };
+        part("text", "tea");
+        if let Some(token) = token {
+            part("csrf_token", token);
+        }
+        part("copies", "3");
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let content_type =
+            ContentType::new("multipart", "form-data").with_params(("boundary", boundary));
+        let reply = client
+            .post("/note")
+            .header(content_type)
+            .body(body)
+            .dispatch();
+        (reply.status(), reply.into_string())
+    };
+    let (status, body) = multipart(Some(&token));
+    assert_eq!((status, body.as_deref()), (Status::Ok, Some("tea x3")));
+    assert_eq!(multipart(None).0, Status::Forbidden);
+    assert_eq!(multipart(Some("not-a-token")).0, Status::Forbidden);
+}
