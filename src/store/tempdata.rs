@@ -1,17 +1,4 @@
-//! The TempData state model, with ASP.NET Core's rules.
-//!
-//! | what the request did with an entry             | kept for the next request? |
-//! |------------------------------------------------|----------------------------|
-//! | loaded, not touched                            | yes                        |
-//! | loaded, `peek`ed                               | yes                        |
-//! | loaded, `get` (read)                           | no                         |
-//! | loaded, `get`, then `keep(key)` or `keep_all`  | yes                        |
-//! | loaded, `get`, response is a redirect¹         | yes, unless configured off |
-//! | `set` in this request                          | yes                        |
-//! | `set`, then `get` in this request              | no (as ASP.NET Core)       |
-//! | `remove`d                                      | no                         |
-//!
-//! ¹ 301, 302, 303, 307 or 308, with `keep_on_redirect` on (the default).
+//! The TempData state model, with ASP.NET Core's rules (tabled on [`TempDataState`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -201,6 +188,21 @@ impl Serialize for FlashMessage {
 
 /// One browser's TempData, as loaded for one request. Framework-free: the Rocket guard
 /// [`TempData`](crate::TempData) wraps it.
+///
+/// What becomes of an entry at the end of a request, as ASP.NET Core decides it:
+///
+/// | what the request did with an entry             | kept for the next request? |
+/// |------------------------------------------------|----------------------------|
+/// | loaded, not touched                            | yes                        |
+/// | loaded, `peek`ed                               | yes                        |
+/// | loaded, `get` (read)                           | no                         |
+/// | loaded, `get`, then `keep(key)` or `keep_all`  | yes                        |
+/// | loaded, `get`, response is a redirect¹         | yes, unless configured off |
+/// | `set` in this request                          | yes                        |
+/// | `set`, then `get` in this request              | no (as ASP.NET Core)       |
+/// | `remove`d                                      | no                         |
+///
+/// ¹ 301, 302, 303, 307 or 308, with `keep_on_redirect` on (the default).
 ///
 /// ```
 /// use rocket_sealed::chunk::SentCookies;
