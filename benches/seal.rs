@@ -175,17 +175,6 @@ fn big_spec() -> StoreSpec {
     }
 }
 
-/// The cookies a browser would send back for these `Set-Cookie` lines.
-fn sent_back(lines: &[String]) -> SentCookies<'_> {
-    SentCookies::collect(
-        NAME,
-        lines.iter().map(|line| {
-            let pair = line.split(';').next().unwrap();
-            pair.split_once('=').unwrap()
-        }),
-    )
-}
-
 fn benches(c: &mut Criterion) {
     let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
     let peer_key = cookie::Key::from(&[5u8; 64]);
@@ -227,7 +216,7 @@ fn benches(c: &mut Criterion) {
         let map = peer_map(&strings);
         if size > 4096 {
             let written = spec.write(&ring, &no_cookies, &env).unwrap();
-            let sent = sent_back(&written.lines);
+            let sent = SentCookies::collect(NAME, written.sent_back());
             assert_eq!(spec.read(&ring, &sent).unwrap().unwrap().envelope, env);
             group.bench_function(format!("ours/{label}"), |b| {
                 b.iter(|| spec.read(&ring, black_box(&sent)).unwrap())
@@ -243,7 +232,7 @@ fn benches(c: &mut Criterion) {
         // (joined, opened, decoded in place), as the guards do it. `seal::open` above also
         // copies every entry into an owned `Envelope`, which the stores skip.
         let written = spec.write(&ring, &no_cookies, &env).unwrap();
-        let sent = sent_back(&written.lines);
+        let sent = SentCookies::collect(NAME, written.sent_back());
         let config = SessionConfig::default();
         let now = env.refreshed_at;
         let state = SessionState::load(&ring, &spec, &config, &sent, now);

@@ -143,8 +143,7 @@ impl Clock for ManualClock {
 /// session.set("user", "ada").unwrap();
 /// let nothing = SentCookies::collect("sid", []);
 /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 10_000).unwrap().unwrap();
-/// let (name, value) = commit.written.lines[0].split(';').next().unwrap().split_once('=').unwrap();
-/// let sent = SentCookies::collect("sid", [(name, value)]);
+/// let sent = SentCookies::collect("sid", commit.written.sent_back());
 /// // ... opened by one a little behind it, and by one far behind it.
 /// let behind = 10_000 - MAX_CLOCK_AHEAD_SECS;
 /// assert!(SessionState::load(&ring, &spec, &config.session, &sent, behind).status().is_loaded());

@@ -47,8 +47,7 @@ use crate::{Error, Rejection};
 /// let written = spec.write(&ring, &nothing, &env).unwrap();
 ///
 /// // The browser sends `name=value` back; it opens to the same envelope.
-/// let cookie = written.lines[0].split(';').next().unwrap().split_once('=').unwrap();
-/// let sent = SentCookies::collect("s", [cookie]);
+/// let sent = SentCookies::collect("s", written.sent_back());
 /// assert_eq!(spec.read(&ring, &sent).unwrap().unwrap().envelope, env);
 /// assert_eq!(written.header_len, sent.header_len());
 ///
@@ -92,12 +91,7 @@ pub struct StoreSpec {
 /// assert!(written.lines[0].starts_with(&format!("s=chunks-{}", written.cookies - 1)));
 ///
 /// // Written again smaller, it fits one cookie; the old chunks are deleted.
-/// let pairs: Vec<(&str, &str)> = written
-///     .lines
-///     .iter()
-///     .map(|l| l.split(';').next().unwrap().split_once('=').unwrap())
-///     .collect();
-/// let sent = SentCookies::collect("s", pairs);
+/// let sent = SentCookies::collect("s", written.sent_back());
 /// let small = spec.write(&ring, &sent, &Envelope::default()).unwrap();
 /// assert_eq!(small.cookies, 1);
 /// assert_eq!(small.lines.len(), 1 + (written.cookies - 1));
@@ -112,6 +106,43 @@ pub struct Written {
     pub cookies: usize,
     /// Bytes the new cookies will take in the browser's `Cookie` header.
     pub header_len: usize,
+}
+
+impl Written {
+    /// What a browser that applied these lines sends back for the store: the `name=value`
+    /// pairs of the cookies set (the first `cookies` lines), not the deletions. For tests,
+    /// and for code that drives the core without a browser.
+    ///
+    /// ```
+    /// use rocket_sealed::attrs::CookieAttrs;
+    /// use rocket_sealed::chunk::{ChunkLimits, SentCookies};
+    /// use rocket_sealed::codec::StoreSpec;
+    /// use rocket_sealed::seal::Envelope;
+    /// use rocket_sealed::{KeyConfig, KeyRing};
+    ///
+    /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
+    /// let spec = StoreSpec {
+    ///     name: "s".into(),
+    ///     limits: ChunkLimits { chunk_size: 200, max_chunks: 8 },
+    ///     budget: 4000,
+    ///     attrs: CookieAttrs::default(),
+    /// };
+    /// let big = Envelope { entries: vec![("k".into(), vec![7; 500])], ..Envelope::default() };
+    /// let written = spec.write(&ring, &SentCookies::collect("s", []), &big).unwrap();
+    /// let sent = SentCookies::collect("s", written.sent_back());
+    /// assert_eq!(spec.read(&ring, &sent).unwrap().unwrap().envelope, big);
+    ///
+    /// // Written again smaller: one cookie, and deletions the browser applies.
+    /// let small = spec.write(&ring, &sent, &Envelope::default()).unwrap();
+    /// assert_eq!(small.sent_back().count(), 1);
+    /// assert!(small.lines.len() > 1);
+    /// ```
+    pub fn sent_back(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.lines.iter().take(self.cookies).map(|line| {
+            let pair = line.split(';').next().unwrap_or_default();
+            pair.split_once('=').unwrap_or((pair, ""))
+        })
+    }
 }
 
 impl StoreSpec {

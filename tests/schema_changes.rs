@@ -35,8 +35,7 @@ fn write_then_read<B: Serialize, T: DeserializeOwned>(before: &B) -> Result<Opti
         .commit(&ring, &spec, &config.session, &nothing, 1_000)
         .unwrap()
         .unwrap();
-    let cookie = commit.written.lines[0].split(';').next().unwrap();
-    let sent = SentCookies::collect("s", [cookie.split_once('=').unwrap()]);
+    let sent = SentCookies::collect("s", commit.written.sent_back());
     let next = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
     assert!(next.status().is_loaded());
     next.get::<T>("v")

@@ -110,9 +110,8 @@ pub struct Commit {
 /// session.set("user", "ada").unwrap();
 /// let nothing = SentCookies::collect("sid", []);
 /// let commit = session.commit(&before, &spec, &config.session, &nothing, 1_000).unwrap();
-/// let line = commit.unwrap().written.lines.remove(0);
-/// let cookie = line.split(';').next().unwrap().split_once('=').unwrap();
-/// let sent = SentCookies::collect("sid", [cookie]);
+/// let written = commit.unwrap().written;
+/// let sent = SentCookies::collect("sid", written.sent_back());
 ///
 /// // Read-only, soon after: nothing to write.
 /// assert_eq!(reason(&before, &sent, 1_010, false), None);

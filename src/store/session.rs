@@ -109,8 +109,7 @@ impl fmt::Debug for SessionId {
 /// assert_eq!(commit.reason, CommitReason::Changed);
 ///
 /// // Next request: the browser sends the cookie back.
-/// let cookie = commit.written.lines[0].split(';').next().unwrap();
-/// let sent = SentCookies::collect(&spec.name, [cookie.split_once('=').unwrap()]);
+/// let sent = SentCookies::collect(&spec.name, commit.written.sent_back());
 /// let mut again = SessionState::load(&ring, &spec, &config.session, &sent, 1_060);
 /// assert!(again.status().is_loaded());
 /// assert_eq!(again.id(), session.id());
@@ -202,9 +201,8 @@ impl SessionState {
     /// let mut elsewhere = SessionState::new(1_000, Status::New);
     /// elsewhere.set("user", "mallory").unwrap();
     /// let commit = elsewhere.commit(&other, &spec, &config.session, &nothing, 1_000).unwrap();
-    /// let line = commit.unwrap().written.lines.remove(0);
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let written = commit.unwrap().written;
+    /// let sent = SentCookies::collect("sid", written.sent_back());
     /// let session = SessionState::load(&ring, &spec, &config.session, &sent, 1_000);
     /// assert_eq!(session.status().rejection(), Some(&Rejection::UnknownKey { key_id: 9 }));
     /// ```
@@ -277,9 +275,8 @@ impl SessionState {
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
     /// assert_eq!(session.status(), &Status::New);
     ///
-    /// let line = commit.unwrap().written.lines.remove(0);
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let written = commit.unwrap().written;
+    /// let sent = SentCookies::collect("sid", written.sent_back());
     /// let again = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
     /// assert_eq!(again.status(), &Status::Loaded);
     /// ```
@@ -348,9 +345,8 @@ impl SessionState {
     /// let mut session = SessionState::new(1_000, Status::New);
     /// session.set("user", "ada").unwrap();
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
-    /// let line = commit.unwrap().written.lines.remove(0);
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let written = commit.unwrap().written;
+    /// let sent = SentCookies::collect("sid", written.sent_back());
     ///
     /// let later = SessionState::load(&ring, &spec, &config.session, &sent, 1_900);
     /// assert_eq!(later.issued_at(), 1_000);
@@ -384,9 +380,8 @@ impl SessionState {
     /// let mut session = SessionState::new(1_000, Status::New);
     /// session.set("user", "ada").unwrap();
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
-    /// let line = commit.unwrap().written.lines.remove(0);
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let written = commit.unwrap().written;
+    /// let sent = SentCookies::collect("sid", written.sent_back());
     ///
     /// // Read ten minutes later (half the idle timeout): sealed again to slide the timeout.
     /// let mut later = SessionState::load(&ring, &spec, &config.session, &sent, 1_600);
@@ -682,9 +677,8 @@ impl SessionState {
     /// // Loaded by the next request, it is known: a format byte and 1 in one byte.
     /// let nothing = SentCookies::collect("sid", []);
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
-    /// let line = commit.unwrap().written.lines.remove(0);
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let written = commit.unwrap().written;
+    /// let sent = SentCookies::collect("sid", written.sent_back());
     /// let next = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
     /// assert_eq!(next.entry_len("visits"), Some(2));
     /// ```
@@ -713,9 +707,8 @@ impl SessionState {
     /// let mut session = SessionState::new(1_000, Status::New);
     /// session.set("user", "ada").unwrap();
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
-    /// let line = commit.unwrap().written.lines.remove(0);
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let written = commit.unwrap().written;
+    /// let sent = SentCookies::collect("sid", written.sent_back());
     ///
     /// let mut signing_out = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);
     /// signing_out.clear();
@@ -988,9 +981,7 @@ impl SessionState {
     /// let commit = session.commit(&ring, &spec, &config.session, &nothing, 1_000).unwrap();
     /// let commit = commit.unwrap();
     /// assert_eq!(commit.reason, CommitReason::Changed);
-    /// let line = &commit.written.lines[0];
-    /// let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-    /// let sent = SentCookies::collect("sid", [(name, value)]);
+    /// let sent = SentCookies::collect("sid", commit.written.sent_back());
     ///
     /// // The next request only reads: the cookie stays as it is.
     /// let mut next = SessionState::load(&ring, &spec, &config.session, &sent, 1_010);

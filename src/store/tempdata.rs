@@ -218,17 +218,14 @@ impl Serialize for FlashMessage {
 ///     budget: config.tempdata.budget,
 ///     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
 /// };
-/// // What the browser sends back of a commit's first `Set-Cookie` line.
-/// let cookie = |line: &str| line.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
-///
 /// // A request leaves two entries.
 /// let nothing = SentCookies::collect(&spec.name, []);
 /// let mut temp = TempDataState::new(Status::New);
 /// temp.set("notice", "Saved").unwrap();
 /// temp.set("draft", "half a letter").unwrap();
 /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
-/// let value = cookie(&commit.written.lines[0]);
-/// let sent = SentCookies::collect(&spec.name, [(spec.name.as_str(), value.as_str())]);
+/// // The browser sends back what the commit's `Set-Cookie` lines set.
+/// let sent = SentCookies::collect(&spec.name, commit.written.sent_back());
 ///
 /// // The next one reads one entry and peeks at the other.
 /// let mut next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
@@ -236,8 +233,7 @@ impl Serialize for FlashMessage {
 /// assert_eq!(next.get::<String>("notice").unwrap().as_deref(), Some("Saved"));
 /// assert_eq!(next.peek::<String>("draft").unwrap().as_deref(), Some("half a letter"));
 /// let commit = next.commit(&ring, &spec, &sent, false, 1_010).unwrap().unwrap();
-/// let value = cookie(&commit.written.lines[0]);
-/// let sent = SentCookies::collect(&spec.name, [(spec.name.as_str(), value.as_str())]);
+/// let sent = SentCookies::collect(&spec.name, commit.written.sent_back());
 ///
 /// // Only the entry that was not read is left.
 /// let last = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_020);
@@ -318,9 +314,7 @@ impl TempDataState {
     /// assert_eq!(temp.status(), &Status::New);
     /// temp.set("notice", "Saved").unwrap();
     /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
-    /// let cookie = commit.written.lines[0].split(';').next().unwrap();
-    /// let (name, value) = cookie.split_once('=').unwrap();
-    /// let sent = SentCookies::collect("td", [(name, value)]);
+    /// let sent = SentCookies::collect("td", commit.written.sent_back());
     ///
     /// let next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
     /// assert!(next.status().is_loaded());
@@ -433,8 +427,7 @@ impl TempDataState {
     /// let mut temp = TempDataState::new(Status::New);
     /// temp.set("notice", "Saved").unwrap();
     /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
-    /// let cookie = commit.written.lines[0].split(';').next().unwrap();
-    /// let (name, value) = cookie.split_once('=').unwrap();
+    /// let (name, value) = commit.written.sent_back().next().unwrap();
     ///
     /// // One character of the sealed value changed.
     /// let mut forged = value.to_owned();
@@ -471,17 +464,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -529,17 +522,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -577,17 +570,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -638,17 +631,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -688,17 +681,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -759,17 +752,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -916,17 +909,17 @@ impl TempDataState {
     /// #     budget: config.tempdata.budget,
     /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
     /// # };
-    /// # let jar = std::cell::RefCell::new(None::<String>);
+    /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
-    /// #     if let Some(commit) = temp.commit(&ring, &spec, &sent, false, 1_000).unwrap() {
-    /// #         let line = &commit.written.lines[0];
-    /// #         let value = line.split(';').next().unwrap().split_once('=').unwrap().1;
-    /// #         *jar.borrow_mut() = (!value.is_empty()).then(|| value.to_owned());
+    /// #     if let Some(commit) = temp
+    /// #         .commit(&ring, &spec, &SentCookies::collect("td", held.sent_back()), false, 1_000)
+    /// #         .unwrap()
+    /// #     {
+    /// #         *jar.borrow_mut() = commit.written;
     /// #     }
-    /// #     let held = jar.borrow().clone();
-    /// #     let sent = SentCookies::collect("td", held.as_deref().map(|v| ("td", v)));
+    /// #     let held = jar.borrow();
+    /// #     let sent = SentCookies::collect("td", held.sent_back());
     /// #     TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_000)
     /// # };
     ///
@@ -1094,9 +1087,7 @@ impl TempDataState {
     /// temp.set("notice", "Saved").unwrap();
     /// let commit = temp.commit(&ring, &spec, &nothing, false, 1_000).unwrap().unwrap();
     /// assert_eq!(commit.reason, CommitReason::Changed);
-    /// let cookie = commit.written.lines[0].split(';').next().unwrap();
-    /// let (name, value) = cookie.split_once('=').unwrap();
-    /// let sent = SentCookies::collect("td", [(name, value)]);
+    /// let sent = SentCookies::collect("td", commit.written.sent_back());
     ///
     /// // Only peeked at: the cookie stays as it is.
     /// let mut next = TempDataState::load(&ring, &spec, &config.tempdata, &sent, 1_010);
