@@ -173,7 +173,8 @@ fn cart_remove(index: usize, session: Session<'_>) -> Flash<Redirect> {
 /// browser's cookies, gets 403 instead.
 #[derive(FromForm)]
 struct ClearForm {
-    /// The button's own field: a form guard needs one.
+    /// The button's own field, which the handler checks (a form of the token alone would be
+    /// `CsrfForm<NoFields>`, as the sign-out buttons are).
     confirm: bool,
 }
 

@@ -1,10 +1,11 @@
 //! The home page, and signing in and out.
 
 use rocket::form::Form;
+use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{FromForm, Route, State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
-use rocket_sealed::{CsrfForm, Flash, Flashes, NoFields, Sealed, Session};
+use rocket_sealed::{CsrfForm, CsrfFormError, Flash, Flashes, NoFields, Sealed, Session};
 
 use crate::accounts::Accounts;
 use crate::model::{cart, user};
@@ -79,39 +80,58 @@ async fn login(
     Flash::success(Redirect::to("/"), format!("Welcome, {name}!"))
 }
 
-/// The sign-out buttons are forms of their own token alone (`CsrfForm<NoFields>`): another
-/// site cannot sign a user out.
-#[post("/logout", data = "<_form>")]
-async fn logout(
-    _form: CsrfForm<NoFields>,
+/// The sign-out buttons are forms of their own token alone (`CsrfForm<NoFields>`): a page of
+/// another origin on the same site cannot sign a user out.
+#[post("/logout", data = "<form>")]
+async fn logout<'r>(
+    form: Result<CsrfForm<NoFields>, CsrfFormError<'r>>,
     session: Session<'_>,
     accounts: &State<Accounts>,
-) -> Flash<Redirect> {
+) -> Result<Flash<Redirect>, Status> {
+    if form.is_err() {
+        return refused(&session);
+    }
     // Clearing the session deletes the browser's cookies; recording the sign-out makes a
     // copy of the cookie taken earlier worthless too (through the validation hook).
-    match accounts.sign_out(&session).await {
+    Ok(match accounts.sign_out(&session).await {
         Ok(()) => Flash::info(Redirect::to("/"), "You are signed out"),
         Err(e) => Flash::warning(
             Redirect::to("/"),
             format!("You are signed out here, but other copies may stay valid: {e}"),
         ),
+    })
+}
+
+/// A sign-out without this session's token. Signed in, it is a forged post: 403. Signed out, it
+/// is most likely a button on a page left open after the session ended (it expired, or was
+/// signed out elsewhere), whose token belonged to that session: there is nobody to sign out,
+/// and the page says so rather than a bare 403.
+fn refused(session: &Session<'_>) -> Result<Flash<Redirect>, Status> {
+    match user(session) {
+        Some(_) => Err(Status::Forbidden),
+        None => Ok(Flash::info(Redirect::to("/"), "You are signed out")),
     }
 }
 
-#[post("/logout-everywhere", data = "<_form>")]
-async fn logout_everywhere(
-    _form: CsrfForm<NoFields>,
+#[post("/logout-everywhere", data = "<form>")]
+async fn logout_everywhere<'r>(
+    form: Result<CsrfForm<NoFields>, CsrfFormError<'r>>,
     session: Session<'_>,
     sealed: &State<Sealed>,
     accounts: &State<Accounts>,
-) -> Flash<Redirect> {
-    let Some(name) = user(&session) else {
-        return Flash::warning(Redirect::to("/"), "You are not signed in");
-    };
-    match accounts.sign_out_everywhere(&session, sealed, &name).await {
-        Ok(()) => Flash::info(Redirect::to("/"), "You are signed out on every device"),
-        Err(e) => Flash::warning(Redirect::to("/"), format!("Not signed out everywhere: {e}")),
+) -> Result<Flash<Redirect>, Status> {
+    if form.is_err() {
+        return refused(&session);
     }
+    let Some(name) = user(&session) else {
+        return Ok(Flash::warning(Redirect::to("/"), "You are not signed in"));
+    };
+    Ok(
+        match accounts.sign_out_everywhere(&session, sealed, &name).await {
+            Ok(()) => Flash::info(Redirect::to("/"), "You are signed out on every device"),
+            Err(e) => Flash::warning(Redirect::to("/"), format!("Not signed out everywhere: {e}")),
+        },
+    )
 }
 
 /// Which record of sessions this instance uses, and its counters.

@@ -15,7 +15,9 @@ mod cache;
 use std::time::{Duration, Instant};
 
 use real::redis::Redis;
-use real::{Agent, Nginx, NginxTuning, Shop, between, free_ports, sealed_env, sign_out_token};
+use real::{
+    Agent, Nginx, NginxTuning, Shop, between, flashes, free_ports, sealed_env, sign_out_token,
+};
 use rocket_sealed::KeyConfig;
 use serde_json::Value;
 
@@ -70,6 +72,22 @@ fn state_with(base: &str, cookies: &str) -> Value {
 fn sign_in(agent: &Agent, name: &str) {
     let page = agent.post("/login", &[("name", name)]);
     assert_eq!(user(&page.body), name, "sign-in as {name}: {}", page.body);
+}
+
+/// Signs out with the button of `page`, a page the browser was shown while signed in: the
+/// shop's sign-out page, with its message.
+fn sign_out(agent: &Agent, page: &str) {
+    let token = sign_out_token(page);
+    let out = agent.post("/logout", &[("csrf_token", &token)]);
+    assert_eq!(out.status, 200, "{out:?}");
+    assert_eq!(user(&out.body), "");
+    assert!(
+        flashes(&out.body)
+            .iter()
+            .any(|(_, text)| text == "You are signed out"),
+        "{}",
+        out.body
+    );
 }
 
 struct Farm {
@@ -141,7 +159,8 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
     let before = browser.cookie_header();
     // Past the interval a read re-checks the session and re-seals it: a refreshed copy.
     std::thread::sleep(PAST_INTERVAL);
-    assert_eq!(user(&browser.get("/").body), "ada");
+    let home = browser.get("/");
+    assert_eq!(user(&home.body), "ada");
     let refreshed = browser.cookie_header();
     assert_ne!(
         before, refreshed,
@@ -151,7 +170,6 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
     // Read-only requests with the refreshed copy on both instances while the browser signs
     // out; every cookie they are handed back is a copy an attacker could keep.
     std::thread::sleep(PAST_INTERVAL);
-    let token = sign_out_token(&browser.get("/").body);
     let copies = std::sync::Mutex::new(vec![before.clone(), refreshed.clone()]);
     std::thread::scope(|scope| {
         for base in farm.instances() {
@@ -167,8 +185,8 @@ fn after_sign_out_no_copy_opens_on_any_instance_even_one_refreshed_in_a_race() {
                 }
             });
         }
-        let page = browser.post("/logout", &[("csrf_token", &token)]);
-        assert_eq!(user(&page.body), "");
+        // The page's token outlives the re-seals: it is the session's, not the cookie's.
+        sign_out(&browser, &home.body);
     });
     let copies = copies.into_inner().unwrap();
     // Redis records the sign-out: the user's entry is the signed-out mark.
@@ -211,6 +229,7 @@ fn a_session_whose_entry_redis_lost_is_refused_everywhere_until_a_new_sign_in() 
         assert_eq!(user_with(&base, &browser.cookie_header()), "ada");
     }
     let signed_in = browser.cookie_header();
+    let page_left_open = browser.get("/").body;
 
     // Redis restarted without its data, as far as the registry can tell.
     assert_eq!(farm.redis.cli(&["FLUSHALL"]).trim(), "OK");
@@ -223,11 +242,16 @@ fn a_session_whose_entry_redis_lost_is_refused_everywhere_until_a_new_sign_in() 
         );
     }
     // The shop answers as it does for a signed-out user: the browser's jar loses the session.
-    assert_eq!(user(&browser.get("/").body), "");
+    let home = browser.get("/");
+    assert_eq!(home.status, 200, "{home:?}");
+    assert_eq!(user(&home.body), "");
     for base in farm.instances() {
         let counters = registry_json(&base)["counters"].clone();
         assert!(counters["refused"].as_u64() > Some(0), "{base}: {counters}");
     }
+    // The sign-out button of a page left open since then carries the ended session's token:
+    // the shop says the user is signed out rather than answering 403.
+    sign_out(&browser, &page_left_open);
 
     // Signing in again records a new entry, which every instance accepts.
     sign_in(&browser, "ada");
@@ -236,6 +260,9 @@ fn a_session_whose_entry_redis_lost_is_refused_everywhere_until_a_new_sign_in() 
         !entry.trim().is_empty() && entry.trim() != "-",
         "a new sign-in's entry: {entry:?}"
     );
+    // Past the interval, so that each instance asks Redis rather than trusting the sign-in's
+    // own verdict sealed in the cookie.
+    std::thread::sleep(PAST_INTERVAL);
     for base in farm.instances() {
         assert_eq!(user_with(&base, &browser.cookie_header()), "ada", "{base}");
     }
@@ -278,9 +305,7 @@ fn a_consumed_tempdata_cookie_replayed_after_sign_out_or_a_change_of_user_opens_
     let old_tempdata = tempdata_of(&with_draft);
     assert!(!old_tempdata.is_empty());
 
-    let token = sign_out_token(&browser.get("/").body);
-    let page = browser.post("/logout", &[("csrf_token", &token)]);
-    assert_eq!(user(&page.body), "", "signed out");
+    sign_out(&browser, &browser.get("/").body);
     std::thread::sleep(PAST_INTERVAL);
     let signed_out = browser.cookie_header();
     for base in farm.instances() {
