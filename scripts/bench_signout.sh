@@ -26,6 +26,8 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 SPREAD_SECONDS="${SPREAD_SECONDS:-65}"
 # A REDIS_URL of the environment would give the no-validator side a registry too.
 unset REDIS_URL
@@ -38,24 +40,9 @@ done
 
 echo "bench_signout: building the shop with the redis feature (release)..." >&2
 cargo build --quiet --release --features redis --example shop
-target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="$(cargo_target_dir)"
 bin="$target_dir/release/examples/shop"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A port nothing on 127.0.0.1 answers on.
-free_port() {
-    local p=$((21000 + RANDOM % 20000))
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+scratch
 
 redis_port="$(free_port)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \

@@ -19,6 +19,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 LOW="${LOW:-200}"
 HIGH="${HIGH:-1200}"
 
@@ -33,7 +35,7 @@ fi
 
 echo "building the overhead example (release)..." >&2
 cargo build --release --example overhead --quiet
-target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="$(cargo_target_dir)"
 bin="$target_dir/release/examples/overhead"
 
 # count ROUTE SIDE N: instructions of a whole run of N requests.

@@ -32,6 +32,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 OPEN_CACHE="${OPEN_CACHE:-}"
 export OPEN_CACHE
 all=(read write untouched peer-read peer-write peer-twin-read peer-twin-write cookie-floor beyond-floor
@@ -44,19 +46,10 @@ done
 
 echo "load_test: building the shop and overhead examples (release)..." >&2
 cargo build --release --example shop --example overhead --quiet
-target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="$(cargo_target_dir)"
 overhead="$target_dir/release/examples/overhead"
 shop="$target_dir/release/examples/shop"
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+scratch
 
 # One key per run for each app, so that every process opens the cookies made below.
 new_key() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }

@@ -96,25 +96,9 @@ fi
 for tool in curl taskset; do command -v "$tool" >/dev/null || die "$tool is needed"; done
 [ "$(nproc)" -ge 2 ] || die "needs 2 cores (servers on one, wrk on the other)"
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A port nobody listens on: the kernel's pick for an ephemeral bind (bash's /dev/tcp cannot
-# bind, so ask the first free one from 20000 up that nothing answers on and nothing else here
-# took).
-next_port=$((20000 + RANDOM % 20000))
-free_port() {
-    while (exec 3<>"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
-    echo "$next_port"
-    next_port=$((next_port + 1))
-}
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+scratch
 
 # start NAME CMD: runs CMD on core 0 with PORT set; waits until the port answers HTTP.
 declare -A pid_of base_of

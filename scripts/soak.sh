@@ -18,6 +18,8 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 SESSIONS="${SESSIONS:-100000}"
 STEP="${STEP:-10000}"
 THREADS="${THREADS:-4}"
@@ -27,19 +29,13 @@ done
 
 echo "soak: building the overhead example (release)..." >&2
 cargo build --release --example overhead --quiet
-target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="$(cargo_target_dir)"
 
-pid=""
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$((21000 + RANDOM % 20000))
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+scratch
+port="$(free_port)"
 OVERHEAD_ONLY=with OVERHEAD_PORT="$port" taskset -c 0 "$target_dir/release/examples/overhead" >/dev/null 2>&1 &
 pid=$!
+pids+=("$pid")
 for _ in $(seq 1 300); do
     curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/untouched" && break
     kill -0 "$pid" 2>/dev/null || { echo "soak: the server did not start" >&2; exit 1; }
