@@ -66,7 +66,8 @@ scripts/paired.sh --a "$none" --b "$registry" --path /state.json \
 port="$(free_port)"
 bash -c "exec env ${registry//\$PORT/$port}" >"$work/shop.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$port/state.json" && break; sleep 0.1; done
+answers "http://127.0.0.1:$port/state.json" "$!" \
+    || { echo "bench_signout: the shop did not start" >&2; cat "$work/shop.log" >&2; exit 1; }
 curl -s "http://127.0.0.1:$port/registry.json" | grep -q '"kind":"redis"' \
     || { echo "bench_signout: the shop does not use Redis" >&2; cat "$work/shop.log" >&2; exit 1; }
 for _ in $(seq 1000); do printf 'url = "http://127.0.0.1:%s/state.json"\noutput = "/dev/null"\n' "$port"; done >"$work/urls"

@@ -29,3 +29,13 @@ cleanup() {
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
+
+# answers URL PID: waits up to 30 s until URL answers; fails at once if process PID has ended.
+answers() {
+    for _ in $(seq 1 300); do
+        curl -s -o /dev/null --max-time 1 "$1" && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}

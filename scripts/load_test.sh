@@ -61,13 +61,7 @@ shop_env+=" 'ROCKET_SEALED={keys=[{id=1,key=\"$shop_key\"}]$open_cache_setting}'
 
 # wait_up URL PID: until URL answers.
 wait_up() {
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null --max-time 1 "$1" && return 0
-        kill -0 "$2" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "load_test: $1 did not start" >&2
-    exit 1
+    answers "$1" "$2" || { echo "load_test: $1 did not start" >&2; exit 1; }
 }
 
 # The cookies: a filled session from ours and from the peer, and a shop session with a cart of

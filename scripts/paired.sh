@@ -109,11 +109,7 @@ start() {
     pid=$!
     pids+=("$pid")
     pid_of[$name]="$pid" base_of[$name]="http://127.0.0.1:$port"
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && return 0
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    answers "http://127.0.0.1:$port/" "$pid" && return 0
     cat "$work/$name.log" >&2
     die "$name ($cmd) did not start"
 }

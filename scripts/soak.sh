@@ -36,11 +36,7 @@ port="$(free_port)"
 OVERHEAD_ONLY=with OVERHEAD_PORT="$port" taskset -c 0 "$target_dir/release/examples/overhead" >/dev/null 2>&1 &
 pid=$!
 pids+=("$pid")
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/untouched" && break
-    kill -0 "$pid" 2>/dev/null || { echo "soak: the server did not start" >&2; exit 1; }
-    sleep 0.1
-done
+answers "http://127.0.0.1:$port/untouched" "$pid" || { echo "soak: the server did not start" >&2; exit 1; }
 
 echo "soak: $SESSIONS sessions, RSS every $STEP (open_cache: ${OPEN_CACHE:-the default})" >&2
 taskset -c 1 python3 - "$port" "$pid" "$SESSIONS" "$STEP" "$THREADS" <<'EOF'
