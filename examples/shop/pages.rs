@@ -42,12 +42,13 @@ pub fn render(
     flashes: Option<&Flashes>,
     page: impl Serialize,
 ) -> Template {
+    let user = user(session);
     Template::render(
         template,
         Page {
             title,
-            user: user(session),
-            sign_out_token: user(session).map(|_| session.csrf_token()),
+            sign_out_token: user.as_ref().map(|_| session.csrf_token()),
+            user,
             cart_count: cart(session).lines.len(),
             instance: instance(),
             flashes,
