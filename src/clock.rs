@@ -132,12 +132,7 @@ impl Clock for ManualClock {
 ///
 /// let config = Config::default();
 /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-/// let spec = StoreSpec {
-///     name: "sid".into(),
-///     limits: config.chunk_limits(),
-///     budget: config.session.budget,
-///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-/// };
+/// let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
 /// // Sealed by a clock at 10_000 ...
 /// let mut session = SessionState::new(10_000, Status::New);
 /// session.set("user", "ada").unwrap();

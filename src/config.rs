@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::attrs::CookieAttrs;
 use crate::chunk::ChunkLimits;
+use crate::codec::StoreSpec;
 use crate::keys::KeyConfig;
 
 /// All settings, read from the `sealed` table of Rocket's configuration or built in code.
@@ -489,6 +490,55 @@ impl Config {
             secure: !matches!(self.secure_mode(tls), SecureMode::Never(_)),
             max_age: self.cookie.persistent.then_some(max_age),
             partitioned: self.cookie.partitioned,
+        }
+    }
+
+    /// How the session store is written: its cookie name, the chunk limits, its budget and
+    /// its cookies' attributes ([`cookie_attrs`](Self::cookie_attrs), with `tls` as there),
+    /// which live, when persistent, as long as the shorter of the idle and absolute timeouts.
+    ///
+    /// ```
+    /// use rocket_sealed::Config;
+    ///
+    /// let mut config = Config::default();
+    /// config.cookie.persistent = true;
+    /// config.session.absolute_timeout_secs = Some(600);
+    /// let spec = config.session_spec(true);
+    /// assert_eq!(spec.name, config.session.cookie_name);
+    /// assert_eq!(spec.budget, config.session.budget);
+    /// assert_eq!(spec.attrs.max_age, Some(600));
+    /// ```
+    pub fn session_spec(&self, tls: bool) -> StoreSpec {
+        let lifetime = match self.session.absolute_timeout_secs {
+            Some(absolute) => absolute.min(self.session.idle_timeout_secs),
+            None => self.session.idle_timeout_secs,
+        };
+        StoreSpec {
+            name: self.session.cookie_name.clone(),
+            limits: self.chunk_limits(),
+            budget: self.session.budget,
+            attrs: self.cookie_attrs(tls, lifetime),
+        }
+    }
+
+    /// How the TempData store is written, as [`session_spec`](Self::session_spec) says for
+    /// the session; its cookies live, when persistent, for `tempdata.lifetime_secs`.
+    ///
+    /// ```
+    /// use rocket_sealed::Config;
+    ///
+    /// let config = Config::default();
+    /// let spec = config.tempdata_spec(false);
+    /// assert_eq!(spec.name, config.tempdata.cookie_name);
+    /// assert_eq!(spec.budget, config.tempdata.budget);
+    /// assert!(!spec.attrs.secure);
+    /// ```
+    pub fn tempdata_spec(&self, tls: bool) -> StoreSpec {
+        StoreSpec {
+            name: self.tempdata.cookie_name.clone(),
+            limits: self.chunk_limits(),
+            budget: self.tempdata.budget,
+            attrs: self.cookie_attrs(tls, self.tempdata.lifetime_secs),
         }
     }
 

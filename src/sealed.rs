@@ -110,23 +110,8 @@ impl Sealed {
         keys_file: Option<WatchSeed>,
     ) -> Result<Sealed, Error> {
         config.validate()?;
-        let limits = config.chunk_limits();
-        let session_age = match config.session.absolute_timeout_secs {
-            Some(abs) => abs.min(config.session.idle_timeout_secs),
-            None => config.session.idle_timeout_secs,
-        };
-        let session = StoreSpec {
-            name: config.session.cookie_name.clone(),
-            limits,
-            budget: config.session.budget,
-            attrs: config.cookie_attrs(tls, session_age),
-        };
-        let tempdata = StoreSpec {
-            name: config.tempdata.cookie_name.clone(),
-            limits,
-            budget: config.tempdata.budget,
-            attrs: config.cookie_attrs(tls, config.tempdata.lifetime_secs),
-        };
+        let session = config.session_spec(tls);
+        let tempdata = config.tempdata_spec(tls);
         let secure_mode = config.secure_mode(tls);
         let plain = matches!(secure_mode, SecureMode::ByHeader(_)).then(|| {
             let without_secure = |spec: &StoreSpec| StoreSpec {

@@ -172,24 +172,10 @@ fn ring() -> KeyRing {
 }
 
 fn spec(config: &Config, tempdata: bool) -> StoreSpec {
-    let (name, budget, lifetime) = if tempdata {
-        (
-            config.tempdata.cookie_name.clone(),
-            config.tempdata.budget,
-            config.tempdata.lifetime_secs,
-        )
+    if tempdata {
+        config.tempdata_spec(false)
     } else {
-        (
-            config.session.cookie_name.clone(),
-            config.session.budget,
-            config.session.idle_timeout_secs,
-        )
-    };
-    StoreSpec {
-        name,
-        limits: config.chunk_limits(),
-        budget,
-        attrs: config.cookie_attrs(false, lifetime),
+        config.session_spec(false)
     }
 }
 

@@ -24,9 +24,7 @@ fn write_then_read<B: Serialize, T: DeserializeOwned>(before: &B) -> Result<Opti
     let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
     let spec = StoreSpec {
         name: "s".into(),
-        limits: config.chunk_limits(),
-        budget: config.session.budget,
-        attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
+        ..config.session_spec(false)
     };
     let mut session = SessionState::new(1_000, Status::New);
     session.set("v", before).unwrap();

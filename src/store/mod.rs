@@ -55,12 +55,7 @@ fn check_clock(env: &EnvelopeFields, now: u64) -> Result<(), Rejection> {
 ///
 /// let config = Config::default();
 /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-/// let spec = StoreSpec {
-///     name: "sid".into(),
-///     limits: config.chunk_limits(),
-///     budget: config.session.budget,
-///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-/// };
+/// let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
 /// let nothing = SentCookies::collect("sid", []);
 /// let mut session = SessionState::new(1_000, Status::New);
 /// session.set("user", "ada").unwrap();
@@ -91,12 +86,7 @@ pub struct Commit {
 /// let (old, new) = (KeyConfig::generate(1), KeyConfig::generate(2));
 /// let before = KeyRing::from_config(&[old.clone()]).unwrap();
 /// let after = KeyRing::from_config(&[new, old]).unwrap(); // key 2 now seals; 1 still opens
-/// let spec = StoreSpec {
-///     name: "sid".into(),
-///     limits: config.chunk_limits(),
-///     budget: config.session.budget,
-///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-/// };
+/// let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
 /// let reason = |ring: &KeyRing, sent: &SentCookies, now: u64, clear: bool| {
 ///     let mut session = SessionState::load(ring, &spec, &config.session, sent, now);
 ///     if clear {

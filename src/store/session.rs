@@ -87,18 +87,12 @@ impl fmt::Debug for SessionId {
 ///
 /// ```
 /// use rocket_sealed::chunk::SentCookies;
-/// use rocket_sealed::codec::StoreSpec;
 /// use rocket_sealed::store::{CommitReason, SessionState};
 /// use rocket_sealed::{Config, Expiry, KeyConfig, KeyRing, Status};
 ///
 /// let config = Config::default();
 /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-/// let spec = StoreSpec {
-///     name: config.session.cookie_name.clone(),
-///     limits: config.chunk_limits(),
-///     budget: config.session.budget,
-///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-/// };
+/// let spec = config.session_spec(false);
 ///
 /// // First request: the browser sends nothing.
 /// let nothing = SentCookies::collect(&spec.name, []);
@@ -180,12 +174,7 @@ impl SessionState {
     ///
     /// let config = Config::default();
     /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// let spec = StoreSpec {
-    ///     name: "sid".into(),
-    ///     limits: config.chunk_limits(),
-    ///     budget: config.session.budget,
-    ///     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// };
+    /// let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let nothing = SentCookies::collect("sid", []);
     /// let session = SessionState::load(&ring, &spec, &config.session, &nothing, 1_000);
@@ -261,12 +250,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let nothing = SentCookies::collect("sid", []);
     /// let mut session = SessionState::load(&ring, &spec, &config.session, &nothing, 1_000);
@@ -334,12 +318,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let nothing = SentCookies::collect("sid", []);
     /// let mut session = SessionState::new(1_000, Status::New);
@@ -369,12 +348,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let nothing = SentCookies::collect("sid", []);
     /// let mut session = SessionState::new(1_000, Status::New);
@@ -658,12 +632,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let mut session = SessionState::new(1_000, Status::New);
     /// session.set("user", "ada").unwrap();
@@ -696,12 +665,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let nothing = SentCookies::collect("sid", []);
     /// let mut session = SessionState::new(1_000, Status::New);
@@ -895,12 +859,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// let mut session = SessionState::new(1_000, Status::New);
     /// assert_eq!(session.check_size(&spec, 1_000).unwrap(), 0);
@@ -965,12 +924,7 @@ impl SessionState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "sid".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.session.budget,
-    /// #     attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "sid".into(), ..config.session_spec(false) };
     ///
     /// // A new session that stores nothing writes nothing.
     /// let nothing = SentCookies::collect("sid", []);

@@ -206,18 +206,12 @@ impl Serialize for FlashMessage {
 ///
 /// ```
 /// use rocket_sealed::chunk::SentCookies;
-/// use rocket_sealed::codec::StoreSpec;
 /// use rocket_sealed::store::TempDataState;
 /// use rocket_sealed::{Config, KeyConfig, KeyRing, Status};
 ///
 /// let config = Config::default();
 /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-/// let spec = StoreSpec {
-///     name: config.tempdata.cookie_name.clone(),
-///     limits: config.chunk_limits(),
-///     budget: config.tempdata.budget,
-///     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-/// };
+/// let spec = config.tempdata_spec(false);
 /// // A request leaves two entries.
 /// let nothing = SentCookies::collect(&spec.name, []);
 /// let mut temp = TempDataState::new(Status::New);
@@ -303,12 +297,7 @@ impl TempDataState {
     ///
     /// let config = Config::default();
     /// let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// let spec = StoreSpec {
-    ///     name: "td".into(),
-    ///     limits: config.chunk_limits(),
-    ///     budget: config.tempdata.budget,
-    ///     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// };
+    /// let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// let nothing = SentCookies::collect("td", []);
     /// let mut temp = TempDataState::load(&ring, &spec, &config.tempdata, &nothing, 1_000);
     /// assert_eq!(temp.status(), &Status::New);
@@ -416,12 +405,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     ///
     /// let nothing = SentCookies::collect("td", []);
     /// let mut temp = TempDataState::new(Status::New);
@@ -458,12 +442,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -516,12 +495,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -564,12 +538,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -625,12 +594,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -675,12 +639,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -746,12 +705,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -818,12 +772,7 @@ impl TempDataState {
     /// # use rocket_sealed::codec::StoreSpec;
     /// # use rocket_sealed::Config;
     /// # let config = Config::default();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     ///
     /// let mut temp = TempDataState::new(Status::New);
     /// temp.set("notice", "Saved").unwrap();
@@ -903,12 +852,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     /// # let jar = std::cell::RefCell::new(rocket_sealed::codec::Written::default());
     /// # let next_request = |temp: &mut TempDataState| -> TempDataState {
     /// #     let held = jar.borrow().clone();
@@ -1027,12 +971,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     ///
     /// let mut temp = TempDataState::new(Status::New);
     /// temp.set("draft", "half a letter").unwrap();
@@ -1075,12 +1014,7 @@ impl TempDataState {
     /// # use rocket_sealed::{Config, KeyConfig, KeyRing};
     /// # let config = Config::default();
     /// # let ring = KeyRing::from_config(&[KeyConfig::generate(1)]).unwrap();
-    /// # let spec = StoreSpec {
-    /// #     name: "td".into(),
-    /// #     limits: config.chunk_limits(),
-    /// #     budget: config.tempdata.budget,
-    /// #     attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    /// # };
+    /// # let spec = StoreSpec { name: "td".into(), ..config.tempdata_spec(false) };
     ///
     /// let nothing = SentCookies::collect("td", []);
     /// let mut temp = TempDataState::new(Status::New);

@@ -187,19 +187,9 @@ fn run(args: &[String]) -> Result<(String, bool), String> {
         utc(now)
     );
 
-    let limits = config.chunk_limits();
-    let session_spec = StoreSpec {
-        name: config.session.cookie_name.clone(),
-        limits,
-        budget: config.session.budget,
-        attrs: config.cookie_attrs(false, config.session.idle_timeout_secs),
-    };
-    let tempdata_spec = StoreSpec {
-        name: config.tempdata.cookie_name.clone(),
-        limits,
-        budget: config.tempdata.budget,
-        attrs: config.cookie_attrs(false, config.tempdata.lifetime_secs),
-    };
+    // Only read: the attributes, which would follow TLS, are never written here.
+    let session_spec = config.session_spec(false);
+    let tempdata_spec = config.tempdata_spec(false);
 
     let session_sent = SentCookies::collect(&session_spec.name, pairs());
     let session_status =
