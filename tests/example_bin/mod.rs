@@ -20,6 +20,10 @@ const SET_BY_CARGO: [&str; 7] = [
     "OUT_DIR",
 ];
 
+/// Set when the examples and the tool are already built, with the features of the tests that
+/// run them: they are then used as they are.
+const PREBUILT: &str = "ROCKET_SEALED_TESTS_PREBUILT";
+
 /// The executable of the example `name`, built on first use.
 pub fn example_binary(name: &str) -> PathBuf {
     built_binary(Some("examples"), &["--example", name], &[])
@@ -60,6 +64,17 @@ fn built_binary(subdir: Option<&str>, target: &[&str; 2], features: &[&str]) -> 
         binary.push(subdir);
     }
     binary.push(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    // `.ci/run` has compiled every example and the tool with these tests' features before it
+    // runs them, and meanwhile builds the docs in the same target directory: asking Cargo
+    // again would only wait for that build's lock.
+    if std::env::var_os(PREBUILT).is_some() {
+        assert!(
+            binary.is_file(),
+            "{PREBUILT} is set, but there is no {name} binary at {}",
+            binary.display()
+        );
+        return binary;
+    }
     if !built.iter().any(|b| b == name) {
         let mut cmd = Command::new(env!("CARGO"));
         for (var, _) in std::env::vars_os() {
